@@ -1,0 +1,61 @@
+// Process configuration, read once from the environment. Every variable is listed in the README.
+import { isAbsolute, join, resolve } from 'node:path';
+
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string;
+  databaseProvider: DatabaseProvider;
+  graphiql: boolean;
+  introspection: boolean;
+  logLevel: string;
+  /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
+  shutdownGraceMs: number;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`expected a boolean (true/false), got ${JSON.stringify(value)}`);
+}
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+export function providerOf(databaseUrl: string): DatabaseProvider {
+  if (databaseUrl.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
+  throw new Error('DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+}
+
+/** Resolves a `file:` URL against the working directory so that the path does not depend on who opens it. */
+export function sqlitePath(databaseUrl: string): string {
+  const path = databaseUrl.slice('file:'.length).split('?')[0]!;
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.KEYGRAPH_DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || `file:${join(dataDir, 'keygraph.db')}`;
+  const introspection = flag(env.KEYGRAPH_INTROSPECTION, true);
+  return {
+    port: integer('PORT', env.PORT, 4000),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    databaseUrl,
+    databaseProvider: providerOf(databaseUrl),
+    // GraphiQL needs introspection; turning introspection off turns GraphiQL off with it.
+    graphiql: introspection && flag(env.KEYGRAPH_GRAPHIQL, true),
+    introspection,
+    logLevel: env.LOG_LEVEL || 'info',
+    shutdownGraceMs: integer('KEYGRAPH_SHUTDOWN_GRACE_MS', env.KEYGRAPH_SHUTDOWN_GRACE_MS, 10_000),
+  };
+}

@@ -1,0 +1,29 @@
+import { NotFoundError } from '../errors.js';
+import type { Account } from '../model.js';
+import type { Store } from '../store.js';
+import { LIMITS, optionalText, requiredText } from '../validation.js';
+
+export interface AccountInput {
+  name: string;
+  description?: string | null;
+}
+
+export class AccountService {
+  constructor(private readonly store: Store) {}
+
+  createAccount(input: AccountInput): Promise<Account> {
+    const name = requiredText('name', input.name);
+    const description = optionalText('description', input.description, LIMITS.description);
+    return this.store.accounts.create({ name, description });
+  }
+
+  async updateAccount(accountId: string, patch: Partial<AccountInput>): Promise<Account> {
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
+    return this.store.transaction(async (tx) => {
+      const [account] = await tx.accounts.byIds([accountId]);
+      if (!account) throw new NotFoundError('Account', 'id');
+      return tx.accounts.update(accountId, { name, description });
+    });
+  }
+}

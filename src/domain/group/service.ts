@@ -1,0 +1,116 @@
+import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
+import type { Group, LinkedScope, MembershipStats } from '../model.js';
+import type { Store } from '../store.js';
+import { LIMITS, attributes, groupName, linkedScopes, optionalText } from '../validation.js';
+
+export interface GroupInput {
+  name: string;
+  description?: string | null;
+  attributes?: unknown;
+  linkedScopes?: readonly LinkedScope[] | null;
+}
+
+export interface MembershipChange {
+  group: Group;
+  /** Whether the call changed anything (adding an existing member, for one, does not). */
+  changed: boolean;
+  stats: MembershipStats;
+}
+
+export class GroupService {
+  constructor(private readonly store: Store) {}
+
+  createGroup(accountId: string, input: GroupInput): Promise<Group> {
+    const fields = {
+      name: groupName('name', input.name),
+      description: optionalText('description', input.description, LIMITS.description),
+      attributes: attributes('attributes', input.attributes),
+      linkedScopes: linkedScopes('linkedScopes', input.linkedScopes),
+    };
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
+      if (await tx.groups.findByName(accountId, fields.name)) throw new ConflictError('a group with this name already exists in the account', 'name');
+      return tx.groups.create({ accountId, ...fields });
+    });
+  }
+
+  updateGroup(groupId: string, patch: Partial<GroupInput>): Promise<Group> {
+    const changes = {
+      name: patch.name === undefined || patch.name === null ? undefined : groupName('name', patch.name),
+      description: patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description),
+      attributes: patch.attributes === undefined ? undefined : attributes('attributes', patch.attributes),
+      linkedScopes: patch.linkedScopes === undefined ? undefined : linkedScopes('linkedScopes', patch.linkedScopes),
+    };
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'id');
+      await tx.lockAccount(group.accountId);
+      if (changes.name !== undefined && changes.name !== group.name && (await tx.groups.findByName(group.accountId, changes.name))) {
+        throw new ConflictError('a group with this name already exists in the account', 'name');
+      }
+      return tx.groups.update(groupId, changes);
+    });
+  }
+
+  /** Deletes a group with its member edges; its subgroups stay, as top-level groups. */
+  deleteGroup(groupId: string): Promise<{ group: Group; detachedSubgroups: number }> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'id');
+      await tx.lockAccount(group.accountId);
+      const detachedSubgroups = await tx.groups.delete(groupId);
+      return { group, detachedSubgroups };
+    });
+  }
+
+  addGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'groupId');
+      await tx.lockAccount(group.accountId);
+      // A user of another account reads exactly like a user that does not exist.
+      if (!(await tx.users.inAccount(group.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
+      const changed = await tx.groups.addUser(groupId, userId);
+      return { group, changed, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
+  removeGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'groupId');
+      await tx.lockAccount(group.accountId);
+      if (!(await tx.groups.removeUser(groupId, userId))) throw new NotFoundError('GroupMember', 'userId');
+      return { group, changed: true, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
+  /** Makes `childGroupId` a subgroup of `groupId`. A group has one parent; cycles are refused. */
+  addGroupMemberGroup(groupId: string, childGroupId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'groupId');
+      await tx.lockAccount(group.accountId);
+      const [child] = await tx.groups.byIds([childGroupId]);
+      if (!child || child.accountId !== group.accountId) throw new NotFoundError('Group', 'childGroupId');
+      if (await tx.groups.isAncestorOrSelf(childGroupId, groupId)) throw new GroupCycleError(groupId, childGroupId);
+      const currentParent = (await tx.groups.parents([childGroupId])).get(childGroupId);
+      if (currentParent === groupId) return { group, changed: false, stats: await tx.groups.stats(groupId) };
+      if (currentParent !== undefined) {
+        throw new ConflictError('the group is already a subgroup of another group; remove it from there first (a group has one parent)', 'childGroupId');
+      }
+      await tx.groups.attachGroup(groupId, childGroupId);
+      return { group, changed: true, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
+  removeGroupMemberGroup(groupId: string, childGroupId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, groupId, 'groupId');
+      await tx.lockAccount(group.accountId);
+      if (!(await tx.groups.detachGroup(groupId, childGroupId))) throw new NotFoundError('GroupMember', 'childGroupId');
+      return { group, changed: true, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
+  private async load(tx: Store, groupId: string, field: string): Promise<Group> {
+    const [group] = await tx.groups.byIds([groupId]);
+    if (!group) throw new NotFoundError('Group', field);
+    return group;
+  }
+}

@@ -1,0 +1,22 @@
+// The domain services one instance of keygraph runs with.
+import { AccountService } from './account/service.js';
+import { GroupService } from './group/service.js';
+import type { Store } from './store.js';
+import { UserService, type PasswordHasher } from './user/service.js';
+import { WorkspaceService } from './workspace/service.js';
+
+export interface Services {
+  accounts: AccountService;
+  workspaces: WorkspaceService;
+  users: UserService;
+  groups: GroupService;
+}
+
+export function createServices(store: Store, hasher: PasswordHasher): Services {
+  return {
+    accounts: new AccountService(store),
+    workspaces: new WorkspaceService(store),
+    users: new UserService(store, hasher),
+    groups: new GroupService(store),
+  };
+}

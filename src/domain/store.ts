@@ -1,0 +1,114 @@
+// The persistence port of the domain. Implemented in src/infra/db; the domain never sees the ORM.
+import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace, GrantKind, SubjectType } from './model.js';
+
+/** Keyset paging over id order. `after`/`before` are ids (cursors are decoded at the edge). */
+export interface PageArgs {
+  first?: number;
+  last?: number;
+  after?: string;
+  before?: string;
+}
+
+/** A page of ids: each with the cursor key that positions it. Nodes are loaded by id, in one batch. */
+export interface Page {
+  edges: { cursor: string; id: string }[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** One page per parent id, fetched for many parents at once (a constant number of statements). */
+export type Pages = Map<string, Page>;
+
+export interface NewUser {
+  email: string;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  passwordHash: string | null;
+}
+
+export interface AccountRepo {
+  create(input: { name: string; description: string | null }): Promise<Account>;
+  update(id: string, patch: { name?: string; description?: string | null }): Promise<Account>;
+  byIds(ids: readonly string[]): Promise<(Account | null)[]>;
+  page(args: PageArgs): Promise<Page>;
+  count(): Promise<number>;
+}
+
+export interface WorkspaceRepo {
+  create(input: { accountId: string; name: string; description: string | null }): Promise<Workspace>;
+  update(id: string, patch: { name?: string; description?: string | null }): Promise<Workspace>;
+  delete(id: string): Promise<void>;
+  byIds(ids: readonly string[]): Promise<(Workspace | null)[]>;
+  findByName(accountId: string, name: string): Promise<Workspace | null>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+export interface UserRepo {
+  create(input: NewUser): Promise<User>;
+  update(id: string, patch: Partial<Omit<NewUser, 'passwordHash' | 'email'>> & { email?: string }): Promise<User>;
+  byIds(ids: readonly string[]): Promise<(User | null)[]>;
+  findByEmail(email: string): Promise<User | null>;
+  findByUsername(username: string): Promise<User | null>;
+  /** The stored password hash, for login; never part of the User object. */
+  passwordHash(userId: string): Promise<string | null>;
+  addToAccount(accountId: string, userId: string): Promise<void>;
+  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants on it. */
+  removeFromAccount(accountId: string, userId: string): Promise<void>;
+  /** For each user id, whether it is a member of the account. */
+  inAccount(accountId: string, userIds: readonly string[]): Promise<Set<string>>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], search: string | null): Promise<Map<string, number>>;
+}
+
+export interface GroupRepo {
+  create(input: { accountId: string; name: string; description: string | null; attributes: Record<string, unknown>; linkedScopes: LinkedScope[] }): Promise<Group>;
+  update(id: string, patch: { name?: string; description?: string | null; attributes?: Record<string, unknown>; linkedScopes?: LinkedScope[] }): Promise<Group>;
+  /** Deletes the group, its member edges and its closure rows; its subgroups become top-level groups. Returns how many were detached. */
+  delete(id: string): Promise<number>;
+  byIds(ids: readonly string[]): Promise<(Group | null)[]>;
+  memberByIds(ids: readonly string[]): Promise<(GroupMember | null)[]>;
+  findByName(accountId: string, name: string): Promise<Group | null>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], search: string | null): Promise<Map<string, number>>;
+  memberPages(groupIds: readonly string[], args: PageArgs, search: string | null): Promise<Pages>;
+  memberCounts(groupIds: readonly string[], search: string | null): Promise<Map<string, number>>;
+  subgroupPages(groupIds: readonly string[], args: PageArgs): Promise<Pages>;
+  subgroupCounts(groupIds: readonly string[]): Promise<Map<string, number>>;
+  /** parent group id of each group that has one. */
+  parents(groupIds: readonly string[]): Promise<Map<string, string>>;
+  /** ancestors of each group, root first, the group itself last. */
+  ancestorPaths(groupIds: readonly string[]): Promise<Map<string, Group[]>>;
+  /** Whether `ancestorId` is `descendantId` or one of its ancestors. */
+  isAncestorOrSelf(ancestorId: string, descendantId: string): Promise<boolean>;
+  addUser(groupId: string, userId: string): Promise<boolean>;
+  removeUser(groupId: string, userId: string): Promise<boolean>;
+  /** Makes `childId` a subgroup of `parentId`, maintaining the closure table. */
+  attachGroup(parentId: string, childId: string): Promise<void>;
+  detachGroup(parentId: string, childId: string): Promise<boolean>;
+  stats(groupId: string): Promise<MembershipStats>;
+  /** Every group the user is in, directly or through nesting, in one account: one indexed query. */
+  transitiveGroupIdsOfUser(accountId: string, userId: string): Promise<string[]>;
+}
+
+export interface GrantRepo {
+  create(input: { accountId: string; grantKind: GrantKind; subjectType: SubjectType; subjectId: string; capabilityKey?: string | null; createdById?: string | null }): Promise<{ id: string }>;
+  hasActive(accountId: string, grantKind: GrantKind, subjectType: SubjectType, subjectId: string): Promise<boolean>;
+}
+
+export interface Store {
+  accounts: AccountRepo;
+  workspaces: WorkspaceRepo;
+  users: UserRepo;
+  groups: GroupRepo;
+  grants: GrantRepo;
+  /**
+   * Serialises changes to one account's group graph: on PostgreSQL a row lock on the account (held to
+   * the end of the transaction); SQLite serialises write transactions already. Call inside transaction().
+   * Returns false when the account does not exist.
+   */
+  lockAccount(accountId: string): Promise<boolean>;
+  /** Runs `fn` in one database transaction: all of it is written, or none of it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+}

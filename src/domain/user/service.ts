@@ -1,0 +1,92 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { User } from '../model.js';
+import type { Store } from '../store.js';
+import { LIMITS, email, optionalText, password, username } from '../validation.js';
+
+/** Memory-hard password hashing, implemented in infra. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+export interface NewUserInput {
+  email: string;
+  username?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  password?: string | null;
+}
+
+/** Profile changes; undefined leaves a field alone, null clears it (email cannot be cleared: null leaves it). */
+export interface UserPatch {
+  email?: string | null;
+  username?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  /**
+   * Creates a user and adds it to the account. An email or username already registered anywhere is a
+   * conflict: existing people join further accounts through invitations, never by an administrator
+   * claiming their address.
+   */
+  async createUser(accountId: string, input: NewUserInput): Promise<User> {
+    const fields = {
+      email: email('email', input.email),
+      username: username('username', input.username),
+      firstName: optionalText('firstName', input.firstName, LIMITS.personName),
+      lastName: optionalText('lastName', input.lastName, LIMITS.personName),
+    };
+    // Hash before the transaction: it takes a while on purpose, and must not hold locks.
+    const passwordHash = input.password ? await this.hasher.hash(password('password', input.password)) : null;
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
+      await this.assertUnique(tx, fields.email, fields.username, null);
+      const user = await tx.users.create({ ...fields, passwordHash });
+      await tx.users.addToAccount(accountId, user.id);
+      return user;
+    });
+  }
+
+  /** Updates the profile of a user of the account; users of other accounts read as not found. */
+  async updateUser(accountId: string, userId: string, patch: UserPatch): Promise<User> {
+    const changes: Parameters<Store['users']['update']>[1] = {};
+    if (patch.email !== undefined && patch.email !== null) changes.email = email('email', patch.email);
+    if (patch.username !== undefined) changes.username = username('username', patch.username);
+    if (patch.firstName !== undefined) changes.firstName = optionalText('firstName', patch.firstName, LIMITS.personName);
+    if (patch.lastName !== undefined) changes.lastName = optionalText('lastName', patch.lastName, LIMITS.personName);
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
+      await this.assertUnique(tx, changes.email ?? null, changes.username ?? null, userId);
+      return tx.users.update(userId, changes);
+    });
+  }
+
+  /** Removes the user from the account: its group memberships there go, its grants there are revoked. */
+  async removeUser(accountId: string, userId: string): Promise<User> {
+    return this.store.transaction(async (tx) => {
+      await tx.lockAccount(accountId);
+      if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
+      const [user] = await tx.users.byIds([userId]);
+      await tx.users.removeFromAccount(accountId, userId);
+      return user!;
+    });
+  }
+
+  private async assertUnique(tx: Store, emailValue: string | null, usernameValue: string | null, self: string | null): Promise<void> {
+    if (emailValue !== null) {
+      const other = await tx.users.findByEmail(emailValue);
+      if (other && other.id !== self) throw new ConflictError('this email is already registered; invite the person to the account instead', 'email');
+    }
+    if (usernameValue !== null) {
+      const other = await tx.users.findByUsername(usernameValue);
+      if (other && other.id !== self) throw new ConflictError('this username is taken', 'username');
+    }
+  }
+}

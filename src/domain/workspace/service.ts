@@ -1,0 +1,46 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Workspace } from '../model.js';
+import type { Store } from '../store.js';
+import { LIMITS, optionalText, requiredText } from '../validation.js';
+
+export interface WorkspaceInput {
+  name: string;
+  description?: string | null;
+}
+
+export class WorkspaceService {
+  constructor(private readonly store: Store) {}
+
+  createWorkspace(accountId: string, input: WorkspaceInput): Promise<Workspace> {
+    const name = requiredText('name', input.name);
+    const description = optionalText('description', input.description, LIMITS.description);
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
+      if (await tx.workspaces.findByName(accountId, name)) throw new ConflictError('a workspace with this name already exists in the account', 'name');
+      return tx.workspaces.create({ accountId, name, description });
+    });
+  }
+
+  updateWorkspace(workspaceId: string, patch: Partial<WorkspaceInput>): Promise<Workspace> {
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
+    return this.store.transaction(async (tx) => {
+      const [workspace] = await tx.workspaces.byIds([workspaceId]);
+      if (!workspace) throw new NotFoundError('Workspace', 'id');
+      await tx.lockAccount(workspace.accountId);
+      if (name !== undefined && name !== workspace.name && (await tx.workspaces.findByName(workspace.accountId, name))) {
+        throw new ConflictError('a workspace with this name already exists in the account', 'name');
+      }
+      return tx.workspaces.update(workspaceId, { name, description });
+    });
+  }
+
+  deleteWorkspace(workspaceId: string): Promise<Workspace> {
+    return this.store.transaction(async (tx) => {
+      const [workspace] = await tx.workspaces.byIds([workspaceId]);
+      if (!workspace) throw new NotFoundError('Workspace', 'id');
+      await tx.workspaces.delete(workspaceId);
+      return workspace;
+    });
+  }
+}

@@ -1,0 +1,74 @@
+// The per-request context: services, and DataLoaders built fresh for every request so that fields,
+// node(id:), nodes(ids:) and federation _entities share one batch per type and never share a cache
+// across requests.
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
+import type { Page, PageArgs, Store } from '../domain/store.js';
+import type { Services } from '../domain/services.js';
+
+export interface Context {
+  store: Store;
+  services: Services;
+  loaders: Loaders;
+  log: Logger;
+}
+
+export interface Loaders {
+  account: DataLoader<string, Account | null>;
+  workspace: DataLoader<string, Workspace | null>;
+  user: DataLoader<string, User | null>;
+  group: DataLoader<string, Group | null>;
+  groupMember: DataLoader<string, GroupMember | null>;
+  groupParent: DataLoader<string, string | null>;
+  groupPath: DataLoader<string, Group[]>;
+  /** A batched page of `kind` for one parent; parents asking with equal arguments share one statement. */
+  page(kind: string, args: PageArgs & { search?: string | null }, fetch: (parentIds: readonly string[]) => Promise<Map<string, Page>>): DataLoader<string, Page>;
+  /** A batched count of `kind` for one parent. */
+  count(kind: string, search: string | null, fetch: (parentIds: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number>;
+}
+
+function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): DataLoader<string, T | null> {
+  return new DataLoader(fetch);
+}
+
+export function createLoaders(store: Store): Loaders {
+  const keyed = new Map<string, DataLoader<string, unknown>>();
+  function memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
+    let loader = keyed.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = make();
+      keyed.set(key, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+  return {
+    account: byIds((ids) => store.accounts.byIds(ids)),
+    workspace: byIds((ids) => store.workspaces.byIds(ids)),
+    user: byIds((ids) => store.users.byIds(ids)),
+    group: byIds((ids) => store.groups.byIds(ids)),
+    groupMember: byIds((ids) => store.groups.memberByIds(ids)),
+    groupParent: new DataLoader(async (ids) => {
+      const parents = await store.groups.parents(ids);
+      return ids.map((id) => parents.get(id) ?? null);
+    }),
+    groupPath: new DataLoader(async (ids) => {
+      const paths = await store.groups.ancestorPaths(ids);
+      return ids.map((id) => paths.get(id) ?? []);
+    }),
+    page: (kind, args, fetch) =>
+      memo(`page:${kind}:${JSON.stringify(args)}`, () =>
+        new DataLoader<string, Page>(async (parentIds) => {
+          const pages = await fetch(parentIds);
+          return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
+        }),
+      ),
+    count: (kind, search, fetch) =>
+      memo(`count:${kind}:${search ?? ''}`, () =>
+        new DataLoader<string, number>(async (parentIds) => {
+          const counts = await fetch(parentIds);
+          return parentIds.map((id) => counts.get(id) ?? 0);
+        }),
+      ),
+  };
+}

@@ -1,0 +1,25 @@
+// Assembles the subgraph schema from the type files. `npm run schema:print` writes it to schema.graphql.
+import type { GraphQLSchema } from 'graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { builder } from './builder.js';
+import './types/errors.js';
+import './types/account.js';
+import './types/workspace.js';
+import './types/user.js';
+import './types/group.js';
+import './types/group-member.js';
+
+export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
+
+let built: GraphQLSchema | undefined;
+
+/** The executable subgraph schema (with _service and _entities). Built once per process. */
+export function buildSchema(): GraphQLSchema {
+  built ??= builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, federationDirectives: ['@key', '@shareable'] });
+  return built;
+}
+
+/** The subgraph SDL exactly as `_service { sdl }` serves it: what schema.graphql holds. */
+export function printSubgraph(): string {
+  return `${printSubgraphSchema(buildSchema()).trim()}\n`;
+}

@@ -1,0 +1,117 @@
+import type { User } from '../../domain/model.js';
+import { builder } from '../builder.js';
+import { connectionOf, relationConnection, searchTerm } from '../connection.js';
+import { AccountRef } from './account.js';
+import { attempt, localId, payload } from './errors.js';
+import { entityLoadedBy } from './node.js';
+
+export const UserRef = builder.objectRef<User>('User');
+
+builder.node(UserRef, {
+  description: 'A person. One user can belong to several accounts.',
+  id: { resolve: (user) => user.id },
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.user.load(id)),
+  fields: (t) => ({
+    email: t.exposeString('email', { description: 'Email address, lower-cased; unique across keygraph.' }),
+    username: t.exposeString('username', { nullable: true, description: 'Login name, lower-cased; unique across keygraph.' }),
+    firstName: t.exposeString('firstName', { nullable: true, description: 'Given name.' }),
+    lastName: t.exposeString('lastName', { nullable: true, description: 'Family name.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the user last changed.' }),
+  }),
+});
+entityLoadedBy(UserRef, 'User', (ctx) => ctx.loaders.user);
+
+export const UserConnection = connectionOf(UserRef, 'User', 'users');
+
+builder.objectField(AccountRef, 'users', (t) =>
+  t.connection(
+    {
+      type: UserRef,
+      description: 'The users of the account, in the order they joined it.',
+      args: { search: t.arg.string({ description: 'Case-insensitive text matched against email, username, first and last name.' }) },
+      resolve: (account, args, ctx) =>
+        relationConnection(ctx, {
+          kind: 'account.users',
+          parentId: account.id,
+          args,
+          search: searchTerm(args.search),
+          pages: (ids, page, search) => ctx.store.users.pagesByAccount(ids, page, search),
+          counts: (ids, search) => ctx.store.users.countsByAccount(ids, search),
+          load: ctx.loaders.user,
+        }),
+    },
+    UserConnection,
+  ),
+);
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  description: 'A new user, added to an account. People who already have a keygraph user join through invitations.',
+  fields: (t) => ({
+    accountId: t.id({ required: true, description: 'Global id of the account the user joins.' }),
+    email: t.string({ required: true, description: 'Email address; must not be registered yet.' }),
+    username: t.string({ description: 'Login name: 3..64 letters, digits, ".", "_" or "-".' }),
+    firstName: t.string({ description: 'Given name.' }),
+    lastName: t.string({ description: 'Family name.' }),
+    password: t.string({ description: 'Initial password, 8..1024 characters; without one the user cannot log in with a password.' }),
+  }),
+});
+
+const UpdateUserInput = builder.inputType('UpdateUserInput', {
+  description: 'Changes to the profile of a user of an account; omitted fields stay as they are.',
+  fields: (t) => ({
+    accountId: t.id({ required: true, description: 'Global id of the account the user belongs to.' }),
+    userId: t.id({ required: true, description: 'Global id of the user.' }),
+    email: t.string({ description: 'New email address.' }),
+    username: t.string({ description: 'New login name; null clears it.' }),
+    firstName: t.string({ description: 'New given name; null clears it.' }),
+    lastName: t.string({ description: 'New family name; null clears it.' }),
+  }),
+});
+
+const RemoveUserInput = builder.inputType('RemoveUserInput', {
+  description: 'The user to remove from an account.',
+  fields: (t) => ({
+    accountId: t.id({ required: true, description: 'Global id of the account.' }),
+    userId: t.id({ required: true, description: 'Global id of the user.' }),
+  }),
+});
+
+const userPayload = (name: string, mutation: string) =>
+  payload<{ user: User }>(name, `The result of ${mutation}.`, (t) => ({
+    user: t.field({ type: UserRef, nullable: true, description: 'The user, as it is now.', resolve: (p) => p.user ?? null }),
+  }));
+
+const RemoveUserPayload = payload<{ removedUserId: string }>('RemoveUserPayload', 'The result of removeUser.', (t) => ({
+  removedUserId: t.id({ nullable: true, description: 'Global id of the user removed from the account.', resolve: (p) => p.removedUserId ?? null }),
+}));
+
+builder.mutationFields((t) => ({
+  createUser: t.field({
+    type: userPayload('CreateUserPayload', 'createUser'),
+    description: 'Creates a user and adds it to an account.',
+    args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The user to create.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(async () => ({ user: await ctx.services.users.createUser(localId(input.accountId, 'Account', 'accountId'), input) })),
+  }),
+  updateUser: t.field({
+    type: userPayload('UpdateUserPayload', 'updateUser'),
+    description: "Changes a user's profile.",
+    args: { input: t.arg({ type: UpdateUserInput, required: true, description: 'The changes.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(async () => {
+        const { accountId, userId, ...patch } = input;
+        return { user: await ctx.services.users.updateUser(localId(accountId, 'Account', 'accountId'), localId(userId, 'User', 'userId'), patch) };
+      }),
+  }),
+  removeUser: t.field({
+    type: RemoveUserPayload,
+    description: 'Removes a user from an account: its group memberships there go and its grants there are revoked. The user itself stays.',
+    args: { input: t.arg({ type: RemoveUserInput, required: true, description: 'The user and the account.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(async () => {
+        await ctx.services.users.removeUser(localId(input.accountId, 'Account', 'accountId'), localId(input.userId, 'User', 'userId'));
+        return { removedUserId: input.userId };
+      }),
+  }),
+}));

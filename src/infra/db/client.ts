@@ -1,0 +1,52 @@
+// The Prisma client for the configured database. Both providers' generated clients have the same
+// model API (the data model is one file), so the rest of infra is written against the SQLite one's types.
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { providerOf, sqlitePath, type DatabaseProvider } from '../../config.js';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
+
+export type Db = SqliteClient;
+export { Prisma } from './generated/sqlite/client.js';
+
+export interface DbHandle {
+  prisma: Db;
+  provider: DatabaseProvider;
+  close(): Promise<void>;
+}
+
+// Prisma splits `IN (...)` lists into chunks of the adapter's bind-value limit, and assumes 999 for
+// SQLite; the SQLite built into better-sqlite3 allows 32766, as PostgreSQL does. Saying so keeps a
+// batched load one statement however large the batch (the statement-count tests depend on it).
+const MAX_BIND_VALUES = 32_766;
+
+function withBindLimit(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect(): Promise<SqlDriverAdapter> {
+      const adapter = await factory.connect();
+      const info = adapter.getConnectionInfo?.() ?? { supportsRelationJoins: false };
+      adapter.getConnectionInfo = () => ({ ...info, maxBindValues: MAX_BIND_VALUES });
+      return adapter;
+    },
+  };
+}
+
+export function createDb(databaseUrl: string, onStatement?: (sql: string) => void): DbHandle {
+  const provider = providerOf(databaseUrl);
+  const log = onStatement ? [{ emit: 'event' as const, level: 'query' as const }] : [];
+  let prisma: Db;
+  if (provider === 'sqlite') {
+    const file = sqlitePath(databaseUrl);
+    mkdirSync(dirname(file), { recursive: true });
+    prisma = new SqliteClient({ adapter: withBindLimit(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 })), log });
+  } else {
+    prisma = new PostgresClient({ adapter: withBindLimit(new PrismaPg({ connectionString: databaseUrl })), log }) as unknown as Db;
+  }
+  if (onStatement) (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onStatement(e.query));
+  return { prisma, provider, close: () => prisma.$disconnect() };
+}

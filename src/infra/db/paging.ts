@@ -1,0 +1,82 @@
+// Keyset pages for many parents in one statement: ROW_NUMBER() OVER (PARTITION BY parent ORDER BY key)
+// keeps the first `limit + 1` rows of every parent, whatever the number of parents or the page size.
+// Works unchanged on SQLite (3.25+) and PostgreSQL. Keys are ULIDs, so key order is creation order.
+import type { PageArgs, Pages } from '../../domain/store.js';
+import { Prisma, type Db } from './client.js';
+
+type Tx = Pick<Db, '$queryRaw'>;
+
+export interface PageSpec {
+  /** FROM clause, with joins. */
+  from: Prisma.Sql;
+  /** The parent column (partition). */
+  parent: Prisma.Sql;
+  /** The ordering key, also the cursor: unique within a parent. */
+  key: Prisma.Sql;
+  /** The id of the node each row stands for (often the key itself). */
+  node: Prisma.Sql;
+  /** Extra filter, ANDed. */
+  where?: Prisma.Sql;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly string[], args: PageArgs): Promise<Pages> {
+  const result: Pages = new Map(parentIds.map((id) => [id, { edges: [], hasNextPage: false, hasPreviousPage: false }]));
+  if (parentIds.length === 0) return result;
+  const backward = args.last !== undefined;
+  const limit = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  const conditions: Prisma.Sql[] = [Prisma.sql`${spec.parent} IN (${Prisma.join(parentIds)})`];
+  if (args.after !== undefined) conditions.push(Prisma.sql`${spec.key} > ${args.after}`);
+  if (args.before !== undefined) conditions.push(Prisma.sql`${spec.key} < ${args.before}`);
+  if (spec.where) conditions.push(spec.where);
+  const direction = backward ? Prisma.raw('DESC') : Prisma.raw('ASC');
+  const rows = await db.$queryRaw<{ p: string; k: string; n: string }[]>`
+    SELECT s."p", s."k", s."n" FROM (
+      SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",
+             ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn"
+      FROM ${spec.from}
+      WHERE ${Prisma.join(conditions, ' AND ')}
+    ) s
+    WHERE s."rn" <= ${limit + 1}
+    ORDER BY s."p", s."rn"`;
+  const grouped = new Map<string, { k: string; n: string }[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.p) ?? [];
+    list.push(row);
+    grouped.set(row.p, list);
+  }
+  for (const [parent, list] of grouped) {
+    const more = list.length > limit;
+    const kept = list.slice(0, limit);
+    if (backward) kept.reverse();
+    result.set(parent, {
+      edges: kept.map((r) => ({ cursor: r.k, id: r.n })),
+      hasNextPage: backward ? args.before !== undefined : more,
+      hasPreviousPage: backward ? more : args.after !== undefined,
+    });
+  }
+  return result;
+}
+
+/** Counts per parent in one statement (GROUP BY), zero for parents without rows. */
+export async function countsByParent(db: Tx, spec: Omit<PageSpec, 'key' | 'node'>, parentIds: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map(parentIds.map((id) => [id, 0]));
+  if (parentIds.length === 0) return counts;
+  const conditions: Prisma.Sql[] = [Prisma.sql`${spec.parent} IN (${Prisma.join(parentIds)})`];
+  if (spec.where) conditions.push(spec.where);
+  const rows = await db.$queryRaw<{ p: string; c: number | bigint }[]>`
+    SELECT ${spec.parent} AS "p", COUNT(*) AS "c" FROM ${spec.from} WHERE ${Prisma.join(conditions, ' AND ')} GROUP BY ${spec.parent}`;
+  for (const row of rows) counts.set(row.p, Number(row.c));
+  return counts;
+}
+
+/** A LIKE pattern matching `term` anywhere, with LIKE's wildcards escaped (use with ESCAPE '\'). */
+export function containsPattern(term: string): string {
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function searchCondition(column: Prisma.Sql, term: string | null): Prisma.Sql | undefined {
+  if (term === null) return undefined;
+  return Prisma.sql`${column} LIKE ${containsPattern(term)} ESCAPE '\\'`;
+}

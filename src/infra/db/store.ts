@@ -1,0 +1,358 @@
+// The Prisma implementation of the domain's Store port: the only code that touches the database.
+import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace } from '../../domain/model.js';
+import type { AccountRepo, GrantRepo, GroupRepo, NewUser, PageArgs, Store, UserRepo, WorkspaceRepo } from '../../domain/store.js';
+import type { DatabaseProvider } from '../../config.js';
+import { newId } from '../ids.js';
+import { Prisma, type Db } from './client.js';
+import { countsByParent, pagesByParent, searchCondition } from './paging.js';
+
+type Tx = Prisma.TransactionClient;
+
+/** Rows for `ids`, in the order of `ids`, null where absent: the contract of a DataLoader batch. */
+function inOrder<T extends { id: string }, R>(ids: readonly string[], rows: T[], map: (row: T) => R): (R | null)[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    return row ? map(row) : null;
+  });
+}
+
+function userSearchText(u: { email: string; username: string | null; firstName: string | null; lastName: string | null }): string {
+  return [u.email, u.username, u.firstName, u.lastName].filter(Boolean).join(' ').toLowerCase();
+}
+
+type UserRow = Awaited<ReturnType<Db['user']['findFirstOrThrow']>>;
+type GroupRow = Awaited<ReturnType<Db['group']['findFirstOrThrow']>>;
+
+function toUser(row: UserRow): User {
+  const { id, email, username, firstName, lastName, createdAt, updatedAt } = row;
+  return { id, email, username, firstName, lastName, createdAt, updatedAt };
+}
+
+function toGroup(row: GroupRow): Group {
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    name: row.name,
+    description: row.description,
+    attributes: (row.attributes ?? {}) as Record<string, unknown>,
+    linkedScopes: (row.linkedScopes ?? []) as unknown as LinkedScope[],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+const toAccount = (row: Account): Account => row;
+const toWorkspace = (row: Workspace): Workspace => row;
+const toMember = (row: Omit<GroupMember, 'subjectType'> & { subjectType: string }): GroupMember => ({ ...row, subjectType: row.subjectType as GroupMember['subjectType'] });
+
+class Accounts implements AccountRepo {
+  constructor(private readonly db: Tx) {}
+  create(input: { name: string; description: string | null }) {
+    return this.db.account.create({ data: { id: newId(), ...input } });
+  }
+  update(id: string, patch: { name?: string; description?: string | null }) {
+    return this.db.account.update({ where: { id }, data: patch });
+  }
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, await this.db.account.findMany({ where: { id: { in: [...ids] } } }), toAccount);
+  }
+  async page(args: PageArgs) {
+    const pages = await pagesByParent(this.db, { from: Prisma.sql`(SELECT 'all' AS "p", "id" FROM "Account") a`, parent: Prisma.sql`a."p"`, key: Prisma.sql`a."id"`, node: Prisma.sql`a."id"` }, ['all'], args);
+    return pages.get('all')!;
+  }
+  count() {
+    return this.db.account.count();
+  }
+}
+
+class Workspaces implements WorkspaceRepo {
+  constructor(private readonly db: Tx) {}
+  create(input: { accountId: string; name: string; description: string | null }) {
+    return this.db.workspace.create({ data: { id: newId(), ...input } });
+  }
+  update(id: string, patch: { name?: string; description?: string | null }) {
+    return this.db.workspace.update({ where: { id }, data: patch });
+  }
+  async delete(id: string) {
+    await this.db.workspace.delete({ where: { id } });
+  }
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, await this.db.workspace.findMany({ where: { id: { in: [...ids] } } }), toWorkspace);
+  }
+  findByName(accountId: string, name: string) {
+    return this.db.workspace.findUnique({ where: { accountId_name: { accountId, name } } });
+  }
+  private spec = { from: Prisma.sql`"Workspace" w`, parent: Prisma.sql`w."accountId"`, key: Prisma.sql`w."id"`, node: Prisma.sql`w."id"` };
+  pagesByAccount(accountIds: readonly string[], args: PageArgs) {
+    return pagesByParent(this.db, this.spec, accountIds, args);
+  }
+  countsByAccount(accountIds: readonly string[]) {
+    return countsByParent(this.db, this.spec, accountIds);
+  }
+}
+
+class Users implements UserRepo {
+  constructor(private readonly db: Tx) {}
+  async create(input: NewUser) {
+    return toUser(await this.db.user.create({ data: { id: newId(), ...input, searchText: userSearchText(input) } }));
+  }
+  async update(id: string, patch: Partial<Omit<NewUser, 'passwordHash' | 'email'>> & { email?: string }) {
+    const current = await this.db.user.findUniqueOrThrow({ where: { id } });
+    const next = { ...current, ...patch };
+    return toUser(await this.db.user.update({ where: { id }, data: { ...patch, searchText: userSearchText(next) } }));
+  }
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, await this.db.user.findMany({ where: { id: { in: [...ids] } } }), toUser);
+  }
+  async findByEmail(email: string) {
+    const row = await this.db.user.findUnique({ where: { email } });
+    return row && toUser(row);
+  }
+  async findByUsername(username: string) {
+    const row = await this.db.user.findUnique({ where: { username } });
+    return row && toUser(row);
+  }
+  async passwordHash(userId: string) {
+    return (await this.db.user.findUnique({ where: { id: userId }, select: { passwordHash: true } }))?.passwordHash ?? null;
+  }
+  async addToAccount(accountId: string, userId: string) {
+    await this.db.accountUser.upsert({ where: { accountId_userId: { accountId, userId } }, create: { id: newId(), accountId, userId }, update: {} });
+  }
+  async removeFromAccount(accountId: string, userId: string) {
+    await this.db.groupMember.deleteMany({ where: { accountId, userId } });
+    await this.db.authorizationGrant.updateMany({ where: { accountId, subjectType: 'USER', subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    await this.db.accountUser.deleteMany({ where: { accountId, userId } });
+  }
+  async inAccount(accountId: string, userIds: readonly string[]) {
+    const rows = await this.db.accountUser.findMany({ where: { accountId, userId: { in: [...userIds] } }, select: { userId: true } });
+    return new Set(rows.map((r) => r.userId));
+  }
+  private spec(search: string | null) {
+    return {
+      from: Prisma.sql`"AccountUser" au JOIN "User" u ON u."id" = au."userId"`,
+      parent: Prisma.sql`au."accountId"`,
+      key: Prisma.sql`au."id"`,
+      node: Prisma.sql`u."id"`,
+      where: searchCondition(Prisma.sql`u."searchText"`, search),
+    };
+  }
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
+    return pagesByParent(this.db, this.spec(search), accountIds, args);
+  }
+  countsByAccount(accountIds: readonly string[], search: string | null) {
+    return countsByParent(this.db, this.spec(search), accountIds);
+  }
+}
+
+class Groups implements GroupRepo {
+  constructor(private readonly db: Tx) {}
+
+  async create(input: { accountId: string; name: string; description: string | null; attributes: Record<string, unknown>; linkedScopes: LinkedScope[] }) {
+    const id = newId();
+    const row = await this.db.group.create({
+      data: { id, ...input, attributes: input.attributes as Prisma.InputJsonObject, linkedScopes: input.linkedScopes as unknown as Prisma.InputJsonArray, searchText: input.name.toLowerCase() },
+    });
+    await this.db.groupClosure.create({ data: { ancestorId: id, descendantId: id, depth: 0, accountId: input.accountId } });
+    return toGroup(row);
+  }
+
+  async update(id: string, patch: { name?: string; description?: string | null; attributes?: Record<string, unknown>; linkedScopes?: LinkedScope[] }) {
+    const row = await this.db.group.update({
+      where: { id },
+      data: {
+        name: patch.name,
+        description: patch.description,
+        attributes: patch.attributes as Prisma.InputJsonObject | undefined,
+        linkedScopes: patch.linkedScopes as unknown as Prisma.InputJsonArray | undefined,
+        ...(patch.name !== undefined ? { searchText: patch.name.toLowerCase() } : {}),
+      },
+    });
+    return toGroup(row);
+  }
+
+  async delete(id: string) {
+    const group = await this.db.group.findUniqueOrThrow({ where: { id } });
+    const parent = await this.db.groupMember.findUnique({ where: { memberGroupId: id } });
+    if (parent) await this.detachGroup(parent.groupId, id);
+    const children = await this.db.groupMember.findMany({ where: { groupId: id, subjectType: 'GROUP' }, select: { memberGroupId: true } });
+    for (const child of children) await this.detachGroup(id, child.memberGroupId!);
+    await this.db.authorizationGrant.updateMany({ where: { accountId: group.accountId, subjectType: 'GROUP', subjectId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    // Member edges and closure rows go with the group (ON DELETE CASCADE).
+    await this.db.group.delete({ where: { id } });
+    return children.length;
+  }
+
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, await this.db.group.findMany({ where: { id: { in: [...ids] } } }), toGroup);
+  }
+  async memberByIds(ids: readonly string[]) {
+    return inOrder(ids, await this.db.groupMember.findMany({ where: { id: { in: [...ids] } } }), toMember);
+  }
+  async findByName(accountId: string, name: string) {
+    const row = await this.db.group.findUnique({ where: { accountId_name: { accountId, name } } });
+    return row && toGroup(row);
+  }
+
+  private accountSpec(search: string | null) {
+    return { from: Prisma.sql`"Group" g`, parent: Prisma.sql`g."accountId"`, key: Prisma.sql`g."id"`, node: Prisma.sql`g."id"`, where: searchCondition(Prisma.sql`g."searchText"`, search) };
+  }
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
+    return pagesByParent(this.db, this.accountSpec(search), accountIds, args);
+  }
+  countsByAccount(accountIds: readonly string[], search: string | null) {
+    return countsByParent(this.db, this.accountSpec(search), accountIds);
+  }
+
+  private memberSpec(search: string | null) {
+    const where =
+      search === null
+        ? undefined
+        : Prisma.sql`(${searchCondition(Prisma.sql`u."searchText"`, search)} OR ${searchCondition(Prisma.sql`mg."searchText"`, search)})`;
+    return {
+      from: Prisma.sql`"GroupMember" m LEFT JOIN "User" u ON u."id" = m."userId" LEFT JOIN "Group" mg ON mg."id" = m."memberGroupId"`,
+      parent: Prisma.sql`m."groupId"`,
+      key: Prisma.sql`m."id"`,
+      node: Prisma.sql`m."id"`,
+      where,
+    };
+  }
+  memberPages(groupIds: readonly string[], args: PageArgs, search: string | null) {
+    return pagesByParent(this.db, this.memberSpec(search), groupIds, args);
+  }
+  memberCounts(groupIds: readonly string[], search: string | null) {
+    return countsByParent(this.db, this.memberSpec(search), groupIds);
+  }
+
+  private subgroupSpec = {
+    from: Prisma.sql`"GroupMember" m`,
+    parent: Prisma.sql`m."groupId"`,
+    key: Prisma.sql`m."id"`,
+    node: Prisma.sql`m."memberGroupId"`,
+    where: Prisma.sql`m."memberGroupId" IS NOT NULL`,
+  };
+  subgroupPages(groupIds: readonly string[], args: PageArgs) {
+    return pagesByParent(this.db, this.subgroupSpec, groupIds, args);
+  }
+  subgroupCounts(groupIds: readonly string[]) {
+    return countsByParent(this.db, this.subgroupSpec, groupIds);
+  }
+
+  async parents(groupIds: readonly string[]) {
+    const rows = await this.db.groupMember.findMany({ where: { memberGroupId: { in: [...groupIds] } }, select: { groupId: true, memberGroupId: true } });
+    return new Map(rows.map((r) => [r.memberGroupId!, r.groupId]));
+  }
+
+  async ancestorPaths(groupIds: readonly string[]) {
+    const rows = await this.db.groupClosure.findMany({
+      where: { descendantId: { in: [...groupIds] } },
+      orderBy: [{ descendantId: 'asc' }, { depth: 'desc' }],
+      include: { ancestor: true },
+    });
+    const paths = new Map<string, Group[]>(groupIds.map((id) => [id, []]));
+    for (const row of rows) paths.get(row.descendantId)?.push(toGroup(row.ancestor));
+    return paths;
+  }
+
+  async isAncestorOrSelf(ancestorId: string, descendantId: string) {
+    return (await this.db.groupClosure.count({ where: { ancestorId, descendantId } })) > 0;
+  }
+
+  async addUser(groupId: string, userId: string) {
+    const group = await this.db.group.findUniqueOrThrow({ where: { id: groupId }, select: { accountId: true } });
+    const existing = await this.db.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } } });
+    if (existing) return false;
+    await this.db.groupMember.create({ data: { id: newId(), accountId: group.accountId, groupId, subjectType: 'USER', userId } });
+    return true;
+  }
+
+  async removeUser(groupId: string, userId: string) {
+    const { count } = await this.db.groupMember.deleteMany({ where: { groupId, userId } });
+    return count > 0;
+  }
+
+  async attachGroup(parentId: string, childId: string) {
+    const parent = await this.db.group.findUniqueOrThrow({ where: { id: parentId }, select: { accountId: true } });
+    await this.db.groupMember.create({ data: { id: newId(), accountId: parent.accountId, groupId: parentId, subjectType: 'GROUP', memberGroupId: childId } });
+    // Every ancestor of the parent (itself included) becomes an ancestor of every node of the child's subtree.
+    const ancestors = await this.db.groupClosure.findMany({ where: { descendantId: parentId } });
+    const subtree = await this.db.groupClosure.findMany({ where: { ancestorId: childId } });
+    const rows = ancestors.flatMap((a) => subtree.map((d) => ({ ancestorId: a.ancestorId, descendantId: d.descendantId, depth: a.depth + 1 + d.depth, accountId: parent.accountId })));
+    await this.db.groupClosure.createMany({ data: rows });
+  }
+
+  async detachGroup(parentId: string, childId: string) {
+    const { count } = await this.db.groupMember.deleteMany({ where: { groupId: parentId, memberGroupId: childId } });
+    if (count === 0) return false;
+    const ancestors = (await this.db.groupClosure.findMany({ where: { descendantId: parentId }, select: { ancestorId: true } })).map((r) => r.ancestorId);
+    const subtree = (await this.db.groupClosure.findMany({ where: { ancestorId: childId }, select: { descendantId: true } })).map((r) => r.descendantId);
+    await this.db.groupClosure.deleteMany({ where: { ancestorId: { in: ancestors }, descendantId: { in: subtree } } });
+    return true;
+  }
+
+  async stats(groupId: string): Promise<MembershipStats> {
+    const subtree = (await this.db.groupClosure.findMany({ where: { ancestorId: groupId }, select: { descendantId: true } })).map((r) => r.descendantId);
+    const edges = await this.db.groupMember.groupBy({ by: ['subjectType'], where: { groupId: { in: subtree } }, _count: { _all: true } });
+    const count = (type: 'USER' | 'GROUP') => edges.find((e) => e.subjectType === type)?._count._all ?? 0;
+    const groupEdges = count('GROUP');
+    const userEdges = count('USER');
+    return { groupEdges, userEdges, totalEdges: groupEdges + userEdges, groupsSeen: subtree.length };
+  }
+
+  async transitiveGroupIdsOfUser(accountId: string, userId: string) {
+    const rows = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT c."ancestorId" AS "id"
+      FROM "GroupMember" m JOIN "GroupClosure" c ON c."descendantId" = m."groupId"
+      WHERE m."userId" = ${userId} AND m."accountId" = ${accountId}
+      ORDER BY 1`;
+    return rows.map((r) => r.id);
+  }
+}
+
+class Grants implements GrantRepo {
+  constructor(private readonly db: Tx) {}
+  create(input: Parameters<GrantRepo['create']>[0]) {
+    return this.db.authorizationGrant.create({ data: { id: newId(), ...input }, select: { id: true } });
+  }
+  async hasActive(accountId: string, grantKind: 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN', subjectType: 'USER' | 'GROUP' | 'SERVICE_ACCOUNT', subjectId: string) {
+    return (await this.db.authorizationGrant.count({ where: { accountId, grantKind, subjectType, subjectId, revokedAt: null } })) > 0;
+  }
+}
+
+export class PrismaStore implements Store {
+  readonly accounts: AccountRepo;
+  readonly workspaces: WorkspaceRepo;
+  readonly users: UserRepo;
+  readonly groups: GroupRepo;
+  readonly grants: GrantRepo;
+
+  constructor(
+    private readonly db: Tx,
+    private readonly root: Db | null,
+    private readonly provider: DatabaseProvider,
+  ) {
+    this.accounts = new Accounts(db);
+    this.workspaces = new Workspaces(db);
+    this.users = new Users(db);
+    this.groups = new Groups(db);
+    this.grants = new Grants(db);
+  }
+
+  static of(prisma: Db, provider: DatabaseProvider): PrismaStore {
+    return new PrismaStore(prisma, prisma, provider);
+  }
+
+  async lockAccount(accountId: string): Promise<boolean> {
+    const rows =
+      this.provider === 'postgresql'
+        ? await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR UPDATE`
+        : await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Account" WHERE "id" = ${accountId}`;
+    return rows.length > 0;
+  }
+
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    // Nested calls join the transaction already open.
+    if (!this.root) return fn(this);
+    return this.root.$transaction((tx) => fn(new PrismaStore(tx, null, this.provider)), { maxWait: 10_000, timeout: 30_000 });
+  }
+}

@@ -1,0 +1,146 @@
+// One keygraph instance: database, services, the Yoga server with GraphiQL, and the operational routes
+// (/healthz, /readyz, /metrics). `app.fetch` serves everything in-process (the tests use it, no port);
+// `app.yoga` is also a Node request listener (src/server/main.ts).
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { NoSchemaIntrospectionCustomRule, OperationTypeNode, getOperationAST } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.js';
+import { createServices, type Services } from '../domain/services.js';
+import type { Store } from '../domain/store.js';
+import { createDb, type DbHandle } from '../infra/db/client.js';
+import { checkReadiness } from '../infra/db/health.js';
+import { migrate } from '../infra/db/migrate.js';
+import { PrismaStore } from '../infra/db/store.js';
+import { ScryptHasher } from '../infra/crypto/password.js';
+import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
+import { createLoaders, type Context } from '../graphql/context.js';
+import { buildSchema } from '../graphql/schema.js';
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  fetch: (input: string, init?: RequestInit) => Promise<Response>;
+  config: Config;
+  db: DbHandle;
+  store: Store;
+  services: Services;
+  metrics: Metrics;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  log?: Logger;
+  /** Apply pending migrations before serving (default true). */
+  migrate?: boolean;
+  /** log2 of scrypt's N for new password hashes (default 15). */
+  passwordHashCost?: number;
+}
+
+const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, paste the account id it printed:
+query FirstLook($accountId: ID!) {
+  account(id: $accountId) {
+    name
+    groups(first: 10) {
+      totalCount
+      edges { node { name path members(first: 10) { totalCount edges { node { subjectType user { email } group { name } } } } } }
+    }
+  }
+}
+`;
+
+function operationsPlugin(metrics: Metrics): Plugin {
+  return {
+    onExecute({ args }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const labels = { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? OperationTypeNode.QUERY };
+      return {
+        onExecuteDone({ result }) {
+          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+          metrics.graphqlOperations.inc({ ...labels, outcome: failed ? 'error' : 'success' });
+        },
+      };
+    },
+  };
+}
+
+function operationalRoutes(app: () => App): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      const { metrics, db } = app();
+      if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
+      else if (url.pathname === '/readyz') {
+        const readiness = await checkReadiness(db);
+        endResponse(Response.json(readiness, { status: readiness.ready ? 200 : 503 }));
+      } else if (url.pathname === '/metrics') {
+        endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+      }
+    },
+  };
+}
+
+function httpMetricsPlugin(metrics: Metrics, log: Logger): Plugin {
+  const started = new WeakMap<Request, bigint>();
+  return {
+    onRequest({ request }) {
+      started.set(request, process.hrtime.bigint());
+    },
+    onResponse({ request, response }) {
+      const begin = started.get(request);
+      const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin) / 1e9;
+      const path = new URL(request.url).pathname;
+      const labels = { method: request.method, route: ROUTES.has(path) ? path : 'other', status: String(response.status) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      if (path !== '/metrics' && path !== '/healthz') log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+    },
+  };
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'keygraph' } });
+  if (options.migrate !== false) {
+    const report = await migrate(config.databaseUrl, (message) => log.info(message));
+    log.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, provider: config.databaseProvider }, 'database migrations up to date');
+  }
+  const metrics = createMetrics({ processMetrics: options.log === undefined });
+  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)));
+  const store = PrismaStore.of(db.prisma, db.provider);
+  const services = createServices(store, new ScryptHasher(options.passwordHashCost));
+
+  const plugins: Plugin[] = [operationalRoutes(() => app), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
+  if (!config.introspection) {
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
+  }
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false,
+    renderGraphiQL,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
+    },
+    context: (): Context => ({ store, services, loaders: createLoaders(store), log }),
+    plugins,
+  });
+
+  const app: App = {
+    yoga,
+    fetch: (input, init) => Promise.resolve(yoga.fetch(new URL(input, 'http://keygraph.local'), init ?? {})),
+    config,
+    db,
+    store,
+    services,
+    metrics,
+    log,
+    close: () => db.close(),
+  };
+  return app;
+}
