@@ -95,6 +95,8 @@ export interface GroupRepo {
 export interface GrantRepo {
   create(input: { accountId: string; grantKind: GrantKind; subjectType: SubjectType; subjectId: string; capabilityKey?: string | null; createdById?: string | null }): Promise<{ id: string }>;
   hasActive(accountId: string, grantKind: GrantKind, subjectType: SubjectType, subjectId: string): Promise<boolean>;
+  /** Subject ids holding an unrevoked grant of this kind on any account. */
+  activeSubjectsOfKind(grantKind: GrantKind): Promise<{ subjectType: SubjectType; subjectId: string; accountId: string }[]>;
 }
 
 export interface Store {

@@ -317,6 +317,9 @@ class Grants implements GrantRepo {
   async hasActive(accountId: string, grantKind: 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN', subjectType: 'USER' | 'GROUP' | 'SERVICE_ACCOUNT', subjectId: string) {
     return (await this.db.authorizationGrant.count({ where: { accountId, grantKind, subjectType, subjectId, revokedAt: null } })) > 0;
   }
+  activeSubjectsOfKind(grantKind: 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN') {
+    return this.db.authorizationGrant.findMany({ where: { grantKind, revokedAt: null }, select: { subjectType: true, subjectId: true, accountId: true }, orderBy: { id: 'asc' } });
+  }
 }
 
 export class PrismaStore implements Store {

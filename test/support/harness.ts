@@ -1,0 +1,97 @@
+// A keygraph instance for one test file, on a fresh database of the provider under test, served
+// in-process through yoga.fetch (no port).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createApp, type App } from '../../src/server/app.js';
+
+export type Provider = 'sqlite' | 'postgresql';
+
+export const provider: Provider = process.env.KEYGRAPH_TEST_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite';
+
+export interface GraphQLResult<T> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestDatabase {
+  url: string;
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database of the provider under test. */
+export async function freshDatabase(): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keygraph-test-'));
+  if (provider === 'sqlite') {
+    return { url: `file:${join(dataDir, 'keygraph.db')}`, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('the postgresql project needs TEST_DATABASE_URL');
+  const name = `keygraph_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    dataDir,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  database: TestDatabase;
+  /** Runs an operation through yoga.fetch; typed when given a generated document. */
+  gql<TData, TVars extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVars> | string, variables?: TVars, headers?: Record<string, string>): Promise<GraphQLResult<TData>>;
+  /** Like gql, but fails the test on any top-level error and returns data. */
+  ok<TData, TVars extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVars> | string, variables?: TVars): Promise<TData>;
+  /** The total of the statement counter that /metrics exposes. */
+  statements(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await freshDatabase();
+  const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env });
+  const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10 });
+  const gql: TestApp['gql'] = async (document, variables, headers = {}) => {
+    const query = typeof document === 'string' ? document : print(document as DocumentNode);
+    const response = await app.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResult<never>;
+  };
+  return {
+    app,
+    database,
+    gql,
+    async ok(document, variables) {
+      const result = await gql(document, variables);
+      if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+      return result.data!;
+    },
+    statements: () => app.metrics.statementTotal(),
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
