@@ -111,6 +111,9 @@ export interface Store {
    * Returns false when the account does not exist.
    */
   lockAccount(accountId: string): Promise<boolean>;
-  /** Runs `fn` in one database transaction: all of it is written, or none of it. */
+  /**
+   * Runs `fn` in one database transaction: all of it is written, or none of it. A unique constraint
+   * broken by a concurrent change surfaces as a ConflictError.
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 }

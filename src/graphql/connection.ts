@@ -1,5 +1,5 @@
 // Relay connections over the domain's id pages: argument rules, opaque cursors, shared connection types.
-import { GraphQLError } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import type { ObjectRef } from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { Context } from './context.js';
@@ -8,8 +8,9 @@ import { builder, type Types } from './builder.js';
 
 export const MAX_PAGE_SIZE = 100;
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+// Created through Yoga so that its error masking recognises it (graphql is loaded both as CJS and ESM).
+function badInput(message: string) {
+  return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
 export function encodeCursor(key: string): string {

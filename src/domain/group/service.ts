@@ -64,7 +64,6 @@ export class GroupService {
   addGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
       const group = await this.load(tx, groupId, 'groupId');
-      await tx.lockAccount(group.accountId);
       // A user of another account reads exactly like a user that does not exist.
       if (!(await tx.users.inAccount(group.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       const changed = await tx.groups.addUser(groupId, userId);
@@ -75,7 +74,6 @@ export class GroupService {
   removeGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
       const group = await this.load(tx, groupId, 'groupId');
-      await tx.lockAccount(group.accountId);
       if (!(await tx.groups.removeUser(groupId, userId))) throw new NotFoundError('GroupMember', 'userId');
       return { group, changed: true, stats: await tx.groups.stats(groupId) };
     });

@@ -46,7 +46,7 @@ export class UserService {
     // Hash before the transaction: it takes a while on purpose, and must not hold locks.
     const passwordHash = input.password ? await this.hasher.hash(password('password', input.password)) : null;
     return this.store.transaction(async (tx) => {
-      if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
+      if (!(await tx.accounts.byIds([accountId]))[0]) throw new NotFoundError('Account', 'accountId');
       await this.assertUnique(tx, fields.email, fields.username, null);
       const user = await tx.users.create({ ...fields, passwordHash });
       await tx.users.addToAccount(accountId, user.id);
@@ -71,7 +71,6 @@ export class UserService {
   /** Removes the user from the account: its group memberships there go, its grants there are revoked. */
   async removeUser(accountId: string, userId: string): Promise<User> {
     return this.store.transaction(async (tx) => {
-      await tx.lockAccount(accountId);
       if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       const [user] = await tx.users.byIds([userId]);
       await tx.users.removeFromAccount(accountId, userId);

@@ -4,52 +4,41 @@ import { ConflictError, DomainError, GroupCycleError, NotFoundError, ValidationE
 import type { FieldRef } from '@pothos/core';
 import { builder, type Types } from '../builder.js';
 
-export const MutationErrorRef = builder.interfaceRef<DomainError>('MutationError').implement({
+/**
+ * A domain error as a plain value: GraphQL treats any Error object in a result as a field error,
+ * so payloads carry these instead.
+ */
+export interface MutationErrorShape {
+  typename: string;
+  message: string;
+  field: string | null;
+}
+
+const TYPENAMES: [new (...args: never[]) => DomainError, string, string][] = [
+  [ValidationError, 'ValidationError', 'An input value broke a rule (length, format, shape).'],
+  [NotFoundError, 'NotFoundError', 'An object named in the input does not exist, or is not visible to the caller; the two are never told apart.'],
+  [ConflictError, 'ConflictError', 'The change clashes with existing state, such as a name already in use.'],
+  [GroupCycleError, 'GroupCycleError', 'Adding the group would make it a member of itself, directly or through nested groups.'],
+];
+
+function toShape(error: DomainError): MutationErrorShape {
+  const entry = TYPENAMES.find(([type]) => error instanceof type);
+  if (!entry) throw new Error(`no GraphQL type for domain error ${error.name}`);
+  return { typename: entry[1], message: error.message, field: error.field };
+}
+
+export const MutationErrorRef = builder.interfaceRef<MutationErrorShape>('MutationError').implement({
   description: 'An expected failure of a mutation. Nothing was changed.',
   fields: (t) => ({
     message: t.exposeString('message', { description: 'What went wrong, for people.' }),
-    field: t.string({ nullable: true, description: 'The input field the error is about, when there is one.', resolve: (e) => e.field }),
+    field: t.exposeString('field', { nullable: true, description: 'The input field the error is about, when there is one.' }),
   }),
-  resolveType: (error) => {
-    if (error instanceof ValidationError) return 'ValidationError';
-    if (error instanceof NotFoundError) return 'NotFoundError';
-    if (error instanceof ConflictError) return 'ConflictError';
-    if (error instanceof GroupCycleError) return 'GroupCycleError';
-    throw new Error(`unmapped domain error ${error.name}`);
-  },
+  resolveType: (error) => error.typename,
 });
 
-builder.objectType(ValidationError, {
-  name: 'ValidationError',
-  description: 'An input value broke a rule (length, format, shape).',
-  interfaces: [MutationErrorRef],
-  isTypeOf: (e) => e instanceof ValidationError,
-  fields: () => ({}),
-});
-
-builder.objectType(NotFoundError, {
-  name: 'NotFoundError',
-  description: 'An object named in the input does not exist, or is not visible to the caller; the two are never told apart.',
-  interfaces: [MutationErrorRef],
-  isTypeOf: (e) => e instanceof NotFoundError,
-  fields: () => ({}),
-});
-
-builder.objectType(ConflictError, {
-  name: 'ConflictError',
-  description: 'The change clashes with existing state, such as a name already in use.',
-  interfaces: [MutationErrorRef],
-  isTypeOf: (e) => e instanceof ConflictError,
-  fields: () => ({}),
-});
-
-builder.objectType(GroupCycleError, {
-  name: 'GroupCycleError',
-  description: 'Adding the group would make it a member of itself, directly or through nested groups.',
-  interfaces: [MutationErrorRef],
-  isTypeOf: (e) => e instanceof GroupCycleError,
-  fields: () => ({}),
-});
+for (const [, name, description] of TYPENAMES) {
+  builder.objectRef<MutationErrorShape>(name).implement({ description, interfaces: [MutationErrorRef], fields: () => ({}) });
+}
 
 /** The local id of a global id of type `typename`; anything else reads as a missing object. */
 export function localId(globalId: string, typename: string, field: string): string {
@@ -62,14 +51,14 @@ export function localId(globalId: string, typename: string, field: string): stri
   throw new NotFoundError(typename, field);
 }
 
-export type Payload<T> = Partial<T> & { errors: DomainError[] };
+export type Payload<T> = Partial<T> & { errors: MutationErrorShape[] };
 
 /** Runs a mutation: expected (domain) failures become typed payload errors, anything else stays an error. */
 export async function attempt<T extends object>(run: () => Promise<T>): Promise<Payload<T>> {
   try {
     return { ...(await run()), errors: [] };
   } catch (error) {
-    if (error instanceof DomainError) return { errors: [error] } as Payload<T>;
+    if (error instanceof DomainError) return { errors: [toShape(error)] } as Payload<T>;
     throw error;
   }
 }

@@ -2,6 +2,7 @@
 import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace } from '../../domain/model.js';
 import type { AccountRepo, GrantRepo, GroupRepo, NewUser, PageArgs, Store, UserRepo, WorkspaceRepo } from '../../domain/store.js';
 import type { DatabaseProvider } from '../../config.js';
+import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
 import { Prisma, type Db } from './client.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
@@ -356,6 +357,10 @@ export class PrismaStore implements Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     // Nested calls join the transaction already open.
     if (!this.root) return fn(this);
-    return this.root.$transaction((tx) => fn(new PrismaStore(tx, null, this.provider)), { maxWait: 10_000, timeout: 30_000 });
+    return this.root.$transaction((tx) => fn(new PrismaStore(tx, null, this.provider)), { maxWait: 10_000, timeout: 30_000 }).catch((error: unknown) => {
+      // The domain checks uniqueness first; only a concurrent change can reach the constraint.
+      if ((error as { code?: string }).code === 'P2002') throw new ConflictError('a concurrent change conflicts with this one; retry', null);
+      throw error;
+    });
   }
 }
