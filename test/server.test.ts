@@ -5,8 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/harness.js';
+import { freshDatabase, provider, type TestDatabase } from './support/harness.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -360,6 +362,52 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     expect(stopped!.time as number).toBeGreaterThanOrEqual(served!.time as number);
     expect(messages.some((m) => m.includes('did not finish in time')), server.output()).toBe(false);
     expect(await canConnect(server.port)).toBe(false);
+  });
+
+  it('/readyz is 503 when a migration is missing or the database goes away', async () => {
+    const db = await database();
+    const server = await serve(db);
+
+    // Forget the applied migrations behind the server's back: it is up, but not ready.
+    let forgotten: string[];
+    if (provider === 'sqlite') {
+      const side = new Database(db.url.slice('file:'.length));
+      try {
+        forgotten = (side.prepare('SELECT migration_name FROM _prisma_migrations').all() as { migration_name: string }[]).map((r) => r.migration_name);
+        side.prepare('DELETE FROM _prisma_migrations').run();
+      } finally {
+        side.close();
+      }
+    } else {
+      const side = new pg.Client({ connectionString: db.url });
+      await side.connect();
+      try {
+        forgotten = (await side.query<{ migration_name: string }>('DELETE FROM "_prisma_migrations" RETURNING "migration_name"')).rows.map((r) => r.migration_name);
+      } finally {
+        await side.end();
+      }
+    }
+    expect(forgotten.length).toBeGreaterThan(0);
+    const pending = await fetch(`${server.base}/readyz`);
+    expect(pending.status).toBe(503);
+    expect(await pending.json()).toEqual({ ready: false, database: 'up', pendingMigrations: [...forgotten].sort() });
+    expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
+
+    if (provider === 'postgresql') {
+      // The database disappears under the running server (its connections are terminated).
+      const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      try {
+        await admin.query(`DROP DATABASE "${new URL(db.url).pathname.slice(1)}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+      const down = await fetch(`${server.base}/readyz`, { signal: AbortSignal.timeout(30_000) });
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ ready: false, database: 'down', pendingMigrations: [] });
+      // Liveness does not depend on the database.
+      expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
+    }
   });
 
   it('exits non-zero with a fatal log when the database is unreachable at start', async () => {

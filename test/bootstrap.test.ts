@@ -1,0 +1,73 @@
+// `npm run bootstrap`: the first administrator, created once, as a real command.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../src/infra/db/client.js';
+import { PrismaStore } from '../src/infra/db/store.js';
+import { freshDatabase, provider, type TestDatabase } from './support/harness.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+
+describe(`bootstrap command (${provider})`, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase();
+  });
+  afterAll(() => database.drop());
+
+  async function bootstrap(...args: string[]) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/bootstrap.ts', ...args], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it('creates a super administrator and an account it owns, once', async () => {
+    const first = await bootstrap('--email', 'Root@Example.com', '--password', 'a long passphrase', '--account-name', 'Operators');
+    expect(first.code).toBe(0);
+    const created = JSON.parse(first.stdout) as { created: boolean; userId: string; accountId: string };
+    expect(created.created).toBe(true);
+    expect(first.stderr).toContain('created the super administrator');
+
+    const db = createDb(database.url);
+    try {
+      const store = PrismaStore.of(db.prisma, db.provider);
+      const userId = decodeGlobalID(created.userId).id;
+      const accountId = decodeGlobalID(created.accountId).id;
+      expect((await store.accounts.byIds([accountId]))[0]).toMatchObject({ name: 'Operators' });
+      expect((await store.users.byIds([userId]))[0]).toMatchObject({ email: 'root@example.com' });
+      expect(await store.users.passwordHash(userId)).toMatch(/^scrypt\$ln=15,/);
+      expect(await store.grants.hasActive(accountId, 'SUPER_ADMIN', 'USER', userId)).toBe(true);
+      expect(await store.grants.hasActive(accountId, 'ACCOUNT_OWNER', 'USER', userId)).toBe(true);
+      expect((await store.users.inAccount(accountId, [userId])).has(userId)).toBe(true);
+    } finally {
+      await db.close();
+    }
+
+    const again = await bootstrap('--email', 'root@example.com', '--password', 'another passphrase');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ ...created, created: false });
+    expect(again.stderr).toContain('nothing changed');
+
+    const second = await bootstrap('--email', 'someone@example.com', '--password', 'a long passphrase');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('already has a super administrator');
+  });
+
+  it('explains its arguments', async () => {
+    const missing = await bootstrap('--email', 'x@example.com');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('usage: npm run bootstrap');
+    const weak = await bootstrap('--email', 'x@example.com', '--password', 'short');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('password');
+  });
+});
