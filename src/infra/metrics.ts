@@ -37,7 +37,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     graphqlOperations: new Counter({
       name: 'keygraph_graphql_operations_total',
-      help: 'GraphQL operations executed, by operation name, type and outcome (success or error).',
+      help: 'GraphQL operations, by operation name, type and outcome: success, error (executed with errors) or invalid (refused by validation).',
       labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
       registers: [registry],
     }),

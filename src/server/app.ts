@@ -53,6 +53,13 @@ query FirstLook($accountId: ID!) {
 
 function operationsPlugin(metrics: Metrics): Plugin {
   return {
+    onValidate({ params }) {
+      return ({ valid }) => {
+        if (valid) return;
+        const operation = getOperationAST(params.documentAST);
+        metrics.graphqlOperations.inc({ operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown', outcome: 'invalid' });
+      };
+    },
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
       const labels = { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? OperationTypeNode.QUERY };
