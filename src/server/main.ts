@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await app.close();
       log.info('stopped');
-      process.exit(0);
+      exit(0);
     });
     server.closeIdleConnections();
   };
@@ -47,7 +47,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** Exits once pino has written every line (its writes to stdout are asynchronous). */
+function exit(code: number): void {
+  log.flush(() => process.exit(code));
+}
+
 main().catch((error: unknown) => {
   log.fatal({ err: error }, 'keygraph failed to start');
-  process.exit(1);
+  exit(1);
 });
