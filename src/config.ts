@@ -14,6 +14,15 @@ export interface Config {
   logLevel: string;
   /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
   shutdownGraceMs: number;
+  /** `iss` and `aud` of the session tokens keygraph signs. */
+  tokenIssuer: string;
+  tokenAudience: string;
+  sessionTtlSeconds: number;
+  /** KEYGRAPH_SIGNING_KEY (a private JWK or PKCS#8 PEM); without it a key is generated in the data directory. */
+  signingKey: string | undefined;
+  signingAlgorithm: string | undefined;
+  /** KEYGRAPH_TRUSTED_ISSUERS: JSON array of { issuer, audience, jwksUrl, algorithms? }. */
+  trustedIssuers: string | undefined;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -57,5 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection,
     logLevel: env.LOG_LEVEL || 'info',
     shutdownGraceMs: integer('KEYGRAPH_SHUTDOWN_GRACE_MS', env.KEYGRAPH_SHUTDOWN_GRACE_MS, 10_000),
+    tokenIssuer: env.KEYGRAPH_TOKEN_ISSUER || 'urn:keygraph',
+    tokenAudience: env.KEYGRAPH_TOKEN_AUDIENCE || 'keygraph',
+    sessionTtlSeconds: integer('KEYGRAPH_SESSION_TTL_SECONDS', env.KEYGRAPH_SESSION_TTL_SECONDS, 12 * 3600),
+    signingKey: env.KEYGRAPH_SIGNING_KEY || undefined,
+    signingAlgorithm: env.KEYGRAPH_SIGNING_ALG || undefined,
+    trustedIssuers: env.KEYGRAPH_TRUSTED_ISSUERS || undefined,
   };
 }

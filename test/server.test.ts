@@ -2,6 +2,11 @@
 // over HTTP on 127.0.0.1: routes, GraphiQL served offline, metrics, the hardened configuration, graceful
 // shutdown on SIGTERM, readiness (503) and a fatal start-up failure. Runs against the provider under test
 // (freshDatabase: SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+import { bootstrap } from '../src/domain/bootstrap.js';
+import { ScryptHasher } from '../src/infra/crypto/password.js';
+import { createDb } from '../src/infra/db/client.js';
+import { migrate } from '../src/infra/db/migrate.js';
+import { PrismaStore } from '../src/infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
@@ -10,6 +15,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, provider, type TestDatabase } from './support/harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './support/harness.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,6 +62,19 @@ interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Kills the process (SIGKILL) unless it has already exited, and waits for it. */
   kill(): Promise<void>;
+  /** A session token of the super administrator, once logged in. */
+  token?: string;
+}
+
+/** Migrates the database and creates the super administrator there, as `npm run bootstrap` does. */
+async function seedAdmin(db: TestDatabase): Promise<void> {
+  await migrate(db.url);
+  const handle = createDb(db.url);
+  try {
+    await bootstrap(PrismaStore.of(handle.prisma, handle.provider), new ScryptHasher(10), { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Spawns the real server on a free port; does not wait for it to be ready. */
@@ -118,6 +137,7 @@ async function spawnServer(db: TestDatabase, env: Record<string, string> = {}): 
 
 /** Spawns the real server and polls GET /readyz until it answers 200 (60 s at most). */
 async function startServer(db: TestDatabase, env: Record<string, string> = {}): Promise<ServerProcess> {
+  await seedAdmin(db);
   const server = await spawnServer(db, env);
   const deadline = Date.now() + 60_000;
   let exited = false;
@@ -131,7 +151,12 @@ async function startServer(db: TestDatabase, env: Record<string, string> = {}): 
     try {
       const response = await fetch(`${server.base}/readyz`, { signal: AbortSignal.timeout(5_000) });
       const body = await response.text();
-      if (response.status === 200) return server;
+      if (response.status === 200) {
+        const login = await graphql<{ login: { token: string } }>(server, 'mutation($i: LoginInput!) { login(input: $i) { token } }', { i: { identifier: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+        server.token = login.body.data?.login.token;
+        if (!server.token) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
+        return server;
+      }
       last = `${response.status} ${body}`;
     } catch (error) {
       last = String(error);
@@ -145,7 +170,7 @@ async function startServer(db: TestDatabase, env: Record<string, string> = {}): 
 async function graphql<T>(server: ServerProcess, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody<T> }> {
   const response = await fetch(`${server.base}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
@@ -309,6 +334,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
         'content-length': Buffer.byteLength(body),
+        authorization: `Bearer ${server.token}`,
         expect: '100-continue',
       },
     });
@@ -352,7 +378,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     const logs = server.logs();
     const messages = logs.map((l) => l.msg ?? '');
     const shuttingDown = logs.find((l) => l.msg?.includes('shutting down'));
-    const served = logs.find((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/graphql');
+    const served = logs.filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/graphql').at(-1); // the last: the first is the login
     const stopped = logs.find((l) => l.msg === 'stopped');
     expect(shuttingDown, server.output()).toMatchObject({ signal: 'SIGTERM' });
     expect(served, server.output()).toMatchObject({ status: 200 });

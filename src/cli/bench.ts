@@ -4,7 +4,8 @@
 //   1. Starts `node --import tsx src/server/main.ts` as a child process on a free port of 127.0.0.1, with a fresh
 //      temporary data directory and a fresh SQLite database in it, and reports the time from spawn to the
 //      first 200 of GET /readyz (start-up includes migrating the empty database).
-//   2. Seeds a fixed data set through the GraphQL API: 1 account, 1000 users, 20 groups, 50 users per group
+//   2. Creates a super administrator (as `npm run bootstrap` does), logs in as it, and seeds a fixed data set
+//      through the GraphQL API: 1 account, 1000 users, 20 groups, 50 users per group
 //      (every user in exactly one group), with 8 requests in flight.
 //   3. For each scenario ("trivial": one account by id; "nested": the account's 20 groups with their 50 members
 //      and each member's user), checks the shape of one response, counts the database statements one request
@@ -21,6 +22,11 @@
 //                      left there, so a second run against the same database fails on duplicate emails.
 //
 // Results go to stdout; progress and the server's own log lines (LOG_LEVEL=warn) go to stderr.
+import { bootstrap } from '../domain/bootstrap.js';
+import { ScryptHasher } from '../infra/crypto/password.js';
+import { createDb } from '../infra/db/client.js';
+import { migrate } from '../infra/db/migrate.js';
+import { PrismaStore } from '../infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -196,10 +202,30 @@ interface GraphQLResponse<T> {
   errors?: { message: string }[];
 }
 
+/** Request headers: JSON, and the bench administrator's session once logged in. */
+const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+const ADMIN = { email: 'bench@keygraph.test', password: 'bench administrator password' };
+
+/** Creates the super administrator the bench acts as, as `npm run bootstrap` does. */
+async function seedAdmin(databaseUrl: string): Promise<void> {
+  await migrate(databaseUrl);
+  const db = createDb(databaseUrl);
+  try {
+    await bootstrap(PrismaStore.of(db.prisma, db.provider), new ScryptHasher(), ADMIN);
+  } finally {
+    await db.close();
+  }
+}
+
+async function login(base: string): Promise<void> {
+  const data = await graphql<{ login: { token: string } }>(base, 'mutation($i: LoginInput!) { login(input: $i) { token } }', { i: { identifier: ADMIN.email, password: ADMIN.password } });
+  headers.authorization = `Bearer ${data.login.token}`;
+}
+
 async function post(base: string, query: string, variables: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${base}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers,
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
@@ -388,7 +414,7 @@ async function runScenario(base: string, accountId: string, scenario: Scenario):
   const options: AutocannonOptions = {
     url: `${base}/graphql`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers,
     body: JSON.stringify({ query: scenario.query, variables }),
     connections,
     duration: WARMUP_SECONDS,
@@ -448,12 +474,14 @@ async function main(): Promise<void> {
     const port = await freePort();
     log(`bench: data dir ${dataDir}, ${provider} database, port ${port}`);
     const started = process.hrtime.bigint();
+    await seedAdmin(databaseUrl);
     server = startServer(port, dataDir, databaseUrl);
     await waitUntilReady(server);
     const startupMs = elapsedMs(started);
     console.log(`database: ${provider}; ${seconds} s per scenario, ${connections} connection${connections === 1 ? '' : 's'}`);
     console.log(`start-up to /readyz: ${Math.round(startupMs)} ms`);
 
+    await login(server.base);
     const seeded = await seed(server.base);
     console.log(`seeded 1 account, ${USERS} users, ${GROUPS} groups x ${MEMBERS_PER_GROUP} members in ${Math.round(seeded.ms)} ms`);
 

@@ -49,3 +49,24 @@ export class GroupCycleError extends DomainError {
     super('adding this group would create a cycle: the group is already an ancestor of (or the same as) the target group', 'childGroupId');
   }
 }
+
+/**
+ * The caller may see the object but lacks the capability to change it. Not a payload error: the
+ * edge reports it as a top-level FORBIDDEN error.
+ */
+export class ForbiddenError extends Error {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(readonly capability: string) {
+    super(`missing capability ${capability}`);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** The operation needs an authenticated caller. Reported as a top-level UNAUTHENTICATED error. */
+export class UnauthenticatedError extends Error {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor() {
+    super('authentication required');
+    this.name = 'UnauthenticatedError';
+  }
+}

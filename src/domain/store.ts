@@ -31,8 +31,9 @@ export interface AccountRepo {
   create(input: { name: string; description: string | null }): Promise<Account>;
   update(id: string, patch: { name?: string; description?: string | null }): Promise<Account>;
   byIds(ids: readonly string[]): Promise<(Account | null)[]>;
-  page(args: PageArgs): Promise<Page>;
-  count(): Promise<number>;
+  /** Pages over all accounts, or over `only` when given. */
+  page(args: PageArgs, only?: readonly string[]): Promise<Page>;
+  count(only?: readonly string[]): Promise<number>;
 }
 
 export interface WorkspaceRepo {
@@ -60,6 +61,8 @@ export interface UserRepo {
   inAccount(accountId: string, userIds: readonly string[]): Promise<Set<string>>;
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null): Promise<Pages>;
   countsByAccount(accountIds: readonly string[], search: string | null): Promise<Map<string, number>>;
+  /** The accounts each user belongs to. */
+  accountsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 export interface GroupRepo {
@@ -88,12 +91,104 @@ export interface GroupRepo {
   attachGroup(parentId: string, childId: string): Promise<void>;
   detachGroup(parentId: string, childId: string): Promise<boolean>;
   stats(groupId: string): Promise<MembershipStats>;
+  /** The groups a user is directly in. */
+  directGroupIdsOfUser(userId: string): Promise<string[]>;
   /** Every group the user is in, directly or through nesting, in one account: one indexed query. */
   transitiveGroupIdsOfUser(accountId: string, userId: string): Promise<string[]>;
 }
 
+export interface GrantRecord {
+  id: string;
+  accountId: string;
+  grantKind: GrantKind;
+  subjectType: SubjectType;
+  subjectId: string;
+  capabilityKey: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  createdById: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface RoleAssignmentRecord {
+  id: string;
+  accountId: string;
+  roleKey: string;
+  subjectType: SubjectType;
+  subjectId: string;
+  resourceType: string;
+  resourceId: string;
+  createdById: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface GrantFilter {
+  grantKind?: GrantKind | null;
+  capabilityKey?: string | null;
+  subjectType?: SubjectType | null;
+  subjectId?: string | null;
+  includeRevoked?: boolean;
+}
+
+export interface RoleAssignmentFilter {
+  roleKey?: string | null;
+  subjectType?: SubjectType | null;
+  subjectId?: string | null;
+  includeRevoked?: boolean;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface SessionRepo {
+  create(input: { userId: string; expiresAt: Date }): Promise<SessionRecord>;
+  byId(id: string): Promise<SessionRecord | null>;
+  revoke(id: string): Promise<boolean>;
+}
+
+export interface IdentityRepo {
+  userFor(issuer: string, subject: string): Promise<string | null>;
+  link(issuer: string, subject: string, userId: string): Promise<void>;
+}
+
+export interface RoleAssignmentRepo {
+  create(input: Omit<RoleAssignmentRecord, 'id' | 'createdAt' | 'revokedAt'>): Promise<RoleAssignmentRecord>;
+  byIds(ids: readonly string[]): Promise<(RoleAssignmentRecord | null)[]>;
+  revoke(id: string): Promise<RoleAssignmentRecord>;
+  pages(accountIds: readonly string[], args: PageArgs, filter: RoleAssignmentFilter): Promise<Pages>;
+  counts(accountIds: readonly string[], filter: RoleAssignmentFilter): Promise<Map<string, number>>;
+}
+
+/** A subject's active grants and role assignments, direct or through its groups, and those groups. */
+export interface SubjectGrants {
+  groupIds: string[];
+  grants: { id: string; accountId: string; kind: GrantKind | 'ROLE'; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: SubjectType; subjectId: string }[];
+}
+
 export interface GrantRepo {
-  create(input: { accountId: string; grantKind: GrantKind; subjectType: SubjectType; subjectId: string; capabilityKey?: string | null; createdById?: string | null }): Promise<{ id: string }>;
+  create(input: {
+    accountId: string;
+    grantKind: GrantKind;
+    subjectType: SubjectType;
+    subjectId: string;
+    capabilityKey?: string | null;
+    resourceType?: string | null;
+    resourceId?: string | null;
+    createdById?: string | null;
+  }): Promise<GrantRecord>;
+  byIds(ids: readonly string[]): Promise<(GrantRecord | null)[]>;
+  revoke(id: string): Promise<GrantRecord>;
+  pages(accountIds: readonly string[], args: PageArgs, filter: GrantFilter): Promise<Pages>;
+  counts(accountIds: readonly string[], filter: GrantFilter): Promise<Map<string, number>>;
+  /** Active grants and role assignments of many users or groups at once: one statement. */
+  heldBy(subjectIds: readonly string[]): Promise<Map<string, SubjectGrants>>;
   hasActive(accountId: string, grantKind: GrantKind, subjectType: SubjectType, subjectId: string): Promise<boolean>;
   /** Subject ids holding an unrevoked grant of this kind on any account. */
   activeSubjectsOfKind(grantKind: GrantKind): Promise<{ subjectType: SubjectType; subjectId: string; accountId: string }[]>;
@@ -105,6 +200,9 @@ export interface Store {
   users: UserRepo;
   groups: GroupRepo;
   grants: GrantRepo;
+  roleAssignments: RoleAssignmentRepo;
+  sessions: SessionRepo;
+  identities: IdentityRepo;
   /**
    * Serialises changes to one account's group graph: on PostgreSQL a row lock on the account (held to
    * the end of the transaction); SQLite serialises write transactions already. Call inside transaction().

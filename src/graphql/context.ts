@@ -4,10 +4,13 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
-import type { Page, PageArgs, Store } from '../domain/store.js';
+import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
+import type { Authorizer } from '../domain/authz/authorizer.js';
 
 export interface Context {
+  /** The caller's authorization: who it is, and what it may do (one snapshot per request). */
+  authz: Authorizer;
   store: Store;
   services: Services;
   loaders: Loaders;
@@ -20,8 +23,14 @@ export interface Loaders {
   user: DataLoader<string, User | null>;
   group: DataLoader<string, Group | null>;
   groupMember: DataLoader<string, GroupMember | null>;
+  grant: DataLoader<string, GrantRecord | null>;
+  roleAssignment: DataLoader<string, RoleAssignmentRecord | null>;
   groupParent: DataLoader<string, string | null>;
   groupPath: DataLoader<string, Group[]>;
+  /** Active grants of users or groups (directly or through groups): one statement per batch. */
+  heldBy: DataLoader<string, SubjectGrants>;
+  /** Accounts of users (a user is visible through the accounts it belongs to). */
+  accountsOfUser: DataLoader<string, string[]>;
   /** A batched page of `kind` for one parent; parents asking with equal arguments share one statement. */
   page(kind: string, args: PageArgs & { search?: string | null }, fetch: (parentIds: readonly string[]) => Promise<Map<string, Page>>): DataLoader<string, Page>;
   /** A batched count of `kind` for one parent. */
@@ -48,9 +57,19 @@ export function createLoaders(store: Store): Loaders {
     user: byIds((ids) => store.users.byIds(ids)),
     group: byIds((ids) => store.groups.byIds(ids)),
     groupMember: byIds((ids) => store.groups.memberByIds(ids)),
+    grant: byIds((ids) => store.grants.byIds(ids)),
+    roleAssignment: byIds((ids) => store.roleAssignments.byIds(ids)),
     groupParent: new DataLoader(async (ids) => {
       const parents = await store.groups.parents(ids);
       return ids.map((id) => parents.get(id) ?? null);
+    }),
+    heldBy: new DataLoader(async (ids) => {
+      const held = await store.grants.heldBy(ids);
+      return ids.map((id) => held.get(id)!);
+    }),
+    accountsOfUser: new DataLoader(async (ids) => {
+      const accounts = await store.users.accountsOf(ids);
+      return ids.map((id) => accounts.get(id) ?? []);
     }),
     groupPath: new DataLoader(async (ids) => {
       const paths = await store.groups.ancestorPaths(ids);

@@ -1,13 +1,17 @@
 // Assembles the subgraph schema from the type files. `npm run schema:print` writes it to schema.graphql.
 import type { GraphQLSchema } from 'graphql';
 import { printSubgraphSchema } from '@apollo/subgraph';
+import { applyMiddleware } from 'graphql-middleware';
 import { builder } from './builder.js';
+import { permissions } from './permissions/index.js';
 import './types/errors.js';
 import './types/account.js';
 import './types/workspace.js';
 import './types/user.js';
 import './types/group.js';
 import './types/group-member.js';
+import './types/viewer.js';
+import './types/authorization.js';
 
 export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 
@@ -17,6 +21,14 @@ let built: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   built ??= builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, federationDirectives: ['@key', '@shareable'] });
   return built;
+}
+
+let protectedBuilt: GraphQLSchema | undefined;
+
+/** The served schema: the subgraph schema with every field behind its graphql-shield rule. */
+export function protectedSchema(): GraphQLSchema {
+  protectedBuilt ??= applyMiddleware(buildSchema(), permissions);
+  return protectedBuilt;
 }
 
 /** The subgraph SDL exactly as `_service { sdl }` serves it: what schema.graphql holds. */

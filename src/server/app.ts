@@ -3,9 +3,13 @@
 // `app.yoga` is also a Node request listener (src/server/main.ts).
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { NoSchemaIntrospectionCustomRule, OperationTypeNode, getOperationAST } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { createAuthenticator } from '../auth/authenticate.js';
+import { loadSigningKey, publicJwks } from '../auth/keys.js';
+import { AUTHENTICATION_FAILED, AuthenticationError, createTokenVerifier, parseTrustedIssuers, signSessionToken } from '../auth/tokens.js';
+import { Authorizer, type Principal } from '../domain/authz/authorizer.js';
 import { createServices, type Services } from '../domain/services.js';
 import type { Store } from '../domain/store.js';
 import { createDb, type DbHandle } from '../infra/db/client.js';
@@ -15,7 +19,7 @@ import { PrismaStore } from '../infra/db/store.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
-import { buildSchema } from '../graphql/schema.js';
+import { protectedSchema } from '../graphql/schema.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -37,7 +41,7 @@ export interface AppOptions {
   passwordHashCost?: number;
 }
 
-const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']);
 
 const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, paste the account id it printed:
 query FirstLook($accountId: ID!) {
@@ -73,11 +77,12 @@ function operationsPlugin(metrics: Metrics): Plugin {
   };
 }
 
-function operationalRoutes(app: () => App): Plugin {
+function operationalRoutes(app: () => App, jwks: object): Plugin {
   return {
     async onRequest({ url, endResponse }) {
       const { metrics, db } = app();
       if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
+      else if (url.pathname === '/.well-known/jwks.json') endResponse(Response.json(jwks, { headers: { 'cache-control': 'public, max-age=300' } }));
       else if (url.pathname === '/readyz') {
         const readiness = await checkReadiness(db);
         endResponse(Response.json(readiness, { status: readiness.ready ? 200 : 503 }));
@@ -115,15 +120,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = createMetrics({ processMetrics: options.log === undefined });
   const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)));
   const store = PrismaStore.of(db.prisma, db.provider);
-  const services = createServices(store, new ScryptHasher(options.passwordHashCost));
+  const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
+  const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
+  const authenticate = createAuthenticator({
+    verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),
+    store,
+  });
+  const services = createServices(store, new ScryptHasher(options.passwordHashCost), issuer, config.sessionTtlSeconds);
 
-  const plugins: Plugin[] = [operationalRoutes(() => app), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
+  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
 
   const yoga = createYoga<Record<string, unknown>, Context>({
-    schema: buildSchema(),
+    schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false,
@@ -134,7 +145,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
     },
-    context: (): Context => ({ store, services, loaders: createLoaders(store), log }),
+    context: async ({ request }): Promise<Context> => {
+      let principal: Principal;
+      try {
+        principal = await authenticate(request.headers.get('authorization'));
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        log.info({ reason: error.reason }, 'authentication failed');
+        throw createGraphQLError(AUTHENTICATION_FAILED, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      }
+      const loaders = createLoaders(store);
+      return { authz: new Authorizer(principal, (id) => loaders.heldBy.load(id)), store, services, loaders, log };
+    },
     plugins,
   });
 

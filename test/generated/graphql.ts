@@ -405,8 +405,10 @@ export type NodeQueryVariables = Exact<{
 
 export type NodeQuery = { node:
     | { __typename: 'Account', name: string, id: string }
+    | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'Group', name: string, id: string }
     | { __typename: 'GroupMember', subjectType: GroupMemberSubjectType, id: string }
+    | { __typename: 'RoleAssignment', id: string }
     | { __typename: 'User', email: string, id: string }
     | { __typename: 'Workspace', name: string, id: string }
    | null };
@@ -418,8 +420,10 @@ export type NodesQueryVariables = Exact<{
 
 export type NodesQuery = { nodes: Array<
     | { __typename: 'Account', id: string }
+    | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'Group', id: string }
     | { __typename: 'GroupMember', id: string }
+    | { __typename: 'RoleAssignment', id: string }
     | { __typename: 'User', id: string }
     | { __typename: 'Workspace', id: string }
    | null> };

@@ -10,6 +10,11 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/server/app.js';
+import { bootstrap } from '../../src/domain/bootstrap.js';
+import { ScryptHasher } from '../../src/infra/crypto/password.js';
+
+export const ADMIN_EMAIL = 'root@keygraph.test';
+export const ADMIN_PASSWORD = 'root password for tests';
 
 export type Provider = 'sqlite' | 'postgresql';
 
@@ -54,13 +59,23 @@ export async function freshDatabase(): Promise<TestDatabase> {
   };
 }
 
-export interface TestApp {
-  app: App;
-  database: TestDatabase;
+export interface Caller {
   /** Runs an operation through yoga.fetch; typed when given a generated document. */
   gql<TData, TVars extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVars> | string, variables?: TVars, headers?: Record<string, string>): Promise<GraphQLResult<TData>>;
   /** Like gql, but fails the test on any top-level error and returns data. */
   ok<TData, TVars extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVars> | string, variables?: TVars): Promise<TData>;
+}
+
+/** A keygraph for one test file. `gql`/`ok` act as its super administrator (created by bootstrap). */
+export interface TestApp extends Caller {
+  app: App;
+  database: TestDatabase;
+  /** The bootstrap super administrator and its account (local ids). */
+  admin: { userId: string; accountId: string; token: string };
+  /** The same operations as another caller: a bearer token, or null for no credentials. */
+  as(token: string | null): Caller;
+  /** Logs in with a password and returns the session token. */
+  login(identifier: string, password: string): Promise<string>;
   /** The total of the statement counter that /metrics exposes. */
   statements(): Promise<number>;
   close(): Promise<void>;
@@ -70,24 +85,43 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = await freshDatabase();
   const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env });
   const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10 });
-  const gql: TestApp['gql'] = async (document, variables, headers = {}) => {
-    const query = typeof document === 'string' ? document : print(document as DocumentNode);
-    const response = await app.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResult<never>;
+  const caller = (token: string | null): Caller => {
+    const gql: Caller['gql'] = async (document, variables, headers = {}) => {
+      const query = typeof document === 'string' ? document : print(document as DocumentNode);
+      const response = await app.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResult<never>;
+    };
+    return {
+      gql,
+      async ok(document, variables) {
+        const result = await gql(document, variables);
+        if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+        return result.data!;
+      },
+    };
   };
+  const login = async (identifier: string, password: string) => {
+    const result = await caller(null).gql<{ login: { token: string } }, Record<string, unknown>>(
+      'mutation($i: LoginInput!) { login(input: $i) { token errors { message } } }',
+      { i: { identifier, password } },
+    );
+    if (!result.data?.login.token) throw new Error(`login failed: ${JSON.stringify(result)}`);
+    return result.data.login.token;
+  };
+  const boot = await bootstrap(app.store, new ScryptHasher(10), { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, accountName: 'Operators' });
+  const admin = { userId: boot.userId, accountId: boot.accountId, token: await login(ADMIN_EMAIL, ADMIN_PASSWORD) };
+  const asAdmin = caller(admin.token);
   return {
     app,
     database,
-    gql,
-    async ok(document, variables) {
-      const result = await gql(document, variables);
-      if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
-      return result.data!;
-    },
+    admin,
+    as: caller,
+    login,
+    ...asAdmin,
     statements: () => app.metrics.statementTotal(),
     async close() {
       await app.close();

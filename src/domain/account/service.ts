@@ -1,3 +1,4 @@
+import type { Authorizer } from '../authz/authorizer.js';
 import { NotFoundError } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Store } from '../store.js';
@@ -11,13 +12,16 @@ export interface AccountInput {
 export class AccountService {
   constructor(private readonly store: Store) {}
 
-  createAccount(input: AccountInput): Promise<Account> {
+  /** Only a super administrator creates accounts. */
+  async createAccount(actor: Authorizer, input: AccountInput): Promise<Account> {
+    await actor.requireSuperAdmin();
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     return this.store.accounts.create({ name, description });
   }
 
-  async updateAccount(accountId: string, patch: Partial<AccountInput>): Promise<Account> {
+  async updateAccount(actor: Authorizer, accountId: string, patch: Partial<AccountInput>): Promise<Account> {
+    await actor.authorize('account.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'id' });
     const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
     const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
     return this.store.transaction(async (tx) => {

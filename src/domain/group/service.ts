@@ -1,3 +1,4 @@
+import type { Authorizer } from '../authz/authorizer.js';
 import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
 import type { Store } from '../store.js';
@@ -20,7 +21,8 @@ export interface MembershipChange {
 export class GroupService {
   constructor(private readonly store: Store) {}
 
-  createGroup(accountId: string, input: GroupInput): Promise<Group> {
+  async createGroup(actor: Authorizer, accountId: string, input: GroupInput): Promise<Group> {
+    await actor.authorize('group.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
     const fields = {
       name: groupName('name', input.name),
       description: optionalText('description', input.description, LIMITS.description),
@@ -34,7 +36,7 @@ export class GroupService {
     });
   }
 
-  updateGroup(groupId: string, patch: Partial<GroupInput>): Promise<Group> {
+  updateGroup(actor: Authorizer, groupId: string, patch: Partial<GroupInput>): Promise<Group> {
     const changes = {
       name: patch.name === undefined || patch.name === null ? undefined : groupName('name', patch.name),
       description: patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description),
@@ -42,7 +44,7 @@ export class GroupService {
       linkedScopes: patch.linkedScopes === undefined ? undefined : linkedScopes('linkedScopes', patch.linkedScopes),
     };
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'id');
+      const group = await this.load(tx, actor, groupId, 'id');
       await tx.lockAccount(group.accountId);
       if (changes.name !== undefined && changes.name !== group.name && (await tx.groups.findByName(group.accountId, changes.name))) {
         throw new ConflictError('a group with this name already exists in the account', 'name');
@@ -52,18 +54,18 @@ export class GroupService {
   }
 
   /** Deletes a group with its member edges; its subgroups stay, as top-level groups. */
-  deleteGroup(groupId: string): Promise<{ group: Group; detachedSubgroups: number }> {
+  deleteGroup(actor: Authorizer, groupId: string): Promise<{ group: Group; detachedSubgroups: number }> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'id');
+      const group = await this.load(tx, actor, groupId, 'id');
       await tx.lockAccount(group.accountId);
       const detachedSubgroups = await tx.groups.delete(groupId);
       return { group, detachedSubgroups };
     });
   }
 
-  addGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
+  addGroupMemberUser(actor: Authorizer, groupId: string, userId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'groupId');
+      const group = await this.load(tx, actor, groupId, 'groupId');
       // A user of another account reads exactly like a user that does not exist.
       if (!(await tx.users.inAccount(group.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       const changed = await tx.groups.addUser(groupId, userId);
@@ -71,18 +73,18 @@ export class GroupService {
     });
   }
 
-  removeGroupMemberUser(groupId: string, userId: string): Promise<MembershipChange> {
+  removeGroupMemberUser(actor: Authorizer, groupId: string, userId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'groupId');
+      const group = await this.load(tx, actor, groupId, 'groupId');
       if (!(await tx.groups.removeUser(groupId, userId))) throw new NotFoundError('GroupMember', 'userId');
       return { group, changed: true, stats: await tx.groups.stats(groupId) };
     });
   }
 
   /** Makes `childGroupId` a subgroup of `groupId`. A group has one parent; cycles are refused. */
-  addGroupMemberGroup(groupId: string, childGroupId: string): Promise<MembershipChange> {
+  addGroupMemberGroup(actor: Authorizer, groupId: string, childGroupId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'groupId');
+      const group = await this.load(tx, actor, groupId, 'groupId');
       await tx.lockAccount(group.accountId);
       const [child] = await tx.groups.byIds([childGroupId]);
       if (!child || child.accountId !== group.accountId) throw new NotFoundError('Group', 'childGroupId');
@@ -97,18 +99,20 @@ export class GroupService {
     });
   }
 
-  removeGroupMemberGroup(groupId: string, childGroupId: string): Promise<MembershipChange> {
+  removeGroupMemberGroup(actor: Authorizer, groupId: string, childGroupId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, groupId, 'groupId');
+      const group = await this.load(tx, actor, groupId, 'groupId');
       await tx.lockAccount(group.accountId);
       if (!(await tx.groups.detachGroup(groupId, childGroupId))) throw new NotFoundError('GroupMember', 'childGroupId');
       return { group, changed: true, stats: await tx.groups.stats(groupId) };
     });
   }
 
-  private async load(tx: Store, groupId: string, field: string): Promise<Group> {
+  /** Loads a group the actor may manage; an invisible group reads as a missing one. */
+  private async load(tx: Store, actor: Authorizer, groupId: string, field: string): Promise<Group> {
     const [group] = await tx.groups.byIds([groupId]);
     if (!group) throw new NotFoundError('Group', field);
+    await actor.authorize('group.manage', { accountId: group.accountId }, { see: 'group.read', entity: 'Group', field });
     return group;
   }
 }

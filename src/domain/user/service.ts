@@ -1,3 +1,4 @@
+import type { Authorizer } from '../authz/authorizer.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { User } from '../model.js';
 import type { Store } from '../store.js';
@@ -36,7 +37,8 @@ export class UserService {
    * conflict: existing people join further accounts through invitations, never by an administrator
    * claiming their address.
    */
-  async createUser(accountId: string, input: NewUserInput): Promise<User> {
+  async createUser(actor: Authorizer, accountId: string, input: NewUserInput): Promise<User> {
+    await actor.authorize('user.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
     const fields = {
       email: email('email', input.email),
       username: username('username', input.username),
@@ -55,7 +57,8 @@ export class UserService {
   }
 
   /** Updates the profile of a user of the account; users of other accounts read as not found. */
-  async updateUser(accountId: string, userId: string, patch: UserPatch): Promise<User> {
+  async updateUser(actor: Authorizer, accountId: string, userId: string, patch: UserPatch): Promise<User> {
+    await actor.authorize('user.manage', { accountId }, { see: 'user.read', entity: 'User', field: 'userId' });
     const changes: Parameters<Store['users']['update']>[1] = {};
     if (patch.email !== undefined && patch.email !== null) changes.email = email('email', patch.email);
     if (patch.username !== undefined) changes.username = username('username', patch.username);
@@ -69,7 +72,8 @@ export class UserService {
   }
 
   /** Removes the user from the account: its group memberships there go, its grants there are revoked. */
-  async removeUser(accountId: string, userId: string): Promise<User> {
+  async removeUser(actor: Authorizer, accountId: string, userId: string): Promise<User> {
+    await actor.authorize('user.manage', { accountId }, { see: 'user.read', entity: 'User', field: 'userId' });
     return this.store.transaction(async (tx) => {
       if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       const [user] = await tx.users.byIds([userId]);

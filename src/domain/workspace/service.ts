@@ -1,3 +1,5 @@
+import type { Authorizer } from '../authz/authorizer.js';
+import { scopes } from '../authz/objects.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Workspace } from '../model.js';
 import type { Store } from '../store.js';
@@ -8,10 +10,15 @@ export interface WorkspaceInput {
   description?: string | null;
 }
 
+const workspaceScope = scopes.workspace;
+
+const WORKSPACE_GUARD = { see: 'workspace.read', entity: 'Workspace', field: 'id' };
+
 export class WorkspaceService {
   constructor(private readonly store: Store) {}
 
-  createWorkspace(accountId: string, input: WorkspaceInput): Promise<Workspace> {
+  async createWorkspace(actor: Authorizer, accountId: string, input: WorkspaceInput): Promise<Workspace> {
+    await actor.authorize('workspace.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     return this.store.transaction(async (tx) => {
@@ -21,12 +28,13 @@ export class WorkspaceService {
     });
   }
 
-  updateWorkspace(workspaceId: string, patch: Partial<WorkspaceInput>): Promise<Workspace> {
+  updateWorkspace(actor: Authorizer, workspaceId: string, patch: Partial<WorkspaceInput>): Promise<Workspace> {
     const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
     const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
     return this.store.transaction(async (tx) => {
       const [workspace] = await tx.workspaces.byIds([workspaceId]);
       if (!workspace) throw new NotFoundError('Workspace', 'id');
+      await actor.authorize('workspace.manage', workspaceScope(workspace), WORKSPACE_GUARD);
       await tx.lockAccount(workspace.accountId);
       if (name !== undefined && name !== workspace.name && (await tx.workspaces.findByName(workspace.accountId, name))) {
         throw new ConflictError('a workspace with this name already exists in the account', 'name');
@@ -35,10 +43,11 @@ export class WorkspaceService {
     });
   }
 
-  deleteWorkspace(workspaceId: string): Promise<Workspace> {
+  deleteWorkspace(actor: Authorizer, workspaceId: string): Promise<Workspace> {
     return this.store.transaction(async (tx) => {
       const [workspace] = await tx.workspaces.byIds([workspaceId]);
       if (!workspace) throw new NotFoundError('Workspace', 'id');
+      await actor.authorize('workspace.manage', workspaceScope(workspace), WORKSPACE_GUARD);
       await tx.workspaces.delete(workspaceId);
       return workspace;
     });

@@ -2,15 +2,17 @@ import type { Account } from '../../domain/model.js';
 import { builder } from '../builder.js';
 import { connectionOf, pageArgs, toConnection } from '../connection.js';
 import { attempt, localId, payload } from './errors.js';
-import { entityLoadedBy } from './node.js';
+import { loadVisible } from '../visibility.js';
+import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 
 export const AccountRef = builder.objectRef<Account>('Account');
 
 builder.node(AccountRef, {
   description: 'A tenant: the owner of workspaces, users, groups and everything else keygraph holds for it.',
   id: { resolve: (account) => account.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.account.load(id)),
+  loadMany: visibleLoadMany('Account', (ctx) => ctx.loaders.account),
   fields: (t) => ({
+    ...permissionFields(t, 'Account'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text, up to 2048 characters.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the account was created.' }),
@@ -29,7 +31,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Global id of the account.' }) },
     resolve: (_root, { id }, ctx) => {
       try {
-        return ctx.loaders.account.load(localId(id, 'Account', 'id'));
+        return loadVisible(ctx, 'Account', ctx.loaders.account, localId(id, 'Account', 'id'));
       } catch {
         return null;
       }
@@ -38,10 +40,12 @@ builder.queryFields((t) => ({
   accounts: t.connection(
     {
       type: AccountRef,
-      description: 'Every account, oldest first.',
+      description: 'The accounts the caller can read (every account, for a super administrator), oldest first.',
       resolve: async (_root, args, ctx) => {
-        const page = await ctx.store.accounts.page(pageArgs(args));
-        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), () => ctx.store.accounts.count());
+        const readable = await ctx.authz.readableAccounts();
+        const only = readable === 'all' ? undefined : readable;
+        const page = await ctx.store.accounts.page(pageArgs(args), only);
+        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), () => ctx.store.accounts.count(only));
       },
     },
     AccountConnection,
@@ -75,7 +79,7 @@ builder.mutationFields((t) => ({
     type: accountPayload('CreateAccountPayload', 'The result of createAccount.'),
     description: 'Creates an account.',
     args: { input: t.arg({ type: CreateAccountInput, required: true, description: 'The account to create.' }) },
-    resolve: (_root, { input }, ctx) => attempt(async () => ({ account: await ctx.services.accounts.createAccount(input) })),
+    resolve: (_root, { input }, ctx) => attempt(async () => ({ account: await ctx.services.accounts.createAccount(ctx.authz, input) })),
   }),
   updateAccount: t.field({
     type: accountPayload('UpdateAccountPayload', 'The result of updateAccount.'),
@@ -83,7 +87,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateAccountInput, required: true, description: 'The changes.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => ({
-        account: await ctx.services.accounts.updateAccount(localId(input.id, 'Account', 'id'), { name: input.name ?? undefined, description: input.description }),
+        account: await ctx.services.accounts.updateAccount(ctx.authz, localId(input.id, 'Account', 'id'), { name: input.name ?? undefined, description: input.description }),
       })),
   }),
 }));

@@ -1,6 +1,7 @@
 // Expected mutation failures, returned in the payload's `errors` list as typed objects.
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { ConflictError, DomainError, GroupCycleError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { createGraphQLError } from 'graphql-yoga';
+import { ConflictError, DomainError, ForbiddenError, GroupCycleError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors.js';
 import type { FieldRef } from '@pothos/core';
 import { builder, type Types } from '../builder.js';
 
@@ -53,13 +54,23 @@ export function localId(globalId: string, typename: string, field: string): stri
 
 export type Payload<T> = Partial<T> & { errors: MutationErrorShape[] };
 
+/**
+ * Authentication and permission failures are top-level errors with a code (and no detail that helps
+ * an attacker). Created through Yoga so that its error masking lets them through.
+ */
+export function toTopLevel(error: unknown): unknown {
+  if (error instanceof UnauthenticatedError) return createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (error instanceof ForbiddenError) return createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+  return error;
+}
+
 /** Runs a mutation: expected (domain) failures become typed payload errors, anything else stays an error. */
 export async function attempt<T extends object>(run: () => Promise<T>): Promise<Payload<T>> {
   try {
     return { ...(await run()), errors: [] };
   } catch (error) {
     if (error instanceof DomainError) return { errors: [toShape(error)] } as Payload<T>;
-    throw error;
+    throw toTopLevel(error);
   }
 }
 

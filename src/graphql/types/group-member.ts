@@ -7,6 +7,7 @@ import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { attempt, localId, payload } from './errors.js';
 import { GroupRef } from './group.js';
 import { UserRef } from './user.js';
+import { permissionFields, visibleLoadMany } from './node.js';
 
 const MemberSubjectTypeEnum = builder.enumType('GroupMemberSubjectType', {
   description: 'What kind of subject a group member is.',
@@ -18,8 +19,9 @@ export const GroupMemberRef = builder.objectRef<GroupMember>('GroupMember');
 builder.node(GroupMemberRef, {
   description: 'A direct member of a group: a user or a subgroup.',
   id: { resolve: (m) => m.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.groupMember.load(id)),
+  loadMany: visibleLoadMany('GroupMember', (ctx) => ctx.loaders.groupMember),
   fields: (t) => ({
+    ...permissionFields(t, 'GroupMember'),
     subjectType: t.field({ type: MemberSubjectTypeEnum, description: 'Whether the member is a user or a group.', resolve: (m) => m.subjectType }),
     subjectId: t.id({
       description: 'Global id of the member (a User or a Group).',
@@ -108,27 +110,27 @@ builder.mutationFields((t) => ({
     description: 'Adds a user of the account to a group. Adding a member twice changes nothing.',
     args: { input: t.arg({ type: UserMembershipInput, required: true, description: 'The group and the user.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(() => ctx.services.groups.addGroupMemberUser(localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
+      attempt(() => ctx.services.groups.addGroupMemberUser(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
   }),
   removeGroupMemberUser: t.field({
     type: membershipPayload('RemoveGroupMemberUserPayload', 'removeGroupMemberUser'),
     description: 'Removes a user from a group.',
     args: { input: t.arg({ type: UserMembershipInput, required: true, description: 'The group and the user.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(() => ctx.services.groups.removeGroupMemberUser(localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
+      attempt(() => ctx.services.groups.removeGroupMemberUser(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
   }),
   addGroupMemberGroup: t.field({
     type: membershipPayload('AddGroupMemberGroupPayload', 'addGroupMemberGroup'),
     description: 'Nests a group in another group of the same account. A group has one parent; a cycle is a GroupCycleError.',
     args: { input: t.arg({ type: GroupMembershipInput, required: true, description: 'The parent and the group to nest.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(() => ctx.services.groups.addGroupMemberGroup(localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
+      attempt(() => ctx.services.groups.addGroupMemberGroup(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
   }),
   removeGroupMemberGroup: t.field({
     type: membershipPayload('RemoveGroupMemberGroupPayload', 'removeGroupMemberGroup'),
     description: 'Takes a subgroup out of its parent; it becomes a top-level group.',
     args: { input: t.arg({ type: GroupMembershipInput, required: true, description: 'The parent and the subgroup.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(() => ctx.services.groups.removeGroupMemberGroup(localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
+      attempt(() => ctx.services.groups.removeGroupMemberGroup(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
   }),
 }));

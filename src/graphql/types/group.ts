@@ -4,7 +4,7 @@ import { builder } from '../builder.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
-import { entityLoadedBy } from './node.js';
+import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 
 export const ResourceTypeEnum = builder.enumType('ResourceType', {
   description: 'Kinds of resource a scope or grant can point at (reference 000).',
@@ -37,8 +37,9 @@ export const GroupConnection = connectionOf(GroupRef, 'Group', 'groups');
 builder.node(GroupRef, {
   description: 'A group of an account. Its members are users and other groups (subgroups); a group has at most one parent.',
   id: { resolve: (group) => group.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.group.load(id)),
+  loadMany: visibleLoadMany('Group', (ctx) => ctx.loaders.group),
   fields: (t) => ({
+    ...permissionFields(t, 'Group'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters, no "/".' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text, up to 2048 characters.' }),
     attributes: t.field({ type: 'JSONObject', description: 'Free-form attributes (a JSON object, up to 16 KiB).', resolve: (g) => g.attributes }),
@@ -142,7 +143,7 @@ builder.mutationFields((t) => ({
     type: groupPayload('CreateGroupPayload', 'createGroup'),
     description: 'Creates a top-level group in an account.',
     args: { input: t.arg({ type: CreateGroupInput, required: true, description: 'The group to create.' }) },
-    resolve: (_root, { input }, ctx) => attempt(async () => ({ group: await ctx.services.groups.createGroup(localId(input.accountId, 'Account', 'accountId'), input) })),
+    resolve: (_root, { input }, ctx) => attempt(async () => ({ group: await ctx.services.groups.createGroup(ctx.authz, localId(input.accountId, 'Account', 'accountId'), input) })),
   }),
   updateGroup: t.field({
     type: groupPayload('UpdateGroupPayload', 'updateGroup'),
@@ -152,7 +153,7 @@ builder.mutationFields((t) => ({
       attempt(async () => {
         const { id, name, attributes, linkedScopes, description } = input;
         return {
-          group: await ctx.services.groups.updateGroup(localId(id, 'Group', 'id'), {
+          group: await ctx.services.groups.updateGroup(ctx.authz, localId(id, 'Group', 'id'), {
             name: name ?? undefined,
             description,
             attributes: attributes === null ? {} : attributes,
@@ -167,7 +168,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteGroupInput, required: true, description: 'The group to delete.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
-        const { detachedSubgroups } = await ctx.services.groups.deleteGroup(localId(input.id, 'Group', 'id'));
+        const { detachedSubgroups } = await ctx.services.groups.deleteGroup(ctx.authz, localId(input.id, 'Group', 'id'));
         return { deletedGroupId: input.id, detachedSubgroupCount: detachedSubgroups };
       }),
   }),

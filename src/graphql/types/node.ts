@@ -1,22 +1,47 @@
-// Shared wiring for node types: the Relay node definition and the federation entity, both loading
-// through the request's DataLoader, so node(id:), nodes(ids:), fields and _entities share one batch.
+// Shared wiring for node types: loading through the request's DataLoader with visibility (so node(id:),
+// nodes(ids:), fields and _entities share one batch and hide what the caller may not see), the
+// federation entity, and the permission fields every node has.
 import type DataLoader from 'dataloader';
 import type { ObjectRef } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
+import type { ObjectKind } from '../../domain/authz/objects.js';
 import { builder, type Types } from '../builder.js';
 import type { Context } from '../context.js';
+import { loadVisible, viewerPermissions } from '../visibility.js';
 
-export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T>, typename: string, loader: (ctx: Context) => DataLoader<string, T | null>): void {
+type Loader<T> = (ctx: Context) => DataLoader<string, T | null>;
+
+/** `loadMany` for builder.node: each id through the loader, null when invisible. */
+export function visibleLoadMany<T>(kind: ObjectKind, loader: Loader<T>) {
+  return (ids: string[], ctx: Context) => ids.map((id) => loadVisible(ctx, kind, loader(ctx) as never, id) as Promise<T | null>);
+}
+
+export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T>, kind: ObjectKind, loader: Loader<T>): void {
   builder.asEntity(ref, {
     key: builder.selection<{ id: string }>('id'),
     // The key is the Relay global id; a representation of another type names nothing.
     resolveReference: ({ id }, ctx) => {
       try {
         const decoded = decodeGlobalID(id);
-        return decoded.typename === typename ? loader(ctx).load(decoded.id) : null;
+        return decoded.typename === kind ? (loadVisible(ctx, kind, loader(ctx) as never, decoded.id) as Promise<T | null>) : null;
       } catch {
         return null;
       }
     },
   });
+}
+
+/** viewerPermissions and viewerCan: the GraphQL form of the reference's expand[]=permissions. */
+export function permissionFields<T>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, T>, kind: ObjectKind) {
+  return {
+    viewerPermissions: t.stringList({
+      description: 'The capability keys the caller holds on this object.',
+      resolve: (object, _args, ctx) => viewerPermissions(ctx, kind, object as never),
+    }),
+    viewerCan: t.boolean({
+      description: 'Whether the caller holds `capability` on this object.',
+      args: { capability: t.arg.string({ required: true, description: 'A capability key of the catalog, e.g. "group.manage".' }) },
+      resolve: async (object, { capability }, ctx) => (await viewerPermissions(ctx, kind, object as never)).includes(capability),
+    }),
+  };
 }

@@ -3,15 +3,16 @@ import { builder } from '../builder.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
-import { entityLoadedBy } from './node.js';
+import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 
 export const UserRef = builder.objectRef<User>('User');
 
 builder.node(UserRef, {
   description: 'A person. One user can belong to several accounts.',
   id: { resolve: (user) => user.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.user.load(id)),
+  loadMany: visibleLoadMany('User', (ctx) => ctx.loaders.user),
   fields: (t) => ({
+    ...permissionFields(t, 'User'),
     email: t.exposeString('email', { description: 'Email address, lower-cased; unique across keygraph.' }),
     username: t.exposeString('username', { nullable: true, description: 'Login name, lower-cased; unique across keygraph.' }),
     firstName: t.exposeString('firstName', { nullable: true, description: 'Given name.' }),
@@ -92,7 +93,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a user and adds it to an account.',
     args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The user to create.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(async () => ({ user: await ctx.services.users.createUser(localId(input.accountId, 'Account', 'accountId'), input) })),
+      attempt(async () => ({ user: await ctx.services.users.createUser(ctx.authz, localId(input.accountId, 'Account', 'accountId'), input) })),
   }),
   updateUser: t.field({
     type: userPayload('UpdateUserPayload', 'updateUser'),
@@ -101,7 +102,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
         const { accountId, userId, ...patch } = input;
-        return { user: await ctx.services.users.updateUser(localId(accountId, 'Account', 'accountId'), localId(userId, 'User', 'userId'), patch) };
+        return { user: await ctx.services.users.updateUser(ctx.authz, localId(accountId, 'Account', 'accountId'), localId(userId, 'User', 'userId'), patch) };
       }),
   }),
   removeUser: t.field({
@@ -110,7 +111,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RemoveUserInput, required: true, description: 'The user and the account.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
-        await ctx.services.users.removeUser(localId(input.accountId, 'Account', 'accountId'), localId(input.userId, 'User', 'userId'));
+        await ctx.services.users.removeUser(ctx.authz, localId(input.accountId, 'Account', 'accountId'), localId(input.userId, 'User', 'userId'));
         return { removedUserId: input.userId };
       }),
   }),

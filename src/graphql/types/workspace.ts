@@ -3,15 +3,16 @@ import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
-import { entityLoadedBy } from './node.js';
+import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 
 export const WorkspaceRef = builder.objectRef<Workspace>('Workspace');
 
 builder.node(WorkspaceRef, {
   description: 'A workspace of an account: the unit that API keys are given access to.',
   id: { resolve: (workspace) => workspace.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.workspace.load(id)),
+  loadMany: visibleLoadMany('Workspace', (ctx) => ctx.loaders.workspace),
   fields: (t) => ({
+    ...permissionFields(t, 'Workspace'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters.' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text, up to 2048 characters.' }),
     account: t.field({ type: AccountRef, description: 'The account the workspace belongs to.', resolve: async (w, _args, ctx) => (await ctx.loaders.account.load(w.accountId))! }),
@@ -80,7 +81,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a workspace in an account.',
     args: { input: t.arg({ type: CreateWorkspaceInput, required: true, description: 'The workspace to create.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(async () => ({ workspace: await ctx.services.workspaces.createWorkspace(localId(input.accountId, 'Account', 'accountId'), input) })),
+      attempt(async () => ({ workspace: await ctx.services.workspaces.createWorkspace(ctx.authz, localId(input.accountId, 'Account', 'accountId'), input) })),
   }),
   updateWorkspace: t.field({
     type: workspacePayload('UpdateWorkspacePayload'),
@@ -88,7 +89,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'The changes.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => ({
-        workspace: await ctx.services.workspaces.updateWorkspace(localId(input.id, 'Workspace', 'id'), { name: input.name ?? undefined, description: input.description }),
+        workspace: await ctx.services.workspaces.updateWorkspace(ctx.authz, localId(input.id, 'Workspace', 'id'), { name: input.name ?? undefined, description: input.description }),
       })),
   }),
   deleteWorkspace: t.field({
@@ -97,7 +98,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteWorkspaceInput, required: true, description: 'The workspace to delete.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
-        await ctx.services.workspaces.deleteWorkspace(localId(input.id, 'Workspace', 'id'));
+        await ctx.services.workspaces.deleteWorkspace(ctx.authz, localId(input.id, 'Workspace', 'id'));
         return { deletedWorkspaceId: input.id };
       }),
   }),

@@ -1,6 +1,23 @@
 // The Prisma implementation of the domain's Store port: the only code that touches the database.
 import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace } from '../../domain/model.js';
-import type { AccountRepo, GrantRepo, GroupRepo, NewUser, PageArgs, Store, UserRepo, WorkspaceRepo } from '../../domain/store.js';
+import type {
+  AccountRepo,
+  GrantFilter,
+  GrantRecord,
+  GrantRepo,
+  GroupRepo,
+  IdentityRepo,
+  NewUser,
+  PageArgs,
+  RoleAssignmentFilter,
+  RoleAssignmentRecord,
+  RoleAssignmentRepo,
+  SessionRepo,
+  Store,
+  SubjectGrants,
+  UserRepo,
+  WorkspaceRepo,
+} from '../../domain/store.js';
 import type { DatabaseProvider } from '../../config.js';
 import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
@@ -58,12 +75,14 @@ class Accounts implements AccountRepo {
   async byIds(ids: readonly string[]) {
     return inOrder(ids, await this.db.account.findMany({ where: { id: { in: [...ids] } } }), toAccount);
   }
-  async page(args: PageArgs) {
-    const pages = await pagesByParent(this.db, { from: Prisma.sql`(SELECT 'all' AS "p", "id" FROM "Account") a`, parent: Prisma.sql`a."p"`, key: Prisma.sql`a."id"`, node: Prisma.sql`a."id"` }, ['all'], args);
-    return pages.get('all')!;
+  async page(args: PageArgs, only?: readonly string[]) {
+    if (only && only.length === 0) return { edges: [], hasNextPage: false, hasPreviousPage: false };
+    const where = only ? Prisma.sql`a."id" IN (${Prisma.join(only)})` : undefined;
+    const spec = { from: Prisma.sql`(SELECT 'all' AS "p", "id" FROM "Account") a`, parent: Prisma.sql`a."p"`, key: Prisma.sql`a."id"`, node: Prisma.sql`a."id"`, where };
+    return (await pagesByParent(this.db, spec, ['all'], args)).get('all')!;
   }
-  count() {
-    return this.db.account.count();
+  count(only?: readonly string[]) {
+    return this.db.account.count(only ? { where: { id: { in: [...only] } } } : undefined);
   }
 }
 
@@ -143,6 +162,12 @@ class Users implements UserRepo {
   }
   countsByAccount(accountIds: readonly string[], search: string | null) {
     return countsByParent(this.db, this.spec(search), accountIds);
+  }
+  async accountsOf(userIds: readonly string[]) {
+    const rows = await this.db.accountUser.findMany({ where: { userId: { in: [...userIds] } }, select: { userId: true, accountId: true }, orderBy: { id: 'asc' } });
+    const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
+    for (const row of rows) result.get(row.userId)?.push(row.accountId);
+    return result;
   }
 }
 
@@ -300,6 +325,10 @@ class Groups implements GroupRepo {
     return { groupEdges, userEdges, totalEdges: groupEdges + userEdges, groupsSeen: subtree.length };
   }
 
+  async directGroupIdsOfUser(userId: string) {
+    return (await this.db.groupMember.findMany({ where: { userId }, select: { groupId: true }, orderBy: { id: 'asc' } })).map((r) => r.groupId);
+  }
+
   async transitiveGroupIdsOfUser(accountId: string, userId: string) {
     const rows = await this.db.$queryRaw<{ id: string }[]>`
       SELECT DISTINCT c."ancestorId" AS "id"
@@ -310,16 +339,145 @@ class Groups implements GroupRepo {
   }
 }
 
+type GrantKindValue = 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN';
+type SubjectTypeValue = 'USER' | 'GROUP' | 'SERVICE_ACCOUNT';
+
+function grantWhere(filter: GrantFilter): Prisma.Sql | undefined {
+  const parts: Prisma.Sql[] = [];
+  if (!filter.includeRevoked) parts.push(Prisma.sql`g."revokedAt" IS NULL`);
+  // Enum columns are compared as text: PostgreSQL has no enum = text operator.
+  if (filter.grantKind) parts.push(Prisma.sql`CAST(g."grantKind" AS TEXT) = ${filter.grantKind}`);
+  if (filter.capabilityKey) parts.push(Prisma.sql`g."capabilityKey" = ${filter.capabilityKey}`);
+  if (filter.subjectType) parts.push(Prisma.sql`CAST(g."subjectType" AS TEXT) = ${filter.subjectType}`);
+  if (filter.subjectId) parts.push(Prisma.sql`g."subjectId" = ${filter.subjectId}`);
+  return parts.length ? Prisma.join(parts, ' AND ') : undefined;
+}
+
+function roleWhere(filter: RoleAssignmentFilter): Prisma.Sql | undefined {
+  const parts: Prisma.Sql[] = [];
+  if (!filter.includeRevoked) parts.push(Prisma.sql`r."revokedAt" IS NULL`);
+  if (filter.roleKey) parts.push(Prisma.sql`r."roleKey" = ${filter.roleKey}`);
+  if (filter.subjectType) parts.push(Prisma.sql`CAST(r."subjectType" AS TEXT) = ${filter.subjectType}`);
+  if (filter.subjectId) parts.push(Prisma.sql`r."subjectId" = ${filter.subjectId}`);
+  return parts.length ? Prisma.join(parts, ' AND ') : undefined;
+}
+
 class Grants implements GrantRepo {
   constructor(private readonly db: Tx) {}
   create(input: Parameters<GrantRepo['create']>[0]) {
-    return this.db.authorizationGrant.create({ data: { id: newId(), ...input }, select: { id: true } });
+    return this.db.authorizationGrant.create({ data: { id: newId(), ...input } }) as Promise<GrantRecord>;
   }
-  async hasActive(accountId: string, grantKind: 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN', subjectType: 'USER' | 'GROUP' | 'SERVICE_ACCOUNT', subjectId: string) {
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, (await this.db.authorizationGrant.findMany({ where: { id: { in: [...ids] } } })) as GrantRecord[], (r) => r);
+  }
+  revoke(id: string) {
+    return this.db.authorizationGrant.update({ where: { id }, data: { revokedAt: new Date() } }) as Promise<GrantRecord>;
+  }
+  private spec(filter: GrantFilter) {
+    return { from: Prisma.sql`"AuthorizationGrant" g`, parent: Prisma.sql`g."accountId"`, key: Prisma.sql`g."id"`, node: Prisma.sql`g."id"`, where: grantWhere(filter) };
+  }
+  pages(accountIds: readonly string[], args: PageArgs, filter: GrantFilter) {
+    return pagesByParent(this.db, this.spec(filter), accountIds, args);
+  }
+  counts(accountIds: readonly string[], filter: GrantFilter) {
+    return countsByParent(this.db, this.spec(filter), accountIds);
+  }
+  async hasActive(accountId: string, grantKind: GrantKindValue, subjectType: SubjectTypeValue, subjectId: string) {
     return (await this.db.authorizationGrant.count({ where: { accountId, grantKind, subjectType, subjectId, revokedAt: null } })) > 0;
   }
-  activeSubjectsOfKind(grantKind: 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN') {
+  activeSubjectsOfKind(grantKind: GrantKindValue) {
     return this.db.authorizationGrant.findMany({ where: { grantKind, revokedAt: null }, select: { subjectType: true, subjectId: true, accountId: true }, orderBy: { id: 'asc' } });
+  }
+
+  async heldBy(subjectIds: readonly string[]) {
+    const result = new Map<string, SubjectGrants>(subjectIds.map((id) => [id, { groupIds: [], grants: [] }]));
+    if (subjectIds.length === 0) return result;
+    // Subjects are users or groups (ids are unique across tables). Their groups: for a user, the
+    // ancestors of the groups it is directly in; for a group, its own ancestors (itself included).
+    const subjects = Prisma.join(subjectIds.map((id) => Prisma.sql`SELECT CAST(${id} AS TEXT) AS "who"`), ' UNION ALL ');
+    const rows = await this.db.$queryRaw<{ who: string; src: string; id: string; accountId: string | null; kind: string | null; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: string | null; subjectId: string | null }[]>`
+      WITH s AS (${subjects}),
+      m AS (
+        SELECT s."who" AS "who", c."ancestorId" AS "gid" FROM s JOIN "GroupMember" gm ON gm."userId" = s."who" JOIN "GroupClosure" c ON c."descendantId" = gm."groupId"
+        UNION
+        SELECT s."who", c."ancestorId" FROM s JOIN "GroupClosure" c ON c."descendantId" = s."who"
+      ),
+      h AS (SELECT s."who" AS "who", s."who" AS "sid" FROM s UNION SELECT m."who", m."gid" FROM m)
+      SELECT h."who" AS "who", 'G' AS "src", g."id" AS "id", g."accountId" AS "accountId", CAST(g."grantKind" AS TEXT) AS "kind", g."capabilityKey" AS "key",
+             g."resourceType" AS "resourceType", g."resourceId" AS "resourceId", CAST(g."subjectType" AS TEXT) AS "subjectType", g."subjectId" AS "subjectId"
+        FROM h JOIN "AuthorizationGrant" g ON g."subjectId" = h."sid" WHERE g."revokedAt" IS NULL
+      UNION ALL
+      SELECT h."who", 'R', r."id", r."accountId", 'ROLE', r."roleKey", r."resourceType", r."resourceId", CAST(r."subjectType" AS TEXT), r."subjectId"
+        FROM h JOIN "RoleAssignment" r ON r."subjectId" = h."sid" WHERE r."revokedAt" IS NULL
+      UNION ALL
+      SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
+    for (const row of rows) {
+      const entry = result.get(row.who);
+      if (!entry) continue;
+      if (row.src === 'M') entry.groupIds.push(row.id);
+      else
+        entry.grants.push({
+          id: row.id,
+          accountId: row.accountId!,
+          kind: row.kind as GrantKindValue | 'ROLE',
+          key: row.key,
+          resourceType: row.resourceType,
+          resourceId: row.resourceId,
+          subjectType: row.subjectType as SubjectTypeValue,
+          subjectId: row.subjectId!,
+        });
+    }
+    for (const entry of result.values()) {
+      entry.groupIds.sort();
+      entry.grants.sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+    return result;
+  }
+}
+
+class RoleAssignments implements RoleAssignmentRepo {
+  constructor(private readonly db: Tx) {}
+  create(input: Parameters<RoleAssignmentRepo['create']>[0]) {
+    return this.db.roleAssignment.create({ data: { id: newId(), ...input } }) as Promise<RoleAssignmentRecord>;
+  }
+  async byIds(ids: readonly string[]) {
+    return inOrder(ids, (await this.db.roleAssignment.findMany({ where: { id: { in: [...ids] } } })) as RoleAssignmentRecord[], (r) => r);
+  }
+  revoke(id: string) {
+    return this.db.roleAssignment.update({ where: { id }, data: { revokedAt: new Date() } }) as Promise<RoleAssignmentRecord>;
+  }
+  private spec(filter: RoleAssignmentFilter) {
+    return { from: Prisma.sql`"RoleAssignment" r`, parent: Prisma.sql`r."accountId"`, key: Prisma.sql`r."id"`, node: Prisma.sql`r."id"`, where: roleWhere(filter) };
+  }
+  pages(accountIds: readonly string[], args: PageArgs, filter: RoleAssignmentFilter) {
+    return pagesByParent(this.db, this.spec(filter), accountIds, args);
+  }
+  counts(accountIds: readonly string[], filter: RoleAssignmentFilter) {
+    return countsByParent(this.db, this.spec(filter), accountIds);
+  }
+}
+
+class Sessions implements SessionRepo {
+  constructor(private readonly db: Tx) {}
+  create(input: { userId: string; expiresAt: Date }) {
+    return this.db.session.create({ data: { id: newId(), ...input } });
+  }
+  byId(id: string) {
+    return this.db.session.findUnique({ where: { id } });
+  }
+  async revoke(id: string) {
+    const { count } = await this.db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return count > 0;
+  }
+}
+
+class Identities implements IdentityRepo {
+  constructor(private readonly db: Tx) {}
+  async userFor(issuer: string, subject: string) {
+    return (await this.db.externalIdentity.findUnique({ where: { issuer_subject: { issuer, subject } }, select: { userId: true } }))?.userId ?? null;
+  }
+  async link(issuer: string, subject: string, userId: string) {
+    await this.db.externalIdentity.upsert({ where: { issuer_subject: { issuer, subject } }, create: { id: newId(), issuer, subject, userId }, update: {} });
   }
 }
 
@@ -329,6 +487,9 @@ export class PrismaStore implements Store {
   readonly users: UserRepo;
   readonly groups: GroupRepo;
   readonly grants: GrantRepo;
+  readonly roleAssignments: RoleAssignmentRepo;
+  readonly sessions: SessionRepo;
+  readonly identities: IdentityRepo;
 
   constructor(
     private readonly db: Tx,
@@ -340,6 +501,9 @@ export class PrismaStore implements Store {
     this.users = new Users(db);
     this.groups = new Groups(db);
     this.grants = new Grants(db);
+    this.roleAssignments = new RoleAssignments(db);
+    this.sessions = new Sessions(db);
+    this.identities = new Identities(db);
   }
 
   static of(prisma: Db, provider: DatabaseProvider): PrismaStore {

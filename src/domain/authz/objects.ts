@@ -1,0 +1,27 @@
+// Which capability lets a caller see each kind of object, and the scope a check on it happens in.
+import type { Account, Group, GroupMember, Workspace } from '../model.js';
+import type { GrantRecord, RoleAssignmentRecord } from '../store.js';
+import type { Scope } from './resolve.js';
+
+export const READ_CAPABILITY = {
+  Account: 'account.read',
+  Workspace: 'workspace.read',
+  User: 'user.read',
+  Group: 'group.read',
+  GroupMember: 'group.read',
+  AuthorizationGrant: 'auth.read',
+  RoleAssignment: 'auth.read',
+} as const;
+
+export type ObjectKind = keyof typeof READ_CAPABILITY;
+
+export const scopes = {
+  account: (a: Pick<Account, 'id'>): Scope => ({ accountId: a.id }),
+  /** A workspace is a resource of its account: grants scoped to it apply to it. */
+  workspace: (w: Pick<Workspace, 'id' | 'accountId'>): Scope => ({ accountId: w.accountId, resource: { type: 'workspace', id: w.id } }),
+  group: (g: Pick<Group, 'accountId'>): Scope => ({ accountId: g.accountId }),
+  groupMember: (m: Pick<GroupMember, 'accountId'>): Scope => ({ accountId: m.accountId }),
+  grant: (g: Pick<GrantRecord | RoleAssignmentRecord, 'accountId'>): Scope => ({ accountId: g.accountId }),
+  /** A user is seen through the accounts it belongs to. */
+  user: (accountIds: readonly string[]): Scope[] => accountIds.map((accountId) => ({ accountId })),
+};

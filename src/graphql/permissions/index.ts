@@ -1,0 +1,135 @@
+// Every field of the schema behind a graphql-shield rule, deny by default. Rules hold no logic: they
+// ask the domain (src/domain/authz) through the request's Authorizer. The domain services re-check
+// every write. test/permissions.test.ts fails when a type or field of the schema has no rule here.
+import { allow, deny, rule, shield } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import { createGraphQLError } from 'graphql-yoga';
+import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { Context } from '../context.js';
+import { isVisible } from '../visibility.js';
+
+const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+
+export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => ctx.authz.authenticated || unauthenticated());
+
+/** The parent object is visible to the caller (the same decision node(id:) makes). */
+function canSee(kind: ObjectKind) {
+  return rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    return (await isVisible(ctx, kind, parent as never)) || forbidden();
+  });
+}
+
+/** Types with no data of their own to protect: they are only reachable through protected fields. */
+export const STRUCTURAL_TYPES = [
+  'PageInfo',
+  'AccountConnection',
+  'AccountEdge',
+  'WorkspaceConnection',
+  'WorkspaceEdge',
+  'UserConnection',
+  'UserEdge',
+  'GroupConnection',
+  'GroupEdge',
+  'GroupMemberConnection',
+  'GroupMemberEdge',
+  'AuthorizationGrantConnection',
+  'AuthorizationGrantEdge',
+  'RoleAssignmentConnection',
+  'RoleAssignmentEdge',
+  'RoleConnection',
+  'RoleEdge',
+  'CapabilityConnection',
+  'CapabilityEdge',
+  'Role',
+  'Capability',
+  'LinkedScope',
+  'MembershipStats',
+  'PermissionContext',
+  'OwnerAssignment',
+  'AccessExplanation',
+  'AccessPath',
+  'Viewer',
+  'ValidationError',
+  'NotFoundError',
+  'ConflictError',
+  'GroupCycleError',
+  'CreateAccountPayload',
+  'UpdateAccountPayload',
+  'CreateWorkspacePayload',
+  'UpdateWorkspacePayload',
+  'DeleteWorkspacePayload',
+  'CreateUserPayload',
+  'UpdateUserPayload',
+  'RemoveUserPayload',
+  'CreateGroupPayload',
+  'UpdateGroupPayload',
+  'DeleteGroupPayload',
+  'AddGroupMemberUserPayload',
+  'RemoveGroupMemberUserPayload',
+  'AddGroupMemberGroupPayload',
+  'RemoveGroupMemberGroupPayload',
+  'GrantAuthorizationPayload',
+  'RevokeAuthorizationPayload',
+  'CreateRoleAssignmentPayload',
+  'DeleteRoleAssignmentPayload',
+  'LoginPayload',
+  'LogoutPayload',
+  '_Service',
+] as const;
+
+export const rules: IRules = {
+  Query: {
+    // Public: whoami, and the lookups that return null for whatever the caller may not see.
+    viewer: allow,
+    node: allow,
+    nodes: allow,
+    account: allow,
+    _entities: allow,
+    _service: allow,
+    // Everything else needs a caller; the domain decides what it gets.
+    accounts: isAuthenticated,
+    roles: isAuthenticated,
+    capabilities: isAuthenticated,
+    explainAccess: isAuthenticated,
+  },
+  Mutation: {
+    login: allow,
+    logout: allow,
+    createAccount: isAuthenticated,
+    updateAccount: isAuthenticated,
+    createWorkspace: isAuthenticated,
+    updateWorkspace: isAuthenticated,
+    deleteWorkspace: isAuthenticated,
+    createUser: isAuthenticated,
+    updateUser: isAuthenticated,
+    removeUser: isAuthenticated,
+    createGroup: isAuthenticated,
+    updateGroup: isAuthenticated,
+    deleteGroup: isAuthenticated,
+    addGroupMemberUser: isAuthenticated,
+    removeGroupMemberUser: isAuthenticated,
+    addGroupMemberGroup: isAuthenticated,
+    removeGroupMemberGroup: isAuthenticated,
+    grantAuthorization: isAuthenticated,
+    revokeAuthorization: isAuthenticated,
+    createRoleAssignment: isAuthenticated,
+    deleteRoleAssignment: isAuthenticated,
+  },
+  Account: canSee('Account'),
+  Workspace: canSee('Workspace'),
+  User: canSee('User'),
+  Group: canSee('Group'),
+  GroupMember: canSee('GroupMember'),
+  AuthorizationGrant: canSee('AuthorizationGrant'),
+  RoleAssignment: canSee('RoleAssignment'),
+  ...Object.fromEntries(STRUCTURAL_TYPES.map((name) => [name, allow])),
+};
+
+export const permissions = shield(rules, {
+  fallbackRule: deny,
+  fallbackError: forbidden,
+  // Resolver errors (bad input, masked internal errors) pass through; Yoga masks what must be masked.
+  allowExternalErrors: true,
+});

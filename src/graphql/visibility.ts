@@ -1,0 +1,66 @@
+// What the caller may see. node(id:), nodes(ids:), _entities and root fields return null for objects
+// the caller may not see, exactly as for objects that do not exist; the decision is the domain's.
+import type DataLoader from 'dataloader';
+import { scopes, type ObjectKind } from '../domain/authz/objects.js';
+import type { Scope } from '../domain/authz/resolve.js';
+import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
+import type { GrantRecord, RoleAssignmentRecord } from '../domain/store.js';
+import type { Context } from './context.js';
+
+type Objects = {
+  Account: Account;
+  Workspace: Workspace;
+  User: User;
+  Group: Group;
+  GroupMember: GroupMember;
+  AuthorizationGrant: GrantRecord;
+  RoleAssignment: RoleAssignmentRecord;
+};
+
+export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<Scope[]> {
+  switch (kind) {
+    case 'Account':
+      return [scopes.account(object as Account)];
+    case 'Workspace':
+      return [scopes.workspace(object as Workspace)];
+    case 'User':
+      return scopes.user(await ctx.loaders.accountsOfUser.load((object as User).id));
+    case 'Group':
+      return [scopes.group(object as Group)];
+    case 'GroupMember':
+      return [scopes.groupMember(object as GroupMember)];
+    default:
+      return [scopes.grant(object as GrantRecord)];
+  }
+}
+
+// One answer per object and request: the shield asks for every field of an object.
+const answers = new WeakMap<Context, WeakMap<object, Promise<boolean>>>();
+
+export function isVisible<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {
+  let perObject = answers.get(ctx);
+  if (!perObject) answers.set(ctx, (perObject = new WeakMap()));
+  let answer = perObject.get(object);
+  if (!answer) {
+    answer = decide(ctx, kind, object);
+    perObject.set(object, answer);
+  }
+  return answer;
+}
+
+async function decide<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {
+  // People can always see themselves.
+  if (kind === 'User' && (object as User).id === ctx.authz.userId) return true;
+  return ctx.authz.canSee(kind, await scopesOf(ctx, kind, object));
+}
+
+/** Loads an object by local id; null when it does not exist or the caller may not see it. */
+export async function loadVisible<K extends ObjectKind>(ctx: Context, kind: K, loader: DataLoader<string, Objects[K] | null>, id: string): Promise<Objects[K] | null> {
+  const object = await loader.load(id);
+  return object && (await isVisible(ctx, kind, object)) ? object : null;
+}
+
+/** The capabilities the caller holds on an object. */
+export async function viewerPermissions<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<string[]> {
+  return ctx.authz.permissionsOn(await scopesOf(ctx, kind, object));
+}
