@@ -44,7 +44,8 @@ export class AuthService {
     this.decoy ??= this.hasher.hash('keygraph decoy password');
     const matches = await this.hasher.verify(input.password, hash ?? (await this.decoy));
     if (!user || !hash || !matches) throw new UnauthenticatedError();
-    const expiresAt = new Date(Date.now() + this.sessionTtlSeconds * 1000);
+    // Whole seconds: the token's exp claim and the session end at the same instant.
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) + this.sessionTtlSeconds) * 1000);
     const session = await this.store.sessions.create({ userId: user.id, expiresAt });
     const token = await this.tokens.issue({ id: session.id, userId: user.id, expiresAt: session.expiresAt });
     return { token, userId: user.id, sessionId: session.id, expiresAt: session.expiresAt };

@@ -35,6 +35,11 @@ export class Authorizer {
     private readonly load: (subjectId: string) => Promise<SubjectGrants>,
   ) {}
 
+  /** The same request, as another principal (the answer to a login is given as its new session). */
+  as(principal: Principal): Authorizer {
+    return new Authorizer(principal, this.load);
+  }
+
   get authenticated(): boolean {
     return this.principal.kind !== 'anonymous';
   }

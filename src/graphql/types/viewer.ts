@@ -56,6 +56,8 @@ builder.mutationFields((t) => ({
       attempt(async () => {
         const result = await ctx.services.auth.login(input);
         const principal: Principal = { kind: 'user', userId: result.userId, sessionId: result.sessionId, expiresAt: result.expiresAt };
+        // The rest of this response is read as the new session.
+        ctx.authz = ctx.authz.as(principal);
         return { token: result.token, expiresAt: result.expiresAt, principal };
       }),
   }),
