@@ -110,6 +110,16 @@ describe(`authorization (${provider})`, () => {
     expect((await as.carol!.ok<{ account: unknown }, { id: string }>('query($id: ID!) { account(id: $id) { id } }', { id: acme })).account).toBeNull();
   });
 
+  it('an account list needs the capability that reads what it lists', async () => {
+    const { data } = await assign(t, { roleKey: 'BILLING_VIEWER', subjectType: 'USER', subjectId: ids.carol, resourceType: 'ACCOUNT', resourceId: acme });
+    expect(data!.createRoleAssignment.errors).toEqual([]);
+    expect((await as.carol!.ok<{ account: { name: string } }, { id: string }>('query($id: ID!) { account(id: $id) { name } }', { id: acme })).account.name).toBe('Acme');
+    for (const list of ['groups', 'users', 'workspaces', 'authorizationGrants', 'roleAssignments']) {
+      const result = await as.carol!.gql(`query($id: ID!) { account(id: $id) { ${list} { totalCount } } }`, { id: acme });
+      expect(result.errors?.[0]?.extensions?.code, list).toBe('FORBIDDEN');
+    }
+  });
+
   it('nobody grants more than they hold', async () => {
     await grant(t, { grantKind: 'CAPABILITY', capabilityKey: 'auth.manage', subjectType: 'USER', subjectId: ids.carol });
     expect((await grant(as.carol!, { grantKind: 'CAPABILITY', capabilityKey: 'group.read', subjectType: 'USER', subjectId: ids.bob })).data!.grantAuthorization.errors).toEqual([]);

@@ -21,6 +21,16 @@ function canSee(kind: ObjectKind) {
   });
 }
 
+/** The caller holds `capability` account-wide on the parent account (for the account's lists). */
+function onAccount(capability: string) {
+  return rule(`onAccount:${capability}`, { cache: 'no_cache' })(async (account: { id: string }, _args, ctx: Context) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    return (await ctx.authz.can(capability, { accountId: account.id })) || forbidden();
+  });
+}
+
+const readsAuth = onAccount('auth.read');
+
 /** Types with no data of their own to protect: they are only reachable through protected fields. */
 export const STRUCTURAL_TYPES = [
   'PageInfo',
@@ -117,7 +127,15 @@ export const rules: IRules = {
     createRoleAssignment: isAuthenticated,
     deleteRoleAssignment: isAuthenticated,
   },
-  Account: canSee('Account'),
+  // Seeing an account shows its name; each of its lists needs the capability that reads what it lists.
+  Account: {
+    '*': canSee('Account'),
+    workspaces: onAccount('workspace.read'),
+    users: onAccount('user.read'),
+    groups: onAccount('group.read'),
+    authorizationGrants: readsAuth,
+    roleAssignments: readsAuth,
+  },
   Workspace: canSee('Workspace'),
   User: canSee('User'),
   Group: canSee('Group'),
