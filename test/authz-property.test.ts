@@ -398,6 +398,10 @@ describe(`authorization property (${provider})`, () => {
   }
 
   /** Compares what one user of the world gets from the API with the oracle; returns the number of checks made. */
+  /** What the worlds exercised: expected outcomes, by kind (for the summary line). */
+  const coverage = new Map<string, number>();
+  const tally = (what: string) => coverage.set(what, (coverage.get(what) ?? 0) + 1);
+
   async function checkUser(world: BuiltWorld, spec: WorldSpec, u: number, out: Disagreement[]): Promise<number> {
     let checks = 0;
     const check = (what: string, expected: unknown, actual: unknown, agree: boolean) => {
@@ -414,6 +418,7 @@ describe(`authorization property (${provider})`, () => {
     for (const { alias, accountId, workspaceId } of targets(world)) {
       const expected = oracleCapabilities(world, userId, accountId, workspaceId);
       const visible = expected.has(workspaceId === null ? 'account.read' : 'workspace.read');
+      tally(`${alias.startsWith('a1') ? 'other ' : ''}${workspaceId === null ? 'account' : 'workspace'} ${visible ? 'visible' : 'hidden'}`);
       const node = data[alias] as Record<string, unknown> | null | undefined;
       check(`${alias} visible`, visible, node != null, visible === (node != null));
       if (node != null && workspaceId !== null) check(`${alias} __typename`, 'Workspace', node.__typename, node.__typename === 'Workspace');
@@ -462,6 +467,7 @@ describe(`authorization property (${provider})`, () => {
             ? 'updated'
             : `updated?? ${JSON.stringify(payload)}`;
     const expectedOutcome = onWorkspace.has('workspace.manage') ? 'updated' : onWorkspace.has('workspace.read') ? 'top-level FORBIDDEN' : 'payload NotFoundError';
+    tally(`updateWorkspace ${expectedOutcome}`);
     check(`updateWorkspace(w${w})`, expectedOutcome, outcome, outcome === expectedOutcome);
     return checks;
   }
@@ -519,6 +525,7 @@ describe(`authorization property (${provider})`, () => {
     console.log(
       `authz property (${provider}): seed ${SEED}, ${RUNS} runs asked, ${seconds}s; sizes min/avg/max: users ${summary(stats.users)}, groups ${summary(stats.groups)}, grants+roles ${summary(stats.grants)}`,
     );
+    console.log(`authz property (${provider}): expected outcomes: ${[...coverage].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     if (lastFailure) {
       const { spec, disagreements } = lastFailure as { spec: WorldSpec; disagreements: Disagreement[] };
       console.log(

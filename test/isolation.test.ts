@@ -181,7 +181,7 @@ describe(`tenant isolation (${provider})`, () => {
 
   /** A response with B's ids and their fabricated twins written as the same placeholder. */
   function normalized(result: unknown): string {
-    let text = JSON.stringify(result);
+    let text = JSON.stringify(result ?? null);
     let n = 0;
     for (const [real, fake] of fakes) {
       text = text.split(real).join(`<id${n}>`).split(fake).join(`<id${n}>`);

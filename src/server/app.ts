@@ -43,7 +43,9 @@ export interface AppOptions {
 
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']);
 
-const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, paste the account id it printed:
+const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, log in:
+#   mutation { login(input: { identifier: "<email>", password: "<password>" }) { token } }
+# put {"Authorization": "Bearer <token>"} in the Headers tab below, and the account id it printed in Variables.
 query FirstLook($accountId: ID!) {
   account(id: $accountId) {
     name
