@@ -332,7 +332,7 @@ describe(`tenant isolation (${provider})`, () => {
     // The fabricated twins: the parent group first, so that it gets the brief's Group:01ARZ3NDEKTSV4RRFFQ69G5FAV.
     for (const id of [b.parent, ...objectsOf(b).map(([id]) => id)]) fabricate(id);
     expect(decodeGlobalID(fabricate(b.parent))).toEqual({ typename: 'Group', id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' });
-    asA = t.as(await t.login(a.ownerEmail, PASSWORD)); asA = t;
+    asA = t.as(await t.login(a.ownerEmail, PASSWORD));
     anonymous = t.as(null);
     const { data } = await run(t, getIntrospectionQuery());
     schema = buildClientSchema(data as IntrospectionQuery);
@@ -412,7 +412,6 @@ describe(`tenant isolation (${provider})`, () => {
       // unless the caller has auth.read there or is the user"; it must read like one on a missing account).
       await probe(section, 'explainAccess(self on B)', asA, EXPLAIN, explain(a.owner, { accountId: b.account }), nothing);
       await probe(section, 'viewer.user.permissionContext(B)', asA, VIEWER_CONTEXT, { account: b.account }, emptyContextAt(['viewer', 'user', 'permissionContext']));
-      console.log('DEBUG', JSON.stringify(await run(asA, VIEWER_CONTEXT, { account: b.account })), JSON.stringify(await run(asA, EXPLAIN, { subject: a.owner, capability: 'group.read', resource: { accountId: b.account } })));
       await probe(section, 'A member.permissionContext(B)', asA, USER_CONTEXT, { user: a.member, account: b.account }, nullAt(['node', 'permissionContext']));
       expect(leaksOf(section)).toEqual([]);
     });
