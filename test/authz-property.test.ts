@@ -4,6 +4,9 @@
 // then every user asks the API what it may do. The answers are compared with a brute-force evaluator
 // written here from the rules in src/domain/authz/resolve.ts's header, over a catalog transcribed by
 // hand (this file imports nothing from src/domain/authz, so it cross-checks the catalog too).
+// Per user: viewerCan for every capability and viewerPermissions on each account (account(id)) and
+// workspace (node(id), null when invisible), permissionContext on each account, the accounts list, and
+// one updateWorkspace (updated / NotFoundError in the payload / top-level FORBIDDEN).
 //
 // KEYGRAPH_PROPERTY_RUNS sets the number of worlds (default 500); KEYGRAPH_PROPERTY_SEED replays a run.
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -122,7 +125,7 @@ interface WorldSpec {
   grants: GrantSpec[];
   /** A second account: one world user is in it (and, maybe, in a group of it); its grants are to that user or group. */
   other: { user: number; group: boolean; grants: GrantSpec[] } | null;
-  /** For each user, the workspace it tries updateWorkspace on. */
+  /** For each user, the workspace it tries updateWorkspace on: wi, or (i = workspaces) the other account's ow0 when there is one. */
   mutate: number[];
 }
 
@@ -184,7 +187,7 @@ const worldArb: fc.Arbitrary<WorldSpec> = fc
       memberships,
       grants: fc.array(grantArb(users, groups, workspaces, 0, 1), { maxLength: 9 }),
       other: other.map((o) => (o ? { ...o, grants: o.grants.map((g) => (g.subject.t === 'group' && !o.group ? { ...g, subject: { t: 'user' as const, i: 0 } } : g)) } : null)),
-      mutate: fc.array(fc.integer({ min: 0, max: workspaces - 1 }), { minLength: users, maxLength: users }),
+      mutate: fc.array(fc.integer({ min: 0, max: workspaces }), { minLength: users, maxLength: users }),
     });
   });
 
@@ -281,7 +284,7 @@ function describeWorld(spec: WorldSpec): string {
     spec.other
       ? `other account (workspace ow0): u${spec.other.user} in it${spec.other.group ? `, u${spec.other.user} in its group og0` : ''}; ${spec.other.grants.map((g) => grant({ ...g, subject: g.subject.t === 'user' ? { t: 'user', i: spec.other!.user } : g.subject }, 'og').replace(/on w0/, 'on ow0')).join('; ') || 'no grants'}`
       : 'no other account',
-    `mutations: ${spec.mutate.map((w, u) => `u${u} updates w${w}`).join(', ')}`,
+    `mutations: ${spec.mutate.map((w, u) => `u${u} updates ${w < spec.workspaces ? `w${w}` : spec.other ? 'ow0' : 'w0'}`).join(', ')}`,
   ];
   return lines.join('\n  ');
 }
@@ -385,9 +388,10 @@ describe(`authorization property (${provider})`, () => {
         : `${alias}: node(id: ${JSON.stringify(encodeGlobalID('Workspace', workspaceId))}) { __typename ... on Workspace { ${capabilityFields} } }`,
     );
     const contexts = [world.accountId, ...(world.other ? [world.other.accountId] : [])].map(
-      (id, i) => `pc${i}: permissionContext(account: ${JSON.stringify(encodeGlobalID('Account', id))}) { resolvedCapabilityKeys directCapabilityKeys assignedBundleKeys status }`,
+      (id, i) =>
+        `pc${i}: permissionContext(account: ${JSON.stringify(encodeGlobalID('Account', id))}) { resolvedCapabilityKeys directCapabilityKeys assignedBundleKeys status ownerAssignments { accountId } }`,
     );
-    return `query { ${parts.join(' ')} viewer { user { id ${contexts.join(' ')} } } }`;
+    return `query { ${parts.join(' ')} viewer { user { id ${contexts.join(' ')} } } readable: accounts(first: 5) { totalCount edges { node { id } } } }`;
   }
 
   interface PermissionContextAnswer {
@@ -395,6 +399,7 @@ describe(`authorization property (${provider})`, () => {
     directCapabilityKeys: string[];
     assignedBundleKeys: string[];
     status: string;
+    ownerAssignments: { accountId: string }[];
   }
 
   /** Compares what one user of the world gets from the API with the oracle; returns the number of checks made. */
@@ -445,13 +450,32 @@ describe(`authorization property (${provider})`, () => {
       check(`pc${i}.directCapabilityKeys`, [...direct.capabilities].sort(), pc?.directCapabilityKeys, !!pc && sameSet(direct.capabilities, pc.directCapabilityKeys));
       check(`pc${i}.assignedBundleKeys`, [...direct.roles].sort(), pc?.assignedBundleKeys, !!pc && sameSet(direct.roles, pc.assignedBundleKeys));
       check(`pc${i}.status`, status, pc?.status, pc?.status === status);
+      // Accounts owned through an active ACCOUNT_OWNER grant to the user or one of its groups, on any account.
+      const holders = groupsOf(world, userId).add(userId);
+      const owned = [...new Set(world.grants.filter((g) => !g.revoked && g.kind === 'ACCOUNT_OWNER' && holders.has(g.subjectId)).map((g) => encodeGlobalID('Account', g.accountId)))];
+      const gotOwned = pc?.ownerAssignments.map((o) => o.accountId) ?? [];
+      check(`pc${i}.ownerAssignments`, owned.sort(), gotOwned, !!pc && sameSet(owned, gotOwned) && gotOwned.length === owned.length);
     });
+
+    // accounts: the accounts the user can read (for a super admin every account of the database: not checked).
+    const superAdmin = oracleCapabilities(world, userId, '(no account)', null).size > 0;
+    const readable = data.readable as { totalCount: number; edges: { node: { id: string } }[] } | null | undefined;
+    if (superAdmin) {
+      tally('accounts: super admin');
+      check('accounts.totalCount (super admin: at least the world accounts)', '>= 1', readable?.totalCount, (readable?.totalCount ?? 0) >= (world.other ? 2 : 1));
+    } else {
+      const wantReadable = [world.accountId, ...(world.other ? [world.other.accountId] : [])].filter((a) => oracleCapabilities(world, userId, a, null).has('account.read')).map((a) => encodeGlobalID('Account', a));
+      const gotReadable = readable?.edges.map((e) => e.node.id) ?? [];
+      tally(`accounts: ${wantReadable.length} readable`);
+      check('accounts', wantReadable, gotReadable, sameSet(wantReadable, gotReadable) && gotReadable.length === wantReadable.length && readable?.totalCount === wantReadable.length);
+    }
 
     // One protected write: updateWorkspace, allowed with workspace.manage there; NotFoundError when the
     // workspace is invisible (no workspace.read), a top-level FORBIDDEN when visible but not manageable.
     const w = spec.mutate[u]!;
-    const workspaceId = world.workspaceIds[w]!;
-    const onWorkspace = oracleCapabilities(world, userId, world.accountId, workspaceId);
+    const [mutatedAccount, workspaceId, workspaceName] =
+      w < world.workspaceIds.length ? [world.accountId, world.workspaceIds[w]!, `w${w}`] : world.other ? [world.other.accountId, world.other.workspaceId, 'ow0'] : [world.accountId, world.workspaceIds[0]!, 'w0'];
+    const onWorkspace = oracleCapabilities(world, userId, mutatedAccount, workspaceId);
     const workspaceGid = encodeGlobalID('Workspace', workspaceId);
     const mutation = await caller.gql<{ updateWorkspace: { workspace: { id: string } | null; errors: { __typename: string }[] } | null }, Record<string, never>>(
       `mutation { updateWorkspace(input: { id: ${JSON.stringify(workspaceGid)}, description: "x" }) { workspace { id } errors { __typename } } }`,
@@ -468,7 +492,7 @@ describe(`authorization property (${provider})`, () => {
             : `updated?? ${JSON.stringify(payload)}`;
     const expectedOutcome = onWorkspace.has('workspace.manage') ? 'updated' : onWorkspace.has('workspace.read') ? 'top-level FORBIDDEN' : 'payload NotFoundError';
     tally(`updateWorkspace ${expectedOutcome}`);
-    check(`updateWorkspace(w${w})`, expectedOutcome, outcome, outcome === expectedOutcome);
+    check(`updateWorkspace(${workspaceName})`, expectedOutcome, outcome, outcome === expectedOutcome);
     return checks;
   }
 
