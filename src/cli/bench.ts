@@ -265,7 +265,7 @@ const CREATE_USER = `mutation CreateUser($input: CreateUserInput!) {
 const CREATE_GROUP = `mutation CreateGroup($input: CreateGroupInput!) {
   createGroup(input: $input) { group { id } errors { message field } }
 }`;
-const ADD_MEMBER = `mutation AddGroupMemberUser($input: GroupMemberUserInput!) {
+const ADD_MEMBER = `mutation AddGroupMemberUser($input: AddGroupMemberUserInput!) {
   addGroupMemberUser(input: $input) { changed errors { message field } }
 }`;
 

@@ -36,8 +36,14 @@ export const builder = new SchemaBuilder<{
     endCursorFieldOptions: { description: 'The cursor of the last edge of the page.' },
     cursorFieldOptions: { description: 'An opaque cursor for paging from this edge.' },
     idFieldOptions: { description: 'Opaque global id; use it with node(id:).' },
-    nodeQueryOptions: { description: 'Fetches any object by its global id; null when it does not exist.' },
-    nodesQueryOptions: { description: 'Fetches objects by their global ids, in order; null for each that does not exist.' },
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global id; null when it does not exist or the caller may not see it.',
+      args: { id: { description: 'A global id.' } },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches objects by their global ids, in order; null for each that does not exist or the caller may not see.',
+      args: { ids: { description: 'Global ids.' } },
+    },
   },
 });
 

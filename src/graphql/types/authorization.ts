@@ -71,7 +71,7 @@ builder.node(AuthorizationGrantRef, {
     subjectId: t.id({ description: 'Global id of the user or group.', resolve: (g) => subjectIdOut(g.subjectType, g.subjectId) }),
     capabilityKey: t.exposeString('capabilityKey', { nullable: true, description: 'The capability, for CAPABILITY grants.' }),
     resourceType: t.field({ type: ResourceTypeEnum, nullable: true, description: 'The resource the grant is limited to, if any.', resolve: (g) => g.resourceType as never }),
-    resourceId: t.string({ nullable: true, description: 'The resource id (a global id for accounts and workspaces).', resolve: (g) => resourceIdOut(g.resourceType, g.resourceId) }),
+    resourceId: t.id({ nullable: true, description: 'The resource id (a global id for accounts and workspaces).', resolve: (g) => resourceIdOut(g.resourceType, g.resourceId) }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the grant was made.' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the grant was revoked; null while active.' }),
   }),
@@ -90,7 +90,7 @@ builder.node(RoleAssignmentRef, {
     subjectType: t.field({ type: SubjectTypeEnum, description: 'Who the role is for.', resolve: (r) => r.subjectType }),
     subjectId: t.id({ description: 'Global id of the user or group.', resolve: (r) => subjectIdOut(r.subjectType, r.subjectId) }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'The kind of resource the role is on.', resolve: (r) => r.resourceType as never }),
-    resourceId: t.string({ description: 'The resource id (a global id for accounts and workspaces).', resolve: (r) => resourceIdOut(r.resourceType, r.resourceId)! }),
+    resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).', resolve: (r) => resourceIdOut(r.resourceType, r.resourceId)! }),
     expandedCapabilityKeys: t.stringList({ description: 'The capabilities the role expands to.', resolve: (r) => expandRole(r.roleKey) }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the role was assigned.' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the assignment was deleted; null while active.' }),
@@ -311,7 +311,7 @@ const AccessResourceInput = builder.inputType('AccessResourceInput', {
   fields: (t) => ({
     accountId: t.id({ required: true, description: 'Global id of the account.' }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'A resource of the account (omit for the account as a whole).' }),
-    resourceId: t.string({ description: 'The resource id (a global id for accounts and workspaces).' }),
+    resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).' }),
   }),
 });
 
@@ -352,7 +352,7 @@ const GrantAuthorizationInput = builder.inputType('GrantAuthorizationInput', {
     subjectId: t.id({ required: true, description: 'Global id of the user or group.' }),
     capabilityKey: t.string({ description: 'The capability, for CAPABILITY grants.' }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'Limit the grant to one resource (CAPABILITY grants only).' }),
-    resourceId: t.string({ description: 'The resource id (a global id for accounts and workspaces).' }),
+    resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).' }),
   }),
 });
 
@@ -364,7 +364,7 @@ const CreateRoleAssignmentInput = builder.inputType('CreateRoleAssignmentInput',
     subjectType: t.field({ type: SubjectTypeEnum, required: true, description: 'Who to assign it to.' }),
     subjectId: t.id({ required: true, description: 'Global id of the user or group.' }),
     resourceType: t.field({ type: ResourceTypeEnum, required: true, description: 'The kind of resource the role is on (ACCOUNT for the whole account).' }),
-    resourceId: t.string({ required: true, description: 'The resource id (a global id for accounts and workspaces).' }),
+    resourceId: t.id({ required: true, description: 'The resource id (a global id for accounts and workspaces).' }),
   }),
 });
 

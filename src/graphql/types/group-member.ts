@@ -88,48 +88,50 @@ function membershipPayload(name: string, mutation: string) {
   }));
 }
 
-const UserMembershipInput = builder.inputType('GroupMemberUserInput', {
-  description: 'A group and a user of the same account.',
-  fields: (t) => ({
-    groupId: t.id({ required: true, description: 'Global id of the group.' }),
-    userId: t.id({ required: true, description: 'Global id of the user.' }),
-  }),
-});
+const userMembershipInput = (name: string) =>
+  builder.inputType(name, {
+    description: 'A group and a user of the same account.',
+    fields: (t) => ({
+      groupId: t.id({ required: true, description: 'Global id of the group.' }),
+      userId: t.id({ required: true, description: 'Global id of the user.' }),
+    }),
+  });
 
-const GroupMembershipInput = builder.inputType('GroupMemberGroupInput', {
-  description: 'A group and a group to nest in it, of the same account.',
-  fields: (t) => ({
-    groupId: t.id({ required: true, description: 'Global id of the parent group.' }),
-    childGroupId: t.id({ required: true, description: 'Global id of the group to nest.' }),
-  }),
-});
+const groupMembershipInput = (name: string) =>
+  builder.inputType(name, {
+    description: 'A group and a group nested (or to nest) in it, of the same account.',
+    fields: (t) => ({
+      groupId: t.id({ required: true, description: 'Global id of the parent group.' }),
+      childGroupId: t.id({ required: true, description: 'Global id of the nested group.' }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   addGroupMemberUser: t.field({
     type: membershipPayload('AddGroupMemberUserPayload', 'addGroupMemberUser'),
     description: 'Adds a user of the account to a group. Adding a member twice changes nothing.',
-    args: { input: t.arg({ type: UserMembershipInput, required: true, description: 'The group and the user.' }) },
+    args: { input: t.arg({ type: userMembershipInput('AddGroupMemberUserInput'), required: true, description: 'The group and the user.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(() => ctx.services.groups.addGroupMemberUser(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
   }),
   removeGroupMemberUser: t.field({
     type: membershipPayload('RemoveGroupMemberUserPayload', 'removeGroupMemberUser'),
     description: 'Removes a user from a group.',
-    args: { input: t.arg({ type: UserMembershipInput, required: true, description: 'The group and the user.' }) },
+    args: { input: t.arg({ type: userMembershipInput('RemoveGroupMemberUserInput'), required: true, description: 'The group and the user.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(() => ctx.services.groups.removeGroupMemberUser(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.userId, 'User', 'userId'))),
   }),
   addGroupMemberGroup: t.field({
     type: membershipPayload('AddGroupMemberGroupPayload', 'addGroupMemberGroup'),
     description: 'Nests a group in another group of the same account. A group has one parent; a cycle is a GroupCycleError.',
-    args: { input: t.arg({ type: GroupMembershipInput, required: true, description: 'The parent and the group to nest.' }) },
+    args: { input: t.arg({ type: groupMembershipInput('AddGroupMemberGroupInput'), required: true, description: 'The parent and the group to nest.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(() => ctx.services.groups.addGroupMemberGroup(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
   }),
   removeGroupMemberGroup: t.field({
     type: membershipPayload('RemoveGroupMemberGroupPayload', 'removeGroupMemberGroup'),
     description: 'Takes a subgroup out of its parent; it becomes a top-level group.',
-    args: { input: t.arg({ type: GroupMembershipInput, required: true, description: 'The parent and the subgroup.' }) },
+    args: { input: t.arg({ type: groupMembershipInput('RemoveGroupMemberGroupInput'), required: true, description: 'The parent and the subgroup.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(() => ctx.services.groups.removeGroupMemberGroup(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
   }),

@@ -18,7 +18,7 @@ const LinkedScopeRef = builder.objectRef<LinkedScope>('LinkedScope').implement({
   description: 'A resource a group is linked to.',
   fields: (t) => ({
     resourceType: t.field({ type: ResourceTypeEnum, description: 'Kind of the resource.', resolve: (s) => s.resourceType as (typeof RESOURCE_TYPES)[number] }),
-    resourceId: t.exposeString('resourceId', { description: 'Identifier of the resource.' }),
+    resourceId: t.exposeID('resourceId', { description: 'Identifier of the resource.' }),
   }),
 });
 
@@ -26,7 +26,7 @@ const LinkedScopeInput = builder.inputType('LinkedScopeInput', {
   description: 'A resource to link a group to.',
   fields: (t) => ({
     resourceType: t.field({ type: ResourceTypeEnum, required: true, description: 'Kind of the resource.' }),
-    resourceId: t.string({ required: true, description: 'Identifier of the resource, 1..255 characters.' }),
+    resourceId: t.id({ required: true, description: 'Identifier of the resource, 1..255 characters.' }),
   }),
 });
 
