@@ -23,6 +23,8 @@ export interface Config {
   signingAlgorithm: string | undefined;
   /** KEYGRAPH_TRUSTED_ISSUERS: JSON array of { issuer, audience, jwksUrl, algorithms? }. */
   trustedIssuers: string | undefined;
+  /** KEYGRAPH_PERSISTED_OPERATIONS: a manifest file; when set, only its operations run. */
+  persistedOperations: string | undefined;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -61,8 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl,
     databaseProvider: providerOf(databaseUrl),
-    // GraphiQL needs introspection; turning introspection off turns GraphiQL off with it.
-    graphiql: introspection && flag(env.KEYGRAPH_GRAPHIQL, true),
+    // GraphiQL needs introspection and free-form operations: without either, it is off.
+    graphiql: introspection && !env.KEYGRAPH_PERSISTED_OPERATIONS && flag(env.KEYGRAPH_GRAPHIQL, true),
     introspection,
     logLevel: env.LOG_LEVEL || 'info',
     shutdownGraceMs: integer('KEYGRAPH_SHUTDOWN_GRACE_MS', env.KEYGRAPH_SHUTDOWN_GRACE_MS, 10_000),
@@ -72,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKey: env.KEYGRAPH_SIGNING_KEY || undefined,
     signingAlgorithm: env.KEYGRAPH_SIGNING_ALG || undefined,
     trustedIssuers: env.KEYGRAPH_TRUSTED_ISSUERS || undefined,
+    persistedOperations: env.KEYGRAPH_PERSISTED_OPERATIONS || undefined,
   };
 }

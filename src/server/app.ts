@@ -19,6 +19,7 @@ import { PrismaStore } from '../infra/db/store.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
+import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 
 export interface App {
@@ -131,6 +132,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(store, new ScryptHasher(options.passwordHashCost), issuer, config.sessionTtlSeconds);
 
   const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
+  if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }

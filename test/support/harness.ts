@@ -11,6 +11,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { bootstrap } from '../../src/domain/bootstrap.js';
+import { LoginDocument } from '../generated/graphql.js';
 import { ScryptHasher } from '../../src/infra/crypto/password.js';
 
 export const ADMIN_EMAIL = 'root@keygraph.test';
@@ -105,10 +106,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     };
   };
   const login = async (identifier: string, password: string) => {
-    const result = await caller(null).gql<{ login: { token: string } }, Record<string, unknown>>(
-      'mutation($i: LoginInput!) { login(input: $i) { token errors { message } } }',
-      { i: { identifier, password } },
-    );
+    const result = await caller(null).gql(LoginDocument, { input: { identifier, password } });
     if (!result.data?.login.token) throw new Error(`login failed: ${JSON.stringify(result)}`);
     return result.data.login.token;
   };
