@@ -31,7 +31,7 @@ export function protectedSchema(): GraphQLSchema {
   return protectedBuilt;
 }
 
-/** The subgraph SDL exactly as `_service { sdl }` serves it: what schema.graphql holds. */
+/** The subgraph SDL as `_service { sdl }` serves it, plus a final newline: what schema.graphql holds. */
 export function printSubgraph(): string {
   return `${printSubgraphSchema(buildSchema()).trim()}\n`;
 }
