@@ -7,14 +7,8 @@
 // Needs Debian's Chromium (`apt-get install -y chromium`, binary /usr/lib/chromium/chromium; the
 // /usr/bin/chromium wrapper script fails under Playwright). Without it the test is skipped on a
 // developer machine and FAILS when CI is set (CI installs it).
-import { bootstrap } from '../src/domain/bootstrap.js';
-import { ScryptHasher } from '../src/infra/crypto/password.js';
-import { createDb } from '../src/infra/db/client.js';
-import { migrate } from '../src/infra/db/migrate.js';
-import { PrismaStore } from '../src/infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +16,7 @@ import { parse, print } from 'graphql';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, freshDatabase, provider, type TestDatabase } from './support/harness.js';
+import { freePort, seedAdmin } from './support/process.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,23 +50,6 @@ const QUERY = `query ${OPERATION} { viewer { authenticated user { email } } }`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A port that was free a moment ago: listen on port 0, note the port, close. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') {
-        probe.close();
-        reject(new Error('no port'));
-        return;
-      }
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 interface ServerProcess {
   child: ChildProcess;
@@ -80,16 +58,6 @@ interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Migrates the database and creates the super administrator there, as `npm run bootstrap` does. */
-async function seedAdmin(db: TestDatabase): Promise<void> {
-  await migrate(db.url);
-  const handle = createDb(db.url);
-  try {
-    await bootstrap(PrismaStore.of(handle.prisma, handle.provider), new ScryptHasher(10), { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Spawns the real server (`npm start`'s entry point) on a free port of 127.0.0.1 and waits for /readyz. */
 async function startServer(db: TestDatabase): Promise<ServerProcess> {

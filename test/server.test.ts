@@ -2,20 +2,15 @@
 // over HTTP on 127.0.0.1: routes, GraphiQL served offline, metrics, the hardened configuration, graceful
 // shutdown on SIGTERM, readiness (503) and a fatal start-up failure. Runs against the provider under test
 // (freshDatabase: SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
-import { bootstrap } from '../src/domain/bootstrap.js';
-import { ScryptHasher } from '../src/infra/crypto/password.js';
-import { createDb } from '../src/infra/db/client.js';
-import { migrate } from '../src/infra/db/migrate.js';
-import { PrismaStore } from '../src/infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshDatabase, provider, type TestDatabase } from './support/harness.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './support/harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, freshDatabase, provider, type TestDatabase } from './support/harness.js';
+import { freePort, seedAdmin } from './support/process.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,23 +25,6 @@ interface GraphQLBody<T> {
   errors?: { message: string }[];
 }
 
-/** A port that was free a moment ago: listen on port 0, note the port, close. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') {
-        probe.close();
-        reject(new Error('no port'));
-        return;
-      }
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,16 +44,6 @@ interface ServerProcess {
   token?: string;
 }
 
-/** Migrates the database and creates the super administrator there, as `npm run bootstrap` does. */
-async function seedAdmin(db: TestDatabase): Promise<void> {
-  await migrate(db.url);
-  const handle = createDb(db.url);
-  try {
-    await bootstrap(PrismaStore.of(handle.prisma, handle.provider), new ScryptHasher(10), { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Spawns the real server on a free port; does not wait for it to be ready. */
 async function spawnServer(db: TestDatabase, env: Record<string, string> = {}): Promise<ServerProcess> {
