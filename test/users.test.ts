@@ -64,6 +64,16 @@ describe(`users (${provider})`, () => {
     expect(search.edges.map((e) => e.node.id)).toEqual([id]);
   });
 
+  it("leaves the profile of a person shared with other accounts to that person", async () => {
+    const shared = await user(t, acme, 'shared@example.com', { firstName: 'Sam' });
+    await t.app.store.users.addToAccount(decodeGlobalID(other).id, decodeGlobalID(shared).id);
+    for (const accountId of [acme, other]) {
+      const { updateUser } = await t.ok(UpdateUserDocument, { input: { accountId, userId: shared, email: 'attacker@example.com' } });
+      expect(updateUser.errors).toEqual([expect.objectContaining({ __typename: 'ConflictError', field: 'userId' })]);
+    }
+    expect(await t.app.store.users.findByEmail('shared@example.com')).not.toBeNull();
+  });
+
   it('removes a user from the account with its group memberships, keeping the user', async () => {
     const id = await user(t, acme, 'temp@example.com');
     const team = await group(t, acme, 'Temps');
