@@ -5,6 +5,7 @@ import { scopes, type ObjectKind } from '../domain/authz/objects.js';
 import type { Scope } from '../domain/authz/resolve.js';
 import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../domain/store.js';
+import type { Authorizer } from '../domain/authz/authorizer.js';
 import type { Context } from './context.js';
 
 type Objects = {
@@ -34,12 +35,13 @@ export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, obje
   }
 }
 
-// One answer per object and request: the shield asks for every field of an object.
-const answers = new WeakMap<Context, WeakMap<object, Promise<boolean>>>();
+// One answer per object and principal: the shield asks for every field of an object. Keyed by the
+// Authorizer, not the request, because a login answers the rest of its request as the new session.
+const answers = new WeakMap<Authorizer, WeakMap<object, Promise<boolean>>>();
 
 export function isVisible<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {
-  let perObject = answers.get(ctx);
-  if (!perObject) answers.set(ctx, (perObject = new WeakMap()));
+  let perObject = answers.get(ctx.authz);
+  if (!perObject) answers.set(ctx.authz, (perObject = new WeakMap()));
   let answer = perObject.get(object);
   if (!answer) {
     answer = decide(ctx, kind, object);

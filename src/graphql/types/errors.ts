@@ -58,7 +58,7 @@ export type Payload<T> = Partial<T> & { errors: MutationErrorShape[] };
  * Authentication and permission failures are top-level errors with a code (and no detail that helps
  * an attacker). Created through Yoga so that its error masking lets them through.
  */
-export function toTopLevel(error: unknown): unknown {
+function toTopLevel(error: unknown): unknown {
   if (error instanceof UnauthenticatedError) return createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
   if (error instanceof ForbiddenError) return createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
   return error;
