@@ -2,7 +2,7 @@
 // (/healthz, /readyz, /metrics). `app.fetch` serves everything in-process (the tests use it, no port);
 // `app.yoga` is also a Node request listener (src/server/main.ts).
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule, OperationTypeNode, getOperationAST } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -58,18 +58,21 @@ query FirstLook($accountId: ID!) {
 }
 `;
 
+function operationLabels(document: DocumentNode, operationName?: string | null) {
+  const operation = getOperationAST(document, operationName);
+  return { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown' };
+}
+
 function operationsPlugin(metrics: Metrics): Plugin {
   return {
     onValidate({ params }) {
       return ({ valid }) => {
         if (valid) return;
-        const operation = getOperationAST(params.documentAST);
-        metrics.graphqlOperations.inc({ operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown', outcome: 'invalid' });
+        metrics.graphqlOperations.inc({ ...operationLabels(params.documentAST), outcome: 'invalid' });
       };
     },
     onExecute({ args }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const labels = { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? OperationTypeNode.QUERY };
+      const labels = operationLabels(args.document, args.operationName);
       return {
         onExecuteDone({ result }) {
           const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
