@@ -65,11 +65,11 @@ export class UserService {
     if (patch.firstName !== undefined) changes.firstName = optionalText('firstName', patch.firstName, LIMITS.personName);
     if (patch.lastName !== undefined) changes.lastName = optionalText('lastName', patch.lastName, LIMITS.personName);
     return this.store.transaction(async (tx) => {
-      if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
+      const accounts = (await tx.users.accountsOf([userId])).get(userId) ?? [];
+      if (!accounts.includes(accountId)) throw new NotFoundError('User', 'userId');
       // A person who also belongs to other accounts is not one account's to rename or re-address: an
       // email changed by one tenant's administrator would move that person's sign-in (and external
       // identity links) away from them in every other tenant.
-      const accounts = (await tx.users.accountsOf([userId])).get(userId) ?? [];
       if (accounts.some((other) => other !== accountId)) throw new ConflictError('this user also belongs to other accounts; only they can change their profile', 'userId');
       await this.assertUnique(tx, changes.email ?? null, changes.username ?? null, userId);
       return tx.users.update(userId, changes);
