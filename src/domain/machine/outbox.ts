@@ -1,0 +1,68 @@
+// The transactional outbox: a message is written in the same transaction as what it announces (so an
+// invitation is never created without its message, nor a message sent for a rolled-back invitation), then
+// delivered after commit by a pluggable sender. Payloads are sealed (encrypted): a link with a secret in it
+// never reaches the database in clear. Delivery is at least once; failures stay queued with their error.
+import type { Sealer } from '../crypto.js';
+import type { OutboxMessage, Store } from '../store.js';
+
+export interface OutgoingMessage {
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** The link the message is about (e.g. an invitation's accept link). */
+  link: string | null;
+  locale: string | null;
+}
+
+/** Delivers messages (email, a queue, the log...). Throwing leaves the message queued for a retry. */
+export interface MessageSender {
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+const aad = (kind: string, recipient: string) => `outbox:${kind}:${recipient}`;
+
+export class OutboxDispatcher {
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: Sealer,
+    private readonly sender: MessageSender,
+    private readonly onError: (error: unknown, message: OutboxMessage | null) => void = () => undefined,
+  ) {}
+
+  /** Queues a message in the caller's transaction. */
+  async enqueue(tx: Store, message: OutgoingMessage): Promise<void> {
+    await tx.outbox.enqueue({ kind: message.kind, recipient: message.to, payload: this.sealer.seal(JSON.stringify(message), aad(message.kind, message.to)) });
+  }
+
+  /** Delivers what is pending; resolves to how many were delivered. One flush at a time per process. */
+  flush(): Promise<number> {
+    this.running ??= this.deliver().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Starts a flush in the background (after a commit). */
+  kick(): void {
+    this.flush().catch((error: unknown) => this.onError(error, null));
+  }
+
+  private async deliver(): Promise<number> {
+    let delivered = 0;
+    for (const message of await this.store.outbox.pending(100)) {
+      try {
+        const content = JSON.parse(this.sealer.open(message.payload, aad(message.kind, message.recipient))) as OutgoingMessage;
+        await this.sender.send(content);
+        await this.store.outbox.markDelivered(message.id, new Date());
+        delivered++;
+      } catch (error) {
+        this.onError(error, message);
+        await this.store.outbox.markFailed(message.id, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return delivered;
+  }
+}

@@ -1,0 +1,34 @@
+// Who did something: a user, a service account or an API key (createdBy / revokedBy fields).
+import type { ApiKey, ServiceAccount, User } from '../../domain/model.js';
+import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import { ApiKeyRef } from './api-key.js';
+import { InvitationRef } from './invitation.js';
+import { ServiceAccountRef } from './service-account.js';
+import { UserRef } from './user.js';
+
+export const ActorRef = builder.unionType('Actor', {
+  description: 'Who did something: a user, a service account or an API key.',
+  types: [UserRef, ServiceAccountRef, ApiKeyRef],
+  resolveType: (value) => ('email' in value ? UserRef : 'tokenPrefix' in value ? ServiceAccountRef : ApiKeyRef),
+});
+
+/** The actor with this local id (ids are unique across kinds): each kind through its batched loader. */
+export async function loadActor(ctx: Context, id: string | null): Promise<User | ServiceAccount | ApiKey | null> {
+  if (id === null) return null;
+  return (await ctx.loaders.user.load(id)) ?? (await ctx.loaders.serviceAccount.load(id)) ?? (await ctx.loaders.apiKey.load(id));
+}
+
+builder.objectFields(ServiceAccountRef, (t) => ({
+  createdBy: t.field({ type: ActorRef, nullable: true, description: 'Who created it; null when gone.', resolve: (o, _args, ctx) => loadActor(ctx, o.createdById) }),
+  revokedBy: t.field({ type: ActorRef, nullable: true, description: 'Who revoked it; null when not revoked, or gone.', resolve: (o, _args, ctx) => loadActor(ctx, o.revokedById) }),
+}));
+
+builder.objectFields(ApiKeyRef, (t) => ({
+  createdBy: t.field({ type: ActorRef, nullable: true, description: 'Who created the key (a user or a service account); null when gone.', resolve: (o, _args, ctx) => loadActor(ctx, o.createdById) }),
+  revokedBy: t.field({ type: ActorRef, nullable: true, description: 'Who revoked it; null when not revoked, or gone.', resolve: (o, _args, ctx) => loadActor(ctx, o.revokedById) }),
+}));
+
+builder.objectFields(InvitationRef, (t) => ({
+  createdBy: t.field({ type: ActorRef, nullable: true, description: 'Who created the invitation; null when gone.', resolve: (o, _args, ctx) => loadActor(ctx, o.createdById) }),
+}));
