@@ -23,7 +23,8 @@ export interface MessageSender {
 const aad = (kind: string, recipient: string) => `outbox:${kind}:${recipient}`;
 
 export class OutboxDispatcher {
-  private running: Promise<number> | null = null;
+  /** Passes run one after another; each flush() gets a pass that starts after the call. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -37,12 +38,11 @@ export class OutboxDispatcher {
     await tx.outbox.enqueue({ kind: message.kind, recipient: message.to, payload: this.sealer.seal(JSON.stringify(message), aad(message.kind, message.to)) });
   }
 
-  /** Delivers what is pending; resolves to how many were delivered. One flush at a time per process. */
+  /** Delivers what is pending; resolves to how many were delivered. One pass at a time per process. */
   flush(): Promise<number> {
-    this.running ??= this.deliver().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    const pass = this.tail.then(() => this.deliver());
+    this.tail = pass.catch(() => undefined);
+    return pass;
   }
 
   /** Starts a flush in the background (after a commit). */
