@@ -15,7 +15,7 @@ import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 import { UserRef } from './user.js';
 
-const GrantKindEnum = builder.enumType('GrantKind', {
+export const GrantKindEnum = builder.enumType('GrantKind', {
   description: 'Kinds of authorization grant (reference 000).',
   values: {
     CAPABILITY: { description: 'One capability of the catalog, account-wide or on one resource.' },
@@ -29,7 +29,7 @@ const SubjectTypeEnum = builder.enumType('SubjectType', {
   values: { USER: { description: 'A user.' }, GROUP: { description: 'A group: every member, transitively.' }, SERVICE_ACCOUNT: { description: 'A service account.' } } as const,
 });
 
-const RoleKeyEnum = builder.enumType('RoleKey', {
+export const RoleKeyEnum = builder.enumType('RoleKey', {
   description: 'The code-defined roles of reference 000.',
   values: Object.fromEntries(ROLES.map((r) => [r.key.toUpperCase(), { value: r.key, description: r.description }])) as Record<string, { value: string; description: string }>,
 });
@@ -37,13 +37,13 @@ const RoleKeyEnum = builder.enumType('RoleKey', {
 /** Resources of these types are keygraph objects, named by global id; others are free identifiers. */
 const NODE_RESOURCES: Record<string, string> = { account: 'Account', workspace: 'Workspace' };
 
-function resourceIdIn(type: string | null | undefined, id: string | null | undefined): string | null {
+export function resourceIdIn(type: string | null | undefined, id: string | null | undefined): string | null {
   if (!type || !id) return id ?? null;
   const typename = NODE_RESOURCES[type];
   return typename ? localId(id, typename, 'resourceId') : id;
 }
 
-function resourceIdOut(type: string | null, id: string | null): string | null {
+export function resourceIdOut(type: string | null, id: string | null): string | null {
   if (!type || !id) return id;
   const typename = NODE_RESOURCES[type];
   return typename ? encodeGlobalID(typename, id) : id;

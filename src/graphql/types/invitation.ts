@@ -5,9 +5,9 @@ import { invitationStatus, type Invitation, type InvitationAssignment } from '..
 import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
-import { PermissionContextRef } from './authorization.js';
+import { GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
 import { attempt, localId, payload } from './errors.js';
-import { GroupRef } from './group.js';
+import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 import { UserRef } from './user.js';
 
@@ -39,11 +39,11 @@ const InvitationAssignmentRef = builder.objectRef<PositionedAssignment>('Invitat
   fields: (t) => ({
     assignmentKind: t.field({ type: AssignmentKindEnum, description: 'What it gives.', resolve: (a) => a.kind }),
     position: t.exposeInt('position', { description: 'Its place in the invitation, from 0.' }),
-    grantKind: t.string({ nullable: true, description: 'CAPABILITY, ACCOUNT_OWNER or SUPER_ADMIN, for a grant.', resolve: (a) => (a.kind === 'GRANT' ? a.grantKind : null) }),
+    grantKind: t.field({ type: GrantKindEnum, nullable: true, description: 'The kind of grant, for a grant.', resolve: (a) => (a.kind === 'GRANT' ? a.grantKind : null) }),
     capabilityKey: t.string({ nullable: true, description: 'The capability, for a CAPABILITY grant.', resolve: (a) => (a.kind === 'GRANT' ? a.capabilityKey : null) }),
-    roleKey: t.string({ nullable: true, description: 'The role, for a role assignment.', resolve: (a) => (a.kind === 'ROLE' ? a.roleKey : null) }),
-    resourceType: t.string({ nullable: true, description: 'The resource type a grant or role is limited to.', resolve: (a) => (a.kind === 'GROUP' ? null : a.resourceType) }),
-    resourceId: t.id({ nullable: true, description: 'The resource id a grant or role is limited to.', resolve: (a) => (a.kind === 'GROUP' ? null : a.resourceId) }),
+    roleKey: t.field({ type: RoleKeyEnum, nullable: true, description: 'The role, for a role assignment.', resolve: (a) => (a.kind === 'ROLE' ? a.roleKey : null) }),
+    resourceType: t.field({ type: ResourceTypeEnum, nullable: true, description: 'The resource type a grant or role is limited to.', resolve: (a) => (a.kind === 'GROUP' ? null : (a.resourceType as never)) }),
+    resourceId: t.id({ nullable: true, description: 'The resource id a grant or role is limited to (a global id for accounts and workspaces).', resolve: (a) => (a.kind === 'GROUP' ? null : resourceIdOut(a.resourceType, a.resourceId)) }),
     group: t.field({ type: GroupRef, nullable: true, description: 'The group, for a membership.', resolve: (a, _args, ctx) => (a.kind === 'GROUP' ? ctx.loaders.group.load(a.groupId) : null) }),
   }),
 });
@@ -103,26 +103,26 @@ builder.objectField(AccountRef, 'invitations', (t) =>
 
 // Mutations
 
-const GrantKindInput = builder.enumType('InvitationGrantKind', {
-  description: 'The kind of grant an invitation assignment gives.',
-  values: { CAPABILITY: { description: 'One capability.' }, ACCOUNT_OWNER: { description: 'Owner of the account.' }, SUPER_ADMIN: { description: 'Super administrator.' } } as const,
-});
-
 const AssignmentInputRef = builder.inputType('InvitationAssignmentInput', {
   description: 'One assignment: exactly one of a grant (grantKind and/or capabilityKey), a role (roleKey) or a group (groupId).',
   fields: (t) => ({
-    grantKind: t.field({ type: GrantKindInput, description: 'The kind of grant (default CAPABILITY when capabilityKey is given).' }),
+    grantKind: t.field({ type: GrantKindEnum, description: 'The kind of grant (default CAPABILITY when capabilityKey is given).' }),
     capabilityKey: t.string({ description: 'A capability of the catalog, for a CAPABILITY grant.' }),
-    roleKey: t.string({ description: 'A role key, for a role assignment (on the account unless a resource is given).' }),
-    resourceType: t.string({ description: 'Limits a grant or role to one resource: its type.' }),
-    resourceId: t.id({ description: 'Limits a grant or role to one resource: its id.' }),
+    roleKey: t.field({ type: RoleKeyEnum, description: 'A role, for a role assignment (on the account unless a resource is given).' }),
+    resourceType: t.field({ type: ResourceTypeEnum, description: 'Limits a grant or role to one resource: its type.' }),
+    resourceId: t.id({ description: 'Limits a grant or role to one resource: its id (a global id for accounts and workspaces).' }),
     groupId: t.id({ description: 'Global id of a group of the account, for a membership.' }),
   }),
 });
 
 function assignmentsIn(list: readonly { grantKind?: string | null; capabilityKey?: string | null; roleKey?: string | null; resourceType?: string | null; resourceId?: string | null; groupId?: string | null }[] | null | undefined): AssignmentInput[] | null {
   if (!list) return null;
-  return list.map((a, i) => ({ ...a, grantKind: a.grantKind as AssignmentInput['grantKind'], groupId: a.groupId ? localId(a.groupId, 'Group', `assignments[${i}].groupId`) : null }));
+  return list.map((a, i) => ({
+    ...a,
+    grantKind: a.grantKind as AssignmentInput['grantKind'],
+    resourceId: resourceIdIn(a.resourceType, a.resourceId),
+    groupId: a.groupId ? localId(a.groupId, 'Group', `assignments[${i}].groupId`) : null,
+  }));
 }
 
 const CreateInvitationInput = builder.inputType('CreateInvitationInput', {
