@@ -32,6 +32,11 @@ export class ApiKeyPausedError extends Error {
 
 const KEYGRAPH_SECRET = /^kg[a-z]_/;
 
+/** A service account that exists, is not revoked and has not expired. */
+function usable(serviceAccount: ServiceAccount | null | undefined): serviceAccount is ServiceAccount {
+  return !!serviceAccount && serviceAccount.revokedAt === null && (serviceAccount.expiresAt === null || serviceAccount.expiresAt.getTime() > Date.now());
+}
+
 function serviceAccountPrincipal(serviceAccount: ServiceAccount, sessionId: string | null, expiresAt: Date | null): Principal {
   return { kind: 'service_account', serviceAccountId: serviceAccount.id, accountId: serviceAccount.accountId, sessionId, expiresAt };
 }
@@ -43,6 +48,10 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
       if (found === 'paused') throw new ApiKeyPausedError();
       if (typeof found === 'string') throw new AuthenticationError(`API key ${found}`);
       const { apiKey, workspaceIds } = found;
+      // A key made by a service account dies with it (a person's key loses its grants when they leave).
+      if (apiKey.createdByType === 'SERVICE_ACCOUNT' && !usable((await store.serviceAccounts.byIds([apiKey.createdById]))[0])) {
+        throw new AuthenticationError('API key creator revoked');
+      }
       return {
         kind: 'api_key',
         apiKeyId: apiKey.id,
@@ -85,8 +94,8 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
       if (session.userId !== null) return { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt };
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
-      if (!serviceAccount || serviceAccount.revokedAt) throw new AuthenticationError('service account revoked');
-      return serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt);
+      if (!usable(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
+      return serviceAccountPrincipal(serviceAccount!, session.id, session.expiresAt);
     }
     let userId = await store.identities.userFor(token.issuer, token.subject);
     if (userId === null && token.email !== null && token.emailVerified) {
