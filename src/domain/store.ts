@@ -74,7 +74,7 @@ export interface UserRepo {
   /** The stored password hash, for login; never part of the User object. */
   passwordHash(userId: string): Promise<string | null>;
   addToAccount(accountId: string, userId: string): Promise<void>;
-  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants on it. */
+  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants and role assignments on it. */
   removeFromAccount(accountId: string, userId: string): Promise<void>;
   /** For each user id, whether it is a member of the account. */
   inAccount(accountId: string, userIds: readonly string[]): Promise<Set<string>>;

@@ -50,11 +50,16 @@ export class AuthService {
     this.decoy ??= this.hasher.hash('keygraph decoy password');
     const matches = await this.hasher.verify(input.password, hash ?? (await this.decoy));
     if (!user || !hash || !matches) throw new UnauthenticatedError();
+    return this.startSession(user.id);
+  }
+
+  /** A new session for a user who has just proven who they are (a login, or accepting an invitation as a new user). */
+  async startSession(userId: string): Promise<LoginResult> {
     // Whole seconds: the token's exp claim and the session end at the same instant.
     const expiresAt = new Date((Math.floor(Date.now() / 1000) + this.sessionTtlSeconds) * 1000);
-    const session = await this.store.sessions.create({ userId: user.id, expiresAt });
-    const token = await this.tokens.issue({ id: session.id, userId: user.id, expiresAt: session.expiresAt });
-    return { token, principal: { kind: 'user', userId: user.id, sessionId: session.id, expiresAt: session.expiresAt }, sessionId: session.id, expiresAt: session.expiresAt };
+    const session = await this.store.sessions.create({ userId, expiresAt });
+    const token = await this.tokens.issue({ id: session.id, userId, expiresAt: session.expiresAt });
+    return { token, principal: { kind: 'user', userId, sessionId: session.id, expiresAt: session.expiresAt }, sessionId: session.id, expiresAt: session.expiresAt };
   }
 
   /** A session for a service account, ending no later than the service account itself. */

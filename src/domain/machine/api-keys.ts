@@ -62,6 +62,10 @@ export class ApiKeyService {
     const issued = issueToken('apiKey');
     const apiKey = await this.store.transaction(async (tx) => {
       const current = await this.load(tx, actor, id);
+      // The new key is handed to whoever rotates: like an editor widening a key, they must hold what it carries.
+      for (const permission of current.permissions) {
+        if (!(await actor.can(permission, { accountId: current.accountId }))) throw new ForbiddenError(permission, `you do not hold ${permission}, so you cannot take over this key`);
+      }
       await tx.lockAccount(current.accountId);
       return tx.apiKeys.rotate(id, issued);
     });

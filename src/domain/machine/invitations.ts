@@ -92,6 +92,9 @@ export class InvitationService {
   async resendInvitation(actor: Authorizer, id: string, locale?: string | null): Promise<Invitation> {
     const issued = issueToken('invitation');
     const checkedLocale = locale === undefined ? undefined : this.locale(locale);
+    // Whoever revives an invitation must be able to give what it gives, as if creating it.
+    const stored = await this.loadPending(this.store, actor, id, true);
+    await this.assignments(actor, stored.accountId, stored.assignments.map(asInput));
     const invitation = await this.store.transaction(async (tx) => {
       const current = await this.loadPending(tx, actor, id, true);
       if (checkedLocale !== undefined) await tx.invitations.update(id, { locale: checkedLocale });
@@ -229,12 +232,14 @@ export class InvitationService {
         if (!roleOf(a.roleKey)) throw new ValidationError(`${field}: roleKey is not a role`, field);
         const scope = resource ?? { type: 'account', id: accountId };
         await this.requireHeld(actor, expandRole(a.roleKey), { accountId, resource: scope });
+        await this.requireWorkspace(field, accountId, resource);
         out.push({ kind: 'ROLE', roleKey: a.roleKey, resourceType: scope.type, resourceId: scope.id });
       } else {
         const grantKind = a.grantKind ?? 'CAPABILITY';
         if (grantKind === 'CAPABILITY') {
           if (!a.capabilityKey || !isCapability(a.capabilityKey)) throw new ValidationError(`${field}: capabilityKey must be a capability of the catalog`, field);
           await this.requireHeld(actor, expand([a.capabilityKey]), resource ? { accountId, resource } : { accountId });
+          await this.requireWorkspace(field, accountId, resource);
         } else {
           if (a.capabilityKey || resource) throw new ValidationError(`${field}: ${grantKind} covers the whole account; it takes no capability or resource`, field);
           if (grantKind === 'SUPER_ADMIN') await actor.requireSuperAdmin();
@@ -252,6 +257,13 @@ export class InvitationService {
     const resourceId = requiredText(field, id ?? '', LIMITS.resourceId);
     if (type === 'account' && resourceId !== accountId) throw new ValidationError(`${field}: an account resource must be the invitation's account`, field);
     return { type, id: resourceId };
+  }
+
+  /** A workspace resource must be a workspace of the account, as for grantAuthorization and createRoleAssignment. */
+  private async requireWorkspace(field: string, accountId: string, resource: { type: string; id: string } | null): Promise<void> {
+    if (resource?.type !== 'workspace') return;
+    const [workspace] = await this.store.workspaces.byIds([resource.id]);
+    if (!workspace || workspace.accountId !== accountId) throw new NotFoundError('Workspace', `${field}.resourceId`);
   }
 
   private async requireHeld(actor: Authorizer, capabilities: readonly string[], scope: Parameters<Authorizer['can']>[1]): Promise<void> {
@@ -284,4 +296,11 @@ export class InvitationService {
   private expiry(): Date {
     return new Date(Date.now() + INVITATION_TTL_DAYS * 24 * 3600 * 1000);
   }
+}
+
+/** A stored assignment in the shape of an input (to check it again against another actor). */
+function asInput(a: InvitationAssignment): AssignmentInput {
+  if (a.kind === 'GROUP') return { groupId: a.groupId };
+  if (a.kind === 'ROLE') return { roleKey: a.roleKey, resourceType: a.resourceType, resourceId: a.resourceId };
+  return { grantKind: a.grantKind, capabilityKey: a.capabilityKey, resourceType: a.resourceType, resourceId: a.resourceId };
 }

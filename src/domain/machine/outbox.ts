@@ -22,6 +22,9 @@ export interface MessageSender {
 
 const aad = (kind: string, recipient: string) => `outbox:${kind}:${recipient}`;
 
+/** How many messages a pass reads at a time. */
+const BATCH = 100;
+
 export class OutboxDispatcher {
   /** Passes run one after another; each flush() gets a pass that starts after the call. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -50,19 +53,29 @@ export class OutboxDispatcher {
     this.flush().catch((error: unknown) => this.onError(error, null));
   }
 
+  /**
+   * One attempt at every pending message, oldest first, in batches. Messages that failed in this pass stay
+   * pending (and first in line), so each batch asks for that many more: however many keep failing, the
+   * messages behind them are still reached.
+   */
   private async deliver(): Promise<number> {
     let delivered = 0;
-    for (const message of await this.store.outbox.pending(100)) {
-      try {
-        const content = JSON.parse(this.sealer.open(message.payload, aad(message.kind, message.recipient))) as OutgoingMessage;
-        await this.sender.send(content);
-        await this.store.outbox.markDelivered(message.id, new Date());
-        delivered++;
-      } catch (error) {
-        this.onError(error, message);
-        await this.store.outbox.markFailed(message.id, error instanceof Error ? error.message : String(error));
+    const tried = new Set<string>();
+    for (;;) {
+      const batch = (await this.store.outbox.pending(BATCH + tried.size)).filter((message) => !tried.has(message.id));
+      if (batch.length === 0) return delivered;
+      for (const message of batch) {
+        tried.add(message.id);
+        try {
+          const content = JSON.parse(this.sealer.open(message.payload, aad(message.kind, message.recipient))) as OutgoingMessage;
+          await this.sender.send(content);
+          await this.store.outbox.markDelivered(message.id, new Date());
+          delivered++;
+        } catch (error) {
+          this.onError(error, message);
+          await this.store.outbox.markFailed(message.id, error instanceof Error ? error.message : String(error));
+        }
       }
     }
-    return delivered;
   }
 }

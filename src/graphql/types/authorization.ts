@@ -37,10 +37,10 @@ export const RoleKeyEnum = builder.enumType('RoleKey', {
 /** Resources of these types are keygraph objects, named by global id; others are free identifiers. */
 const NODE_RESOURCES: Record<string, string> = { account: 'Account', workspace: 'Workspace' };
 
-export function resourceIdIn(type: string | null | undefined, id: string | null | undefined): string | null {
+export function resourceIdIn(type: string | null | undefined, id: string | null | undefined, field = 'resourceId'): string | null {
   if (!type || !id) return id ?? null;
   const typename = NODE_RESOURCES[type];
-  return typename ? localId(id, typename, 'resourceId') : id;
+  return typename ? localId(id, typename, field) : id;
 }
 
 export function resourceIdOut(type: string | null, id: string | null): string | null {

@@ -120,7 +120,7 @@ function assignmentsIn(list: readonly { grantKind?: string | null; capabilityKey
   return list.map((a, i) => ({
     ...a,
     grantKind: a.grantKind as AssignmentInput['grantKind'],
-    resourceId: resourceIdIn(a.resourceType, a.resourceId),
+    resourceId: resourceIdIn(a.resourceType, a.resourceId, `assignments[${i}].resourceId`),
     groupId: a.groupId ? localId(a.groupId, 'Group', `assignments[${i}].groupId`) : null,
   }));
 }
@@ -191,7 +191,9 @@ const AcceptModeEnum = builder.enumType('InvitationAcceptMode', {
   values: { EXISTING_USER: { description: 'By a signed-in user.' }, NEW_USER: { description: 'By creating a new user.' } } as const,
 });
 
-const AcceptInvitationPayload = payload<AcceptResult>('AcceptInvitationPayload', 'The result of acceptInvitation (the counts of reference 000).', (t) => ({
+const AcceptInvitationPayload = payload<AcceptResult & { token: string | null; expiresAt: Date | null }>('AcceptInvitationPayload', 'The result of acceptInvitation (the counts of reference 000).', (t) => ({
+  token: t.string({ nullable: true, description: 'For a new user: a session token (as from login). Shown only here.', resolve: (p) => p.token ?? null }),
+  expiresAt: t.field({ type: 'DateTime', nullable: true, description: "When the new user's session ends.", resolve: (p) => p.expiresAt ?? null }),
   acceptedUser: t.field({ type: UserRef, nullable: true, description: 'The user who accepted (created when mode is NEW_USER).', resolve: (p, _args, ctx) => (p.acceptedUserId ? ctx.loaders.user.load(p.acceptedUserId) : null) }),
   account: t.field({ type: AccountRef, nullable: true, description: 'The account joined.', resolve: (p, _args, ctx) => (p.invitation ? ctx.loaders.account.load(p.invitation.accountId) : null) }),
   mode: t.field({ type: AcceptModeEnum, nullable: true, description: 'Whether an existing user accepted or a new one was created.', resolve: (p) => p.mode ?? null }),
@@ -245,6 +247,19 @@ builder.mutationFields((t) => ({
     type: AcceptInvitationPayload,
     description: 'Accepts an invitation: every assignment is applied in one transaction. Expired, revoked or used invitations are typed errors.',
     args: { input: t.arg({ type: AcceptInvitationInput, required: true, description: 'The token (and, for a new user, a password).' }) },
-    resolve: (_root, { input }, ctx) => attempt(() => ctx.services.invitations.acceptInvitation(ctx.authz, input)),
+    resolve: (_root, { input }, ctx) =>
+      attempt(async () => {
+        const result = await ctx.services.invitations.acceptInvitation(ctx.authz, input);
+        // The rest of the response reads with the new access: a new person gets a session, an existing
+        // user a fresh snapshot of their grants.
+        ctx.loaders.heldBy.clear(result.acceptedUserId);
+        if (result.mode === 'NEW_USER') {
+          const session = await ctx.services.auth.startSession(result.acceptedUserId);
+          ctx.authz = ctx.authz.as(session.principal);
+          return { ...result, token: session.token, expiresAt: session.expiresAt };
+        }
+        ctx.authz = ctx.authz.as(ctx.authz.principal);
+        return { ...result, token: null, expiresAt: null };
+      }),
   }),
 }));

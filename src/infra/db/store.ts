@@ -146,7 +146,9 @@ class Users implements UserRepo {
   }
   async removeFromAccount(accountId: string, userId: string) {
     await this.db.groupMember.deleteMany({ where: { accountId, userId } });
-    await this.db.authorizationGrant.updateMany({ where: { accountId, subjectType: 'USER', subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    const revoked = { where: { accountId, subjectType: 'USER' as const, subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } };
+    await this.db.authorizationGrant.updateMany(revoked);
+    await this.db.roleAssignment.updateMany(revoked);
     await this.db.accountUser.deleteMany({ where: { accountId, userId } });
   }
   async inAccount(accountId: string, userIds: readonly string[]) {
