@@ -1,6 +1,6 @@
 // Batching proof for machine identities: account -> serviceAccounts(first: N) -> credentials(first: N)
 // and account -> apiKeys(first: N) -> workspaces(first: N), with creators, previews and totals, cost the
-// same number of database statements whatever N.
+// same number of database statements whatever N (each subtree measured on its own: see QUERIES).
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, newClientId } from '../src/domain/credentials/token.js';
@@ -10,20 +10,32 @@ import { provider, startTestApp, type TestApp } from './support/harness.js';
 const PARENTS = 30;
 const CHILDREN = 30;
 
-const QUERY = `query($id: ID!, $n: Int!) {
-  account(id: $id) {
-    serviceAccounts(first: $n) {
-      totalCount
-      edges { node { id name tokenLast4 createdBy { __typename } viewerCan(capability: "service_account.manage")
-        credentials(first: $n) { totalCount edges { node { id clientId name } } } } }
+// One query per subtree: two independent subtrees asking the same loader (e.g. both lists' createdBy)
+// batch together or not depending on when their parents' statements return, which on PostgreSQL is a
+// matter of timing. Each subtree alone is deterministic.
+const QUERIES: Record<string, string> = {
+  serviceAccounts: `query($id: ID!, $n: Int!) {
+    account(id: $id) {
+      serviceAccounts(first: $n) {
+        totalCount
+        edges { node { id name tokenLast4 createdBy { __typename } viewerCan(capability: "service_account.manage")
+          credentials(first: $n) { totalCount edges { node { id clientId name } } } } }
+      }
     }
-    apiKeys(first: $n) {
-      totalCount
-      edges { node { id name permissions workspacesTotal workspacesPreview { id name } createdBy { __typename ... on User { email } }
-        workspaces(first: $n) { totalCount edges { node { id name } } } } }
+  }`,
+  apiKeys: `query($id: ID!, $n: Int!) {
+    account(id: $id) {
+      apiKeys(first: $n) {
+        totalCount
+        edges { node { id name permissions workspacesTotal createdBy { __typename ... on User { email } }
+          workspaces(first: $n) { totalCount edges { node { id name } } } } }
+      }
     }
-  }
-}`;
+  }`,
+  workspacesPreview: `query($id: ID!, $n: Int!) {
+    account(id: $id) { apiKeys(first: $n) { edges { node { id workspacesPreview { id name } } } } }
+  }`,
+};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -69,32 +81,41 @@ describe(`machine identities: statement counts do not grow with page sizes (${pr
 
   afterAll(() => t.close());
 
-  async function measure(n: number) {
+  async function measure(query: string, n: number) {
     const before = await t.statements();
-    const data = await t.ok<Json, { id: string; n: number }>(QUERY, { id: accountId, n });
+    const data = await t.ok<Json, { id: string; n: number }>(query, { id: accountId, n });
     return { data, statements: (await t.statements()) - before };
   }
 
   it('runs the same statements for N = 1, 10 and 30', async () => {
-    const results = new Map<number, Awaited<ReturnType<typeof measure>>>();
-    for (const n of [1, 10, 30]) results.set(n, await measure(n));
-    for (const [n, { data }] of results) {
-      const { serviceAccounts, apiKeys } = data.account;
-      expect([serviceAccounts.totalCount, apiKeys.totalCount]).toEqual([PARENTS, PARENTS]);
-      expect([serviceAccounts.edges.length, apiKeys.edges.length]).toEqual([n, n]);
-      for (const { node } of serviceAccounts.edges) {
-        expect(node.credentials.totalCount).toBe(CHILDREN);
-        expect(node.credentials.edges).toHaveLength(n);
-        expect(node.createdBy.__typename).toBe('User');
+    const report: string[] = [];
+    for (const [name, query] of Object.entries(QUERIES)) {
+      const counts: number[] = [];
+      for (const n of [1, 10, 30]) {
+        const { data, statements } = await measure(query, n);
+        counts.push(statements);
+        const { serviceAccounts, apiKeys } = data.account;
+        if (name === 'serviceAccounts') {
+          expect([serviceAccounts.totalCount, serviceAccounts.edges.length]).toEqual([PARENTS, n]);
+          for (const { node } of serviceAccounts.edges) {
+            expect([node.credentials.totalCount, node.credentials.edges.length]).toEqual([CHILDREN, n]);
+            expect(node.createdBy.__typename).toBe('User');
+          }
+        } else if (name === 'apiKeys') {
+          expect([apiKeys.totalCount, apiKeys.edges.length]).toEqual([PARENTS, n]);
+          for (const [i, { node }] of apiKeys.edges.entries()) {
+            expect([node.workspaces.totalCount, node.workspacesTotal, node.workspaces.edges.length]).toEqual([CHILDREN, CHILDREN, n]);
+            expect(node.createdBy.__typename).toBe(i % 2 === 0 ? 'User' : 'ServiceAccount');
+          }
+        } else {
+          expect(apiKeys.edges.length).toBe(n);
+          for (const { node } of apiKeys.edges) expect(node.workspacesPreview).toHaveLength(5);
+        }
       }
-      for (const [i, { node }] of apiKeys.edges.entries()) {
-        expect([node.workspaces.totalCount, node.workspacesTotal, node.workspacesPreview.length, node.workspaces.edges.length]).toEqual([CHILDREN, CHILDREN, 5, n]);
-        expect(node.createdBy.__typename).toBe(i % 2 === 0 ? 'User' : 'ServiceAccount');
-      }
+      report.push(`${name} ${counts.join('/')}`);
+      expect(counts[0], name).toBeGreaterThan(0);
+      expect(new Set(counts).size, `${name}: ${counts.join('/')}`).toBe(1);
     }
-    const counts = [...results.values()].map((r) => r.statements);
-    console.log(`machine identities nested query (${provider}): statements for N = 1/10/30: ${counts.join('/')}`);
-    expect(counts[0]).toBeGreaterThan(0);
-    expect(new Set(counts).size).toBe(1);
+    console.log(`machine identities (${provider}): statements for N = 1/10/30: ${report.join(', ')}`);
   });
 });

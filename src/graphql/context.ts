@@ -17,6 +17,8 @@ export interface Context {
   log: Logger;
 }
 
+export type Actor = { kind: 'User'; value: User } | { kind: 'ServiceAccount'; value: ServiceAccount } | { kind: 'ApiKey'; value: ApiKey };
+
 export interface Loaders {
   account: DataLoader<string, Account | null>;
   workspace: DataLoader<string, Workspace | null>;
@@ -29,6 +31,8 @@ export interface Loaders {
   serviceAccountCredential: DataLoader<string, ServiceAccountCredential | null>;
   apiKey: DataLoader<string, ApiKey | null>;
   invitation: DataLoader<string, Invitation | null>;
+  /** Whoever an id names among users, service accounts and API keys (createdBy fields): one batch, three statements. */
+  actor: DataLoader<string, Actor | null>;
   groupParent: DataLoader<string, string | null>;
   groupPath: DataLoader<string, Group[]>;
   /** Active grants of users or groups (directly or through groups): one statement per batch. */
@@ -67,6 +71,14 @@ export function createLoaders(store: Store): Loaders {
     serviceAccountCredential: byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
     apiKey: byIds((ids) => store.apiKeys.byIds(ids)),
     invitation: byIds((ids) => store.invitations.byIds(ids)),
+    actor: new DataLoader(async (ids) => {
+      const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
+      return ids.map((_, i): Actor | null => {
+        if (users[i]) return { kind: 'User', value: users[i]! };
+        if (serviceAccounts[i]) return { kind: 'ServiceAccount', value: serviceAccounts[i]! };
+        return apiKeys[i] ? { kind: 'ApiKey', value: apiKeys[i]! } : null;
+      });
+    }),
     groupParent: new DataLoader(async (ids) => {
       const parents = await store.groups.parents(ids);
       return ids.map((id) => parents.get(id) ?? null);

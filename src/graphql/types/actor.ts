@@ -20,12 +20,9 @@ export const ActorRef = builder.unionType('Actor', {
  */
 export async function loadActor(ctx: Context, id: string | null): Promise<User | ServiceAccount | ApiKey | null> {
   if (id === null) return null;
-  const user = await ctx.loaders.user.load(id);
-  if (user) return (await isVisible(ctx, 'User', user)) ? user : null;
-  const serviceAccount = await ctx.loaders.serviceAccount.load(id);
-  if (serviceAccount) return (await isVisible(ctx, 'ServiceAccount', serviceAccount)) ? serviceAccount : null;
-  const apiKey = await ctx.loaders.apiKey.load(id);
-  return apiKey && (await isVisible(ctx, 'ApiKey', apiKey)) ? apiKey : null;
+  const actor = await ctx.loaders.actor.load(id);
+  if (!actor) return null;
+  return (await isVisible(ctx, actor.kind, actor.value as never)) ? actor.value : null;
 }
 
 builder.objectFields(ServiceAccountRef, (t) => ({
