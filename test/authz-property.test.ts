@@ -17,6 +17,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MCP_SETTINGS } from '../src/domain/model.js';
 import { issueToken } from '../src/domain/credentials/token.js';
 import { ScryptHasher } from '../src/infra/crypto/password.js';
 import { provider, startTestApp, type GraphQLResult, type TestApp } from './support/harness.js';
@@ -385,14 +386,7 @@ describe(`authorization property (${provider})`, () => {
         createdByType: 'USER',
         createdById: creatorId,
         expiresAt: null,
-        mcpActive: false,
-        mcpAllowlistMode: null,
-        mcpToolAllowlist: [],
-        mcpReadOnly: false,
-        mcpProjectIds: [],
-        mcpInstanceIds: [],
-        mcpPreset: null,
-        mcpPermissions: [],
+        ...DEFAULT_MCP_SETTINGS,
       });
       const keyWorkspaces = spec.key.workspaces.map((i) => workspaceIds[i]!);
       for (const w of keyWorkspaces) await tx.apiKeys.grantWorkspace(key.id, w);

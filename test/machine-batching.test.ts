@@ -3,6 +3,7 @@
 // same number of database statements whatever N (each subtree measured on its own: see QUERIES).
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MCP_SETTINGS } from '../src/domain/model.js';
 import { issueToken, newClientId } from '../src/domain/credentials/token.js';
 import { account } from './support/fixtures.js';
 import { provider, startTestApp, type TestApp } from './support/harness.js';
@@ -65,14 +66,7 @@ describe(`machine identities: statement counts do not grow with page sizes (${pr
           createdByType: p % 2 === 0 ? 'USER' : 'SERVICE_ACCOUNT',
           createdById: p % 2 === 0 ? t.admin.userId : sa.id,
           expiresAt: null,
-          mcpActive: false,
-          mcpAllowlistMode: null,
-          mcpToolAllowlist: [],
-          mcpReadOnly: false,
-          mcpProjectIds: [],
-          mcpInstanceIds: [],
-          mcpPreset: null,
-          mcpPermissions: [],
+          ...DEFAULT_MCP_SETTINGS,
         });
         for (const w of workspaces) await tx.apiKeys.grantWorkspace(key.id, w);
       }

@@ -42,14 +42,7 @@ describe(`machine secrets (${provider})`, () => {
   let sender: CapturingSender;
   let acme: string;
 
-  async function http(authorization: string | null, query: string, variables: Vars = {}): Promise<{ status: number; body: GraphQLResult<Json> }> {
-    const response = await t.app.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(authorization ? { authorization } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, body: (await response.json()) as GraphQLResult<Json> };
-  }
+  const http = (authorization: string | null, query: string, variables: Vars = {}) => t.raw<Json>(authorization, query, variables);
 
   async function mutate(document: string, i: Vars, field: string): Promise<Json> {
     const result = (await t.ok<Json, Vars>(document, { i }))[field];

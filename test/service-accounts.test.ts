@@ -51,15 +51,7 @@ describe(`service accounts (${provider})`, () => {
   let acme: string;
   let adminId: string;
 
-  /** One request with a raw Authorization header: its HTTP status and body. */
-  async function http(authorization: string | null, query: string, variables: Vars = {}): Promise<{ status: number; body: GraphQLResult<Json> }> {
-    const response = await t.app.fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(authorization ? { authorization } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, body: (await response.json()) as GraphQLResult<Json> };
-  }
+  const http = (authorization: string | null, query: string, variables: Vars = {}) => t.raw<Json>(authorization, query, variables);
 
   /** Who an Authorization header authenticates as: the service account's global id, or the HTTP status of the refusal. */
   async function whoIs(authorization: string): Promise<{ status: number; principalType?: string; serviceAccountId?: string | null; code?: unknown }> {

@@ -117,6 +117,18 @@ export interface McpSettings {
   mcpPermissions: string[];
 }
 
+/** A new key's MCP settings: MCP off, no lists, not read-only. */
+export const DEFAULT_MCP_SETTINGS: McpSettings = {
+  mcpActive: false,
+  mcpAllowlistMode: null,
+  mcpToolAllowlist: [],
+  mcpReadOnly: false,
+  mcpProjectIds: [],
+  mcpInstanceIds: [],
+  mcpPreset: null,
+  mcpPermissions: [],
+};
+
 export interface ApiKey extends McpSettings {
   id: string;
   accountId: string;

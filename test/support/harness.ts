@@ -75,6 +75,8 @@ export interface TestApp extends Caller {
   admin: { userId: string; accountId: string; token: string };
   /** The same operations as another caller: a bearer token, or null for no credentials. */
   as(token: string | null): Caller;
+  /** One request with a raw Authorization header (or none): its HTTP status and body. */
+  raw<TData = unknown>(authorization: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLResult<TData> }>;
   /** Logs in with a password and returns the session token. */
   login(identifier: string, password: string): Promise<string>;
   /** The total of the statement counter that /metrics exposes. */
@@ -110,6 +112,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     if (!result.data?.login.token) throw new Error(`login failed: ${JSON.stringify(result)}`);
     return result.data.login.token;
   };
+  const raw: TestApp['raw'] = async (authorization, query, variables = {}) => {
+    const response = await app.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResult<never> };
+  };
   const boot = await bootstrap(app.store, new ScryptHasher(10), { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, accountName: 'Operators' });
   const admin = { userId: boot.userId, accountId: boot.accountId, token: await login(ADMIN_EMAIL, ADMIN_PASSWORD) };
   const asAdmin = caller(admin.token);
@@ -118,6 +128,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     database,
     admin,
     as: caller,
+    raw,
     login,
     ...asAdmin,
     statements: () => app.metrics.statementTotal(),

@@ -6,7 +6,7 @@ import { isCapability } from '../authz/catalog.js';
 import { scopes } from '../authz/objects.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import type { ApiKey, McpSettings } from '../model.js';
+import { DEFAULT_MCP_SETTINGS, type ApiKey, type McpSettings } from '../model.js';
 import type { ApiKeyPatch, Store } from '../store.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate, identifierList } from './common.js';
@@ -165,18 +165,5 @@ function mcpSettings(input: Partial<McpSettings>, current: McpSettings | null): 
   const mode = out.mcpAllowlistMode !== undefined ? out.mcpAllowlistMode : (current?.mcpAllowlistMode ?? null);
   const tools = out.mcpToolAllowlist ?? current?.mcpToolAllowlist ?? [];
   if (mode === 'ALLOWLIST' && tools.length === 0) throw new ValidationError('mcpAllowlistMode ALLOWLIST needs at least one tool in mcpToolAllowlist', 'mcpToolAllowlist');
-  if (current === null) {
-    return {
-      mcpActive: false,
-      mcpAllowlistMode: null,
-      mcpToolAllowlist: [],
-      mcpReadOnly: false,
-      mcpProjectIds: [],
-      mcpInstanceIds: [],
-      mcpPreset: null,
-      mcpPermissions: [],
-      ...out,
-    };
-  }
-  return out;
+  return current === null ? { ...DEFAULT_MCP_SETTINGS, ...out } : out;
 }

@@ -6,7 +6,7 @@ import { MCP_ALLOWLIST_MODES } from '../../domain/machine/api-keys.js';
 import { builder } from '../builder.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
-import { attempt, localId, payload } from './errors.js';
+import { attempt, localId, mutationName, payload } from './errors.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 import { WorkspaceConnection, WorkspaceRef } from './workspace.js';
 
@@ -168,8 +168,6 @@ const workspaceAccessInput = (name: string, description: string) =>
 
 const GrantApiKeyWorkspaceAccessInput = workspaceAccessInput('GrantApiKeyWorkspaceAccessInput', 'A workspace to give a key access to.');
 const RevokeApiKeyWorkspaceAccessInput = workspaceAccessInput('RevokeApiKeyWorkspaceAccessInput', 'A workspace to take away from a key.');
-
-const mutationName = (payloadName: string) => payloadName.replace('Payload', '').replace(/^./, (c) => c.toLowerCase());
 
 const apiKeyPayload = (name: string) =>
   payload<{ apiKey: ApiKey }>(name, `The result of ${mutationName(name)}.`, (t) => ({

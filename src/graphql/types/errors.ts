@@ -74,6 +74,9 @@ export async function attempt<T extends object>(run: () => Promise<T>): Promise<
   }
 }
 
+/** `CreateThingPayload` -> `createThing`: the mutation a payload type belongs to. */
+export const mutationName = (payloadName: string) => payloadName.replace('Payload', '').replace(/^./, (c) => c.toLowerCase());
+
 /** A payload type `<Name>` with the given fields (absent on failure) and `errors`. */
 export function payload<T extends object>(
   name: string,

@@ -6,7 +6,7 @@ import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
-import { attempt, localId, payload } from './errors.js';
+import { attempt, localId, mutationName, payload } from './errors.js';
 import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 import { UserRef } from './user.js';
@@ -178,8 +178,6 @@ const AcceptInvitationInput = builder.inputType('AcceptInvitationInput', {
     lastName: t.string({ description: 'For a new user: an optional last name.' }),
   }),
 });
-
-const mutationName = (payloadName: string) => payloadName.replace('Payload', '').replace(/^./, (c) => c.toLowerCase());
 
 const invitationPayload = (name: string) =>
   payload<{ invitation: Invitation }>(name, `The result of ${mutationName(name)}.`, (t) => ({

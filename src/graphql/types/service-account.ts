@@ -5,7 +5,7 @@ import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, PermissionContextRef } from './authorization.js';
-import { attempt, localId, payload } from './errors.js';
+import { attempt, localId, mutationName, payload } from './errors.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 
 export const ServiceAccountRef = builder.objectRef<ServiceAccount>('ServiceAccount');
@@ -153,8 +153,6 @@ const UpdateServiceAccountCredentialInput = builder.inputType('UpdateServiceAcco
 });
 
 const DeleteServiceAccountCredentialInput = idInput('DeleteServiceAccountCredentialInput', 'The credential to delete.', 'credential');
-
-const mutationName = (payloadName: string) => payloadName.replace('Payload', '').replace(/^./, (c) => c.toLowerCase());
 
 const serviceAccountPayload = (name: string) =>
   payload<{ serviceAccount: ServiceAccount }>(name, `The result of ${mutationName(name)}.`, (t) => ({

@@ -23,18 +23,12 @@ import type {
   StoredToken,
 } from '../../domain/store.js';
 import { newId } from '../ids.js';
+import { inOrder } from './rows.js';
 import { Prisma, type Db } from './client.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
 
 type Tx = Prisma.TransactionClient;
 
-function inOrder<T extends { id: string }, R>(ids: readonly string[], rows: T[], map: (row: T) => R): (R | null)[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => {
-    const row = byId.get(id);
-    return row ? map(row) : null;
-  });
-}
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 const searchText = (...parts: (string | null | undefined)[]) => parts.filter(Boolean).join(' ').toLowerCase();

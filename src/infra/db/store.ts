@@ -21,20 +21,13 @@ import type {
 import type { DatabaseProvider } from '../../config.js';
 import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
+import { inOrder } from './rows.js';
 import { Prisma, type Db } from './client.js';
 import { ApiKeys, Invitations, Outbox, ServiceAccounts } from './machine-store.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
 
 type Tx = Prisma.TransactionClient;
 
-/** Rows for `ids`, in the order of `ids`, null where absent: the contract of a DataLoader batch. */
-function inOrder<T extends { id: string }, R>(ids: readonly string[], rows: T[], map: (row: T) => R): (R | null)[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => {
-    const row = byId.get(id);
-    return row ? map(row) : null;
-  });
-}
 
 function userSearchText(u: { email: string; username: string | null; firstName: string | null; lastName: string | null }): string {
   return [u.email, u.username, u.firstName, u.lastName].filter(Boolean).join(' ').toLowerCase();
