@@ -25,6 +25,10 @@ export interface Config {
   trustedIssuers: string | undefined;
   /** KEYGRAPH_PERSISTED_OPERATIONS: a manifest file; when set, only its operations run. */
   persistedOperations: string | undefined;
+  /** KEYGRAPH_PUBLIC_URL: the base URL clients reach keygraph at (zone protocol endpoints); default http://localhost:<port>. */
+  publicUrl: string;
+  /** KEYGRAPH_MASTER_KEY: 32 bytes (hex or base64) that secrets at rest are encrypted under; without it a key is generated in the data directory. */
+  masterKey: string | undefined;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -53,12 +57,24 @@ export function sqlitePath(databaseUrl: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
+function publicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`KEYGRAPH_PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('KEYGRAPH_PUBLIC_URL must be an http(s) URL');
+  return url.toString().replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.KEYGRAPH_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || `file:${join(dataDir, 'keygraph.db')}`;
   const introspection = flag(env.KEYGRAPH_INTROSPECTION, true);
+  const port = integer('PORT', env.PORT, 4000);
   return {
-    port: integer('PORT', env.PORT, 4000),
+    port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl,
@@ -75,5 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingAlgorithm: env.KEYGRAPH_SIGNING_ALG || undefined,
     trustedIssuers: env.KEYGRAPH_TRUSTED_ISSUERS || undefined,
     persistedOperations: env.KEYGRAPH_PERSISTED_OPERATIONS || undefined,
+    publicUrl: publicUrl(env.KEYGRAPH_PUBLIC_URL || `http://localhost:${port}`),
+    masterKey: env.KEYGRAPH_MASTER_KEY || undefined,
   };
 }

@@ -6,6 +6,7 @@ import { GroupService } from './group/service.js';
 import type { Store } from './store.js';
 import { UserService, type PasswordHasher } from './user/service.js';
 import { WorkspaceService } from './workspace/service.js';
+import { createZoneServices, type ZoneDeps, type ZoneServices } from './zone/services.js';
 
 export interface Services {
   auth: AuthService;
@@ -14,9 +15,10 @@ export interface Services {
   workspaces: WorkspaceService;
   users: UserService;
   groups: GroupService;
+  zones: ZoneServices;
 }
 
-export function createServices(store: Store, hasher: PasswordHasher, tokens: SessionTokenIssuer, sessionTtlSeconds: number): Services {
+export function createServices(store: Store, hasher: PasswordHasher, tokens: SessionTokenIssuer, sessionTtlSeconds: number, zones: Omit<ZoneDeps, 'hasher'>): Services {
   return {
     auth: new AuthService(store, hasher, tokens, sessionTtlSeconds),
     authorization: new AuthorizationService(store),
@@ -24,5 +26,6 @@ export function createServices(store: Store, hasher: PasswordHasher, tokens: Ses
     workspaces: new WorkspaceService(store),
     users: new UserService(store, hasher),
     groups: new GroupService(store),
+    zones: createZoneServices(store, { hasher, ...zones }),
   };
 }

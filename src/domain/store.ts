@@ -1,5 +1,6 @@
 // The persistence port of the domain. Implemented in src/infra/db; the domain never sees the ORM.
 import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace, GrantKind, SubjectType } from './model.js';
+import type { ZoneStore } from './zone/store.js';
 
 /** Keyset paging over id order. `after`/`before` are ids (cursors are decoded at the edge). */
 export interface PageArgs {
@@ -169,7 +170,7 @@ export interface RoleAssignmentRepo {
 /** A subject's active grants and role assignments, direct or through its groups, and those groups. */
 export interface SubjectGrants {
   groupIds: string[];
-  grants: { id: string; accountId: string; kind: GrantKind | 'ROLE'; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: SubjectType; subjectId: string }[];
+  grants: { id: string; accountId: string; kind: GrantKind | 'ROLE' | 'ZONE_ROLE'; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: SubjectType; subjectId: string }[];
 }
 
 export interface GrantRepo {
@@ -214,4 +215,6 @@ export interface Store {
    * broken by a concurrent change surfaces as a ConflictError.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** The zones graph (reference 001): zones and everything they hold. */
+  zones: ZoneStore;
 }

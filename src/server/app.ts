@@ -11,6 +11,7 @@ import { loadSigningKey, publicJwks } from '../auth/keys.js';
 import { AUTHENTICATION_FAILED, AuthenticationError, createTokenVerifier, parseTrustedIssuers, signSessionToken } from '../auth/tokens.js';
 import { Authorizer, type Principal } from '../domain/authz/authorizer.js';
 import { createServices, type Services } from '../domain/services.js';
+import { AesGcmSecretBox, loadMasterKey, randomSecrets } from '../infra/crypto/secrets.js';
 import type { Store } from '../domain/store.js';
 import { createDb, type DbHandle } from '../infra/db/client.js';
 import { checkReadiness } from '../infra/db/health.js';
@@ -132,7 +133,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),
     store,
   });
-  const services = createServices(store, new ScryptHasher(options.passwordHashCost), issuer, config.sessionTtlSeconds);
+  const masterKey = await loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });
+  if (masterKey.source !== 'environment' && config.databaseProvider === 'postgresql') log.warn('KEYGRAPH_MASTER_KEY is not set: secrets are encrypted under a key kept in the data directory; every instance sharing this database needs the same key');
+  const zoneDeps = { box: new AesGcmSecretBox(masterKey.key), random: randomSecrets, publicUrl: config.publicUrl };
+  const services = createServices(store, new ScryptHasher(options.passwordHashCost), issuer, config.sessionTtlSeconds, zoneDeps);
 
   const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));

@@ -23,6 +23,7 @@ import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
 import { Prisma, type Db } from './client.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
+import { PrismaZoneStore } from './zone-store.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -410,6 +411,9 @@ class Grants implements GrantRepo {
       SELECT h."who", 'R', r."id", r."accountId", 'ROLE', r."roleKey", r."resourceType", r."resourceId", CAST(r."subjectType" AS TEXT), r."subjectId"
         FROM h JOIN "RoleAssignment" r ON r."subjectId" = h."sid" WHERE r."revokedAt" IS NULL
       UNION ALL
+      SELECT s."who", 'Z', zm."id", zm."accountId", 'ZONE_ROLE', zm."role", 'zone', zm."zoneId", 'USER', zm."userId"
+        FROM s JOIN "ZoneMember" zm ON zm."userId" = s."who" JOIN "AccountUser" au ON au."accountId" = zm."accountId" AND au."userId" = zm."userId"
+      UNION ALL
       SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
     for (const row of rows) {
       const entry = result.get(row.who);
@@ -419,7 +423,7 @@ class Grants implements GrantRepo {
         entry.grants.push({
           id: row.id,
           accountId: row.accountId!,
-          kind: row.kind as GrantKindValue | 'ROLE',
+          kind: row.kind as GrantKindValue | 'ROLE' | 'ZONE_ROLE',
           key: row.key,
           resourceType: row.resourceType,
           resourceId: row.resourceId,
@@ -490,6 +494,7 @@ export class PrismaStore implements Store {
   readonly roleAssignments: RoleAssignmentRepo;
   readonly sessions: SessionRepo;
   readonly identities: IdentityRepo;
+  readonly zones: PrismaZoneStore;
 
   constructor(
     private readonly db: Tx,
@@ -504,6 +509,7 @@ export class PrismaStore implements Store {
     this.roleAssignments = new RoleAssignments(db);
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);
+    this.zones = new PrismaZoneStore(db);
   }
 
   static of(prisma: Db, provider: DatabaseProvider): PrismaStore {
