@@ -12,6 +12,7 @@ import './types/group.js';
 import './types/group-member.js';
 import './types/viewer.js';
 import './types/authorization.js';
+import './types/zone/index.js';
 
 export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 

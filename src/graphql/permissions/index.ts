@@ -7,6 +7,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { ObjectKind } from '../../domain/authz/objects.js';
 import type { Context } from '../context.js';
 import { isVisible } from '../visibility.js';
+import { zoneAccountRules, zoneMutationRules, zoneQueryRules, zoneTypeRules } from './zones.js';
 
 const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
 const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
@@ -103,6 +104,7 @@ export const rules: IRules = {
     roles: isAuthenticated,
     capabilities: isAuthenticated,
     explainAccess: isAuthenticated,
+    ...zoneQueryRules,
   },
   Mutation: {
     login: allow,
@@ -126,6 +128,7 @@ export const rules: IRules = {
     revokeAuthorization: isAuthenticated,
     createRoleAssignment: isAuthenticated,
     deleteRoleAssignment: isAuthenticated,
+    ...zoneMutationRules,
   },
   // Seeing an account shows its name; each of its lists needs the capability that reads what it lists.
   Account: {
@@ -135,6 +138,7 @@ export const rules: IRules = {
     groups: onAccount('group.read'),
     authorizationGrants: readsAuth,
     roleAssignments: readsAuth,
+    ...zoneAccountRules,
   },
   Workspace: canSee('Workspace'),
   User: canSee('User'),
@@ -143,6 +147,7 @@ export const rules: IRules = {
   AuthorizationGrant: canSee('AuthorizationGrant'),
   RoleAssignment: canSee('RoleAssignment'),
   ...Object.fromEntries(STRUCTURAL_TYPES.map((name) => [name, allow])),
+  ...zoneTypeRules,
 };
 
 export const permissions = shield(rules, {

@@ -1,0 +1,2 @@
+// The zones graph (reference 001): every type file registers itself with the builder.
+import './zone.js';
