@@ -23,6 +23,8 @@ export interface ListFilter {
   search?: string | null;
   /** Exact values of columns (enumerations, ids, booleans). */
   equals?: Record<string, string | boolean | null>;
+  /** JSON-array columns that must hold a value (e.g. traits: GATEWAY). */
+  jsonContains?: Record<string, string>;
   /** ACTIVE / EXPIRED / REVOKED, computed from revokedAt and expiresAt at `now`. */
   status?: { value: GrantStatus; now: Date } | null;
 }

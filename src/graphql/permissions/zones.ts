@@ -13,19 +13,28 @@ const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 
 
 const isAuthenticated = rule('zones:isAuthenticated', { cache: 'contextual' })((_p, _a, ctx: Context) => ctx.authz.authenticated || unauthenticated());
 
+// graphql-shield refuses two rules of one name: every rule is made once.
+type Rule = ReturnType<ReturnType<typeof rule>>;
+const made = new Map<string, Rule>();
+function once(name: string, make: () => Rule): Rule {
+  let r = made.get(name);
+  if (!r) made.set(name, (r = make()));
+  return r;
+}
+
 function canSee(kind: ZoneKind) {
-  return rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+  return once(`canSee${kind}`, () => rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
     if (!ctx.authz.authenticated) return unauthenticated();
     return (await zoneVisible(ctx, kind, parent as never)) || forbidden();
-  });
+  }));
 }
 
 /** The caller holds `capability` on the parent object (of `kind`) in its zone. */
 function on(kind: ZoneKind, capability: string) {
-  return rule(`on${kind}:${capability}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+  return once(`on${kind}:${capability}`, () => rule(`on${kind}:${capability}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
     if (!ctx.authz.authenticated) return unauthenticated();
     return (await ctx.authz.can(capability, scopeOf(kind, parent as never))) || forbidden();
-  });
+  }));
 }
 
 /** The caller holds `capability` account-wide on the parent account. */
@@ -53,6 +62,36 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'AddZoneMemberPayload',
   'UpdateZoneMemberPayload',
   'RemoveZoneMemberPayload',
+  'ApplicationConnection',
+  'ApplicationEdge',
+  'ApplicationDependencyConnection',
+  'ApplicationDependencyEdge',
+  'ResourceConnection',
+  'ResourceEdge',
+  'ApplicationCredentialConnection',
+  'ApplicationCredentialEdge',
+  'ProviderConnection',
+  'ProviderEdge',
+  'ApplicationOAuth2Protocol',
+  'ApplicationProtocols',
+  'EntityMetadata',
+  'ProviderOAuth2Protocol',
+  'ProviderOpenIdProtocol',
+  'ProviderProtocols',
+  'CreateApplicationPayload',
+  'UpdateApplicationPayload',
+  'DeleteApplicationPayload',
+  'AddApplicationDependencyPayload',
+  'RemoveApplicationDependencyPayload',
+  'CreateApplicationCredentialPayload',
+  'UpdateApplicationCredentialPayload',
+  'DeleteApplicationCredentialPayload',
+  'CreateProviderPayload',
+  'UpdateProviderPayload',
+  'DeleteProviderPayload',
+  'CreateResourcePayload',
+  'UpdateResourcePayload',
+  'DeleteResourcePayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -62,6 +101,20 @@ export const zoneMutationRules: IRules = {
   addZoneMember: isAuthenticated,
   updateZoneMember: isAuthenticated,
   removeZoneMember: isAuthenticated,
+  createApplication: isAuthenticated,
+  updateApplication: isAuthenticated,
+  deleteApplication: isAuthenticated,
+  addApplicationDependency: isAuthenticated,
+  removeApplicationDependency: isAuthenticated,
+  createApplicationCredential: isAuthenticated,
+  updateApplicationCredential: isAuthenticated,
+  deleteApplicationCredential: isAuthenticated,
+  createProvider: isAuthenticated,
+  updateProvider: isAuthenticated,
+  deleteProvider: isAuthenticated,
+  createResource: isAuthenticated,
+  updateResource: isAuthenticated,
+  deleteResource: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -72,9 +125,36 @@ export const zoneAccountRules: IRules = {
   zones: onAccount('zone.read'),
 };
 
+/** A dependency is seen with its application. */
+const canSeeDependency = rule('canSeeApplicationDependency', { cache: 'no_cache' })(async (parent: { applicationId: string }, _args, ctx: Context) => {
+  if (!ctx.authz.authenticated) return unauthenticated();
+  const application = await ctx.loaders.zones.application.load(parent.applicationId);
+  return (application !== null && (await zoneVisible(ctx, 'Application', application))) || forbidden();
+});
+
+const canSeeCredential = canSee('ApplicationCredential');
+
 export const zoneTypeRules: IRules = {
-  Zone: canSee('Zone'),
+  Zone: {
+    '*': canSee('Zone'),
+    applications: on('Zone', 'application.read'),
+    resources: on('Zone', 'application.read'),
+    applicationCredentials: on('Zone', 'credential.read'),
+    providers: on('Zone', 'credential.read'),
+  },
   ZoneMember: canSee('ZoneMember'),
+  Application: {
+    '*': canSee('Application'),
+    credentials: on('Application', 'credential.read'),
+  },
+  ApplicationDependency: canSeeDependency,
+  TokenCredential: canSeeCredential,
+  PasswordCredential: canSeeCredential,
+  PublicKeyCredential: canSeeCredential,
+  UrlCredential: canSeeCredential,
+  PublicCredential: canSeeCredential,
+  Provider: canSee('Provider'),
+  Resource: canSee('Resource'),
   ...Object.fromEntries(ZONE_STRUCTURAL_TYPES.map((name) => [name, allow])),
 };
 

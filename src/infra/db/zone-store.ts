@@ -102,6 +102,10 @@ class Table<T, N> implements ZoneTable<T, N> {
       else if (typeof value === 'boolean') conditions.push(Prisma.sql`${column('t', name)} = ${value ? 1 : 0}`);
       else conditions.push(Prisma.sql`${column('t', name)} = ${value}`);
     }
+    for (const [name, value] of Object.entries(filter?.jsonContains ?? {})) {
+      // The JSON text of an array of enum names holds "NAME" exactly when the array does.
+      conditions.push(Prisma.sql`CAST(${column('t', name)} AS TEXT) LIKE ${`%${JSON.stringify(value)}%`}`);
+    }
     if (filter?.status) {
       if (!this.options.status) throw new Error(`${this.options.model} has no status`);
       // Instants are compared as the database stores them: bound as Date, like Prisma's own queries.

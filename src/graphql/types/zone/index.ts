@@ -1,2 +1,5 @@
 // The zones graph (reference 001): every type file registers itself with the builder.
 import './zone.js';
+import './application.js';
+import './credential.js';
+import './catalog.js';
