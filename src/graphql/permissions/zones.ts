@@ -92,6 +92,28 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'CreateResourcePayload',
   'UpdateResourcePayload',
   'DeleteResourcePayload',
+  'SecretConnection',
+  'SecretEdge',
+  'ZoneUserConnection',
+  'ZoneUserEdge',
+  'UserAgentConnection',
+  'UserAgentEdge',
+  'DelegatedGrantConnection',
+  'DelegatedGrantEdge',
+  'SessionConnection',
+  'SessionEdge',
+  'UserSessionConnection',
+  'UserSessionEdge',
+  // Reachable only through Secret.value, which needs secret.value.read.
+  'TokenSecretValue',
+  'PasswordSecretValue',
+  'CreateSecretPayload',
+  'UpdateSecretPayload',
+  'DeleteSecretPayload',
+  'UpdateDelegatedGrantPayload',
+  'DeleteDelegatedGrantPayload',
+  'UpdateSessionPayload',
+  'DeleteSessionPayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -115,6 +137,13 @@ export const zoneMutationRules: IRules = {
   createResource: isAuthenticated,
   updateResource: isAuthenticated,
   deleteResource: isAuthenticated,
+  createSecret: isAuthenticated,
+  updateSecret: isAuthenticated,
+  deleteSecret: isAuthenticated,
+  updateDelegatedGrant: isAuthenticated,
+  deleteDelegatedGrant: isAuthenticated,
+  updateSession: isAuthenticated,
+  deleteSession: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -141,6 +170,7 @@ export const zoneTypeRules: IRules = {
     resources: on('Zone', 'application.read'),
     applicationCredentials: on('Zone', 'credential.read'),
     providers: on('Zone', 'credential.read'),
+    secrets: on('Zone', 'secret.read'),
   },
   ZoneMember: canSee('ZoneMember'),
   Application: {
@@ -155,6 +185,15 @@ export const zoneTypeRules: IRules = {
   PublicCredential: canSeeCredential,
   Provider: canSee('Provider'),
   Resource: canSee('Resource'),
+  ZoneUser: canSee('ZoneUser'),
+  UserAgent: canSee('UserAgent'),
+  DelegatedGrant: canSee('DelegatedGrant'),
+  UserSession: canSee('ZoneSession'),
+  ApplicationSession: canSee('ZoneSession'),
+  Secret: {
+    '*': canSee('Secret'),
+    value: on('Secret', 'secret.value.read'),
+  },
   ...Object.fromEntries(ZONE_STRUCTURAL_TYPES.map((name) => [name, allow])),
 };
 

@@ -3,3 +3,5 @@ import './zone.js';
 import './application.js';
 import './credential.js';
 import './catalog.js';
+import './secret.js';
+import './activity.js';
