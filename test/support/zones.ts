@@ -67,3 +67,6 @@ export async function pageAll(c: Caller, nodeId: string, type: string, field: st
   }
   return { ids, totalCount, pages };
 }
+
+/** Every mutation of the zones graph: test/zones-isolation.test.ts probes each (test/isolation.test.ts skips them). */
+export const ZONE_MUTATIONS = ['createZone', 'updateZone', 'deleteZone', 'addZoneMember', 'updateZoneMember', 'removeZoneMember', 'createApplication', 'updateApplication', 'deleteApplication', 'addApplicationDependency', 'removeApplicationDependency', 'createApplicationCredential', 'updateApplicationCredential', 'deleteApplicationCredential', 'createProvider', 'updateProvider', 'deleteProvider', 'createResource', 'updateResource', 'deleteResource', 'createSecret', 'updateSecret', 'deleteSecret', 'updateDelegatedGrant', 'deleteDelegatedGrant', 'updateSession', 'deleteSession'];
