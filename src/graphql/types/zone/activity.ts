@@ -1,5 +1,6 @@
 // What happens in a zone (reference 001): delegated grants, user and application sessions, user agents
 // and zone users. Read-only lists, plus updating and revoking grants and sessions.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DelegatedGrant, ZoneSession } from '../../../domain/zone/model.js';
 import { statusAt } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
@@ -78,8 +79,10 @@ builder.node(DelegatedGrantRef, {
 
 SessionRef.implement({
   description: 'An authenticated session in a zone: a user session or an application session.',
+  interfaces: [builder.nodeInterfaceRef()],
   resolveType: (s) => (s.sessionType === 'USER' ? 'UserSession' : 'ApplicationSession'),
   fields: (t) => ({
+    id: t.id({ description: 'Opaque global id; use it with node(id:).', resolve: (s) => encodeGlobalID(s.sessionType === 'USER' ? 'UserSession' : 'ApplicationSession', s.id) }),
     ...zonePermissionFields(t, 'ZoneSession'),
     sessionType: t.field({ type: SessionTypeEnum, description: 'USER or APPLICATION.', resolve: (s) => s.sessionType }),
     name: t.exposeString('name', { description: 'Name of the initiating application or user agent.' }),

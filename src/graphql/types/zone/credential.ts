@@ -1,6 +1,7 @@
 // Application credentials (reference 001 zones.application_credentials.*): one interface, five kinds.
 // A password credential's password appears once, in the createApplicationCredential payload.
 import type { ObjectRef } from '@pothos/core';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { ApplicationCredential, CredentialType } from '../../../domain/zone/model.js';
 import { builder, type Types } from '../../builder.js';
 import { attempt, localId, payload } from '../errors.js';
@@ -33,8 +34,10 @@ export const credentialLocalId = (globalId: string, field: string) => localIdOf(
 
 ApplicationCredentialRef.implement({
   description: 'A credential an application authenticates with. Five kinds implement it.',
+  interfaces: [builder.nodeInterfaceRef()],
   resolveType: (c) => CREDENTIAL_TYPENAMES[c.type],
   fields: (t) => ({
+    id: t.id({ description: 'Opaque global id; use it with node(id:).', resolve: (c) => encodeGlobalID(CREDENTIAL_TYPENAMES[c.type], c.id) }),
     ...zonePermissionFields(t, 'ApplicationCredential'),
     type: t.field({ type: CredentialTypeEnum, description: 'The kind of credential.', resolve: (c) => c.type }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
