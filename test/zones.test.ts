@@ -134,6 +134,8 @@ describe(`zones (${provider})`, () => {
       await must(m, 'updateZone', { id: zoneA, description: 'managed' }, 'zone { id }');
       await refuses(m, 'updateZone', { id: zoneB, description: 'pwned' }, 'NotFoundError', 'id');
       await refuses(m, 'createZone', { accountId: acme, name: 'mine' }, 'NotFoundError', 'accountId');
+      // Without user.read on the account, user ids are no oracle: an account user reads as not found.
+      await refuses(m, 'addZoneMember', { zoneId: zoneA, userId: viewerUser, role: 'ZONE_MANAGER' }, 'NotFoundError', 'userId');
     });
 
     it('a zone viewer reads its zone and cannot change it', async () => {

@@ -152,8 +152,10 @@ export class ZoneService {
     const memberRole = role(roleKey);
     return this.store.transaction(async (tx) => {
       const zone = await zoneFor(tx, actor, zoneId, 'zone.manage');
-      // Only people of the zone's account can be members; anyone else reads as not found.
-      if (!(await tx.users.inAccount(zone.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
+      // Only people of the zone's account can be members, and only people the caller can see (user.read
+      // on the account, or itself): anyone else reads as not found, so that user ids are no oracle.
+      const visible = userId === actor.userId || (await actor.can('user.read', { accountId: zone.accountId }));
+      if (!visible || !(await tx.users.inAccount(zone.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       if (await tx.zones.members.find(zone.id, userId)) throw new ConflictError('the user is already a member of the zone', 'userId');
       return tx.zones.members.create({ accountId: zone.accountId, zoneId: zone.id, userId, role: memberRole });
     });
