@@ -87,6 +87,9 @@ describe(`applications, credentials, providers and resources (${dbProvider})`, (
       expect((await t.ok<Json, Record<string, unknown>>(`query($id: ID!) { node(id: $id) { ... on Application { ownerType } } }`, { id })).node.ownerType).toBe('PLATFORM');
       await refuses(t, 'updateApplication', { id, name: 'Mine now' }, 'PlatformOwnedError', 'id');
       await refuses(t, 'deleteApplication', { id }, 'PlatformOwnedError', 'id');
+      const r = await resource(t, z, 'https://platform-dep.example');
+      await refuses(t, 'addApplicationDependency', { applicationId: id, resourceId: r }, 'PlatformOwnedError', 'applicationId');
+      await refuses(t, 'removeApplicationDependency', { applicationId: id, resourceId: r }, 'PlatformOwnedError', 'applicationId');
       // It can still be the zone's default MCP gateway, and be depended on.
       const { zone: updated } = await must(t, 'updateZone', { id: z, defaultMcpGatewayApplicationId: id }, 'zone { defaultMcpGatewayApplication { identifier } }');
       expect(updated.defaultMcpGatewayApplication.identifier).toBe('platform-gateway');

@@ -138,6 +138,7 @@ export class ApplicationService {
     if (whenAccessing && whenAccessing.length > ZONE_LIMITS.listItems) throw new ValidationError(`whenAccessing must have at most ${ZONE_LIMITS.listItems} entries`, 'whenAccessing');
     return this.store.transaction(async (tx) => {
       const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
+      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application', 'applicationId');
       const resource = await sameZone(actor, tx.zones.resources, 'Resource', resourceId, app.zoneId, 'resourceId');
       const when: string[] = [];
       for (const id of new Set(whenAccessing ?? [])) when.push((await sameZone(actor, tx.zones.resources, 'Resource', id, app.zoneId, 'whenAccessing')).id);
@@ -152,6 +153,7 @@ export class ApplicationService {
   removeApplicationDependency(actor: Authorizer, applicationId: string, resourceId: string): Promise<Application> {
     return this.store.transaction(async (tx) => {
       const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
+      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application', 'applicationId');
       const existing = await tx.zones.dependencies.find(app.id, resourceId);
       if (!existing) throw new ValidationError('the application does not depend on this resource', 'resourceId');
       await tx.zones.dependencies.delete(existing.id);
