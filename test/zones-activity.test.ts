@@ -58,6 +58,9 @@ describe(`delegated grants, sessions, user agents and zone users (${dbProvider})
     expect(agents.zone.userAgents.edges[1].node).toMatchObject({ name: 'keygraph CLI', slug: 'keygraph-cli' });
     expect(agents.zone.userAgents.edges[0].node.identifier).toMatch(/^ua:[0-9a-f]{64}$/);
     expect(agents.zone.cli.totalCount).toBe(1);
+    const paged = await pageAll(t, z, 'Zone', 'userAgents', '', 1);
+    expect(paged).toMatchObject({ totalCount: 2, pages: 2 });
+    expect((await pageAll(t, z, 'Zone', 'userAgents', 'search: "CHROME"', 1)).ids).toEqual([paged.ids[0]]);
   });
 
   it('computes grant status from time and revocation, and filters by it', async () => {

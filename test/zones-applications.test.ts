@@ -310,6 +310,11 @@ describe(`applications, credentials, providers and resources (${dbProvider})`, (
       expect(r).toEqual({ identifier: 'https://api.example.com', slug: 'api', applicationType: 'WEB', ownerType: 'CUSTOMER', scopes: ['read', 'write'], credentialProvider: { id: p }, application: { id: web }, metadata: { docsUrl: 'https://api.example.com/docs' } });
       const provided: Json = await t.ok(`query($id: ID!) { node(id: $id) { ... on Application { resources { totalCount edges { node { identifier } } } } } }`, { id: web });
       expect(provided.node.resources).toEqual({ totalCount: 1, edges: [{ node: { identifier: 'https://api.example.com' } }] });
+      const second = await resource(t, z, 'https://api2.example.com', { name: 'Second API', applicationId: web });
+      const all = await pageAll(t, web, 'Application', 'resources', '', 1);
+      expect(all).toMatchObject({ totalCount: 2, pages: 2 });
+      expect(all.ids[1]).toBe(second);
+      expect((await pageAll(t, web, 'Application', 'resources', 'search: "second"', 1)).ids).toEqual([second]);
     });
 
     it('refuses invalid resources with typed errors naming the field', async () => {
