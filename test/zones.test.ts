@@ -170,6 +170,8 @@ describe(`zones (${provider})`, () => {
       await must(t, 'removeUser', { accountId: acme, userId: other }, 'removedUserId');
       const after = await t.app.store.grants.heldBy([Buffer.from(other, 'base64').toString().split(':')[1]!]);
       expect([...after.values()][0]!.grants.some((g) => g.kind === 'ZONE_ROLE')).toBe(false);
+      const listed: Json = await t.ok(`query($b: ID!) { zone(id: $b) { members { totalCount edges { node { userId } } } } }`, { b: zoneB });
+      expect(listed.zone.members).toEqual({ totalCount: 0, edges: [] });
     });
   });
 });

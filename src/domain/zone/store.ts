@@ -25,6 +25,8 @@ export interface ListFilter {
   equals?: Record<string, string | boolean | null>;
   /** JSON-array columns that must hold a value (e.g. traits: GATEWAY). */
   jsonContains?: Record<string, string>;
+  /** Zone members: only users still in the zone's account (a membership of someone who left stays stored, inert). */
+  inAccount?: boolean;
   /** ACTIVE / EXPIRED / REVOKED, computed from revokedAt and expiresAt at `now`. */
   status?: { value: GrantStatus; now: Date } | null;
 }

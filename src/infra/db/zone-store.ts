@@ -106,6 +106,7 @@ class Table<T, N> implements ZoneTable<T, N> {
       // The JSON text of an array of enum names holds "NAME" exactly when the array does.
       conditions.push(Prisma.sql`CAST(${column('t', name)} AS TEXT) LIKE ${`%${JSON.stringify(value)}%`}`);
     }
+    if (filter?.inAccount) conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountUser" au WHERE au."accountId" = t."accountId" AND au."userId" = t."userId")`);
     if (filter?.status) {
       if (!this.options.status) throw new Error(`${this.options.model} has no status`);
       // Instants are compared as the database stores them: bound as Date, like Prisma's own queries.

@@ -85,10 +85,10 @@ builder.node(ZoneRef, {
     members: t.connection(
       {
         type: ZoneMemberRef,
-        description: 'The account users with a role in the zone, oldest first.',
+        description: 'The account users with a role in the zone, oldest first (people who left the account are not listed; their role no longer counts).',
         args: { role: t.arg({ type: ZoneRoleEnum, description: 'Only members with this role.' }) },
         resolve: (z, args, ctx) =>
-          zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals: args.role ? { role: args.role } : {} }, load: ctx.loaders.zones.member }),
+          zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals: args.role ? { role: args.role } : {}, inAccount: true }, load: ctx.loaders.zones.member }),
       },
       ZoneMemberConnection,
     ),
