@@ -25,9 +25,9 @@ export interface Config {
   trustedIssuers: string | undefined;
   /** KEYGRAPH_PERSISTED_OPERATIONS: a manifest file; when set, only its operations run. */
   persistedOperations: string | undefined;
-  /** KEYGRAPH_PUBLIC_URL: the base URL clients reach keygraph at (zone protocol endpoints); default http://localhost:<port>. */
+  /** KEYGRAPH_PUBLIC_URL: where clients reach this instance (links in messages, protocol endpoints). */
   publicUrl: string;
-  /** KEYGRAPH_MASTER_KEY: 32 bytes (hex or base64) that secrets at rest are encrypted under; without it a key is generated in the data directory. */
+  /** KEYGRAPH_MASTER_KEY: 32 bytes (base64 or hex) that encryption keys are derived from; without it one is generated in the data directory. */
   masterKey: string | undefined;
 }
 
@@ -64,7 +64,7 @@ function publicUrl(value: string): string {
   } catch {
     throw new Error(`KEYGRAPH_PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('KEYGRAPH_PUBLIC_URL must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`KEYGRAPH_PUBLIC_URL must be an http(s) URL, got ${JSON.stringify(value)}`);
   return url.toString().replace(/\/+$/, '');
 }
 

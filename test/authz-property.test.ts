@@ -4,14 +4,20 @@
 // then every user asks the API what it may do. The answers are compared with a brute-force evaluator
 // written here from the rules in src/domain/authz/resolve.ts's header, over a catalog transcribed by
 // hand (this file imports nothing from src/domain/authz, so it cross-checks the catalog too).
-// Per user: viewerCan for every capability and viewerPermissions on each account (account(id)) and
-// workspace (node(id), null when invisible), permissionContext on each account, the accounts list, and
+// Every world also has a service account (in some groups, with grants of its own) and an API key made
+// by one of the users (with permissions that may exceed its creator's, and some workspaces): the key
+// must act with exactly its permissions AND its creator's current capabilities, in its account and its
+// workspaces only.
+// Per principal (each user, the service account, the API key): viewerCan for every capability and
+// viewerPermissions on each account (account(id)) and workspace (node(id), null when invisible),
+// permissionContext (users: on each account; the service account: on its own), the accounts list, and
 // one updateWorkspace (updated / NotFoundError in the payload / top-level FORBIDDEN).
 //
 // KEYGRAPH_PROPERTY_RUNS sets the number of worlds (default 500); KEYGRAPH_PROPERTY_SEED replays a run.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../src/domain/credentials/token.js';
 import { ScryptHasher } from '../src/infra/crypto/password.js';
 import { provider, startTestApp, type GraphQLResult, type TestApp } from './support/harness.js';
 
@@ -108,7 +114,7 @@ type Kind = 'CAPABILITY' | 'ROLE' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN';
 /** none: no resource; account: the grant's own account as resource; workspace: a workspace of that account; foreign: a workspace of the other account. */
 type Where = { t: 'none' } | { t: 'account' } | { t: 'workspace'; i: number } | { t: 'foreign'; i: number };
 interface GrantSpec {
-  subject: { t: 'user' | 'group'; i: number };
+  subject: { t: 'user' | 'group' | 'sa'; i: number };
   kind: Kind;
   key: string | null;
   where: Where;
@@ -125,7 +131,14 @@ interface WorldSpec {
   grants: GrantSpec[];
   /** A second account: one world user is in it (and, maybe, in a group of it); its grants are to that user or group. */
   other: { user: number; group: boolean; grants: GrantSpec[] } | null;
-  /** For each user, the workspace it tries updateWorkspace on: wi, or (i = workspaces) the other account's ow0 when there is one. */
+  /** The service account's groups (direct memberships). */
+  saGroups: number[];
+  /** The API key: its creator (a user), its permissions, its workspaces. */
+  key: { creator: number; permissions: string[]; workspaces: number[] };
+  /**
+   * For each principal (the users, then the service account, then the key), the workspace it tries
+   * updateWorkspace on: wi, or (i = workspaces) the other account's ow0 when there is one.
+   */
   mutate: number[];
 }
 
@@ -137,11 +150,11 @@ const CAPABILITY_POOL = [
 const revokedArb = fc.integer({ min: 0, max: 4 }).map((n) => n === 0);
 
 /** A grant of the world's account (`workspaces` of its own, `foreign` workspaces of the other account: only for the other account's grants). */
-function grantArb(users: number, groups: number, workspaces: number, foreign: number, superWeight: number): fc.Arbitrary<GrantSpec> {
-  const subject: fc.Arbitrary<GrantSpec['subject']> =
-    groups > 0
-      ? fc.oneof(fc.record({ t: fc.constant('user' as const), i: fc.integer({ min: 0, max: users - 1 }) }), fc.record({ t: fc.constant('group' as const), i: fc.integer({ min: 0, max: groups - 1 }) }))
-      : fc.record({ t: fc.constant('user' as const), i: fc.integer({ min: 0, max: users - 1 }) });
+function grantArb(users: number, groups: number, workspaces: number, foreign: number, superWeight: number, serviceAccount = false): fc.Arbitrary<GrantSpec> {
+  const subjects: fc.Arbitrary<GrantSpec['subject']>[] = [fc.record({ t: fc.constant('user' as const), i: fc.integer({ min: 0, max: users - 1 }) })];
+  if (groups > 0) subjects.push(fc.record({ t: fc.constant('group' as const), i: fc.integer({ min: 0, max: groups - 1 }) }));
+  if (serviceAccount) subjects.push(fc.constant({ t: 'sa' as const, i: 0 }));
+  const subject = fc.oneof(...subjects);
   const ws: fc.Arbitrary<Where> = fc.integer({ min: 0, max: workspaces - 1 }).map((i) => ({ t: 'workspace', i }));
   const capWhere: fc.Arbitrary<Where>[] = [fc.constant<Where>({ t: 'none' }), fc.constant<Where>({ t: 'account' }), ws];
   if (foreign > 0) capWhere.push(fc.integer({ min: 0, max: foreign - 1 }).map((i): Where => ({ t: 'foreign', i })));
@@ -185,9 +198,16 @@ const worldArb: fc.Arbitrary<WorldSpec> = fc
       parents: parents as fc.Arbitrary<(number | null)[]>,
       attachOrder: fc.shuffledSubarray(indices, { minLength: groups, maxLength: groups }),
       memberships,
-      grants: fc.array(grantArb(users, groups, workspaces, 0, 1), { maxLength: 9 }),
+      grants: fc.array(grantArb(users, groups, workspaces, 0, 1, true), { maxLength: 11 }),
       other: other.map((o) => (o ? { ...o, grants: o.grants.map((g) => (g.subject.t === 'group' && !o.group ? { ...g, subject: { t: 'user' as const, i: 0 } } : g)) } : null)),
-      mutate: fc.array(fc.integer({ min: 0, max: workspaces }), { minLength: users, maxLength: users }),
+      saGroups: groups > 0 ? fc.uniqueArray(fc.integer({ min: 0, max: groups - 1 }), { maxLength: 2 }) : fc.constant<number[]>([]),
+      key: fc.record({
+        creator: fc.integer({ min: 0, max: users - 1 }),
+        // Half the keys may manage workspaces, so that key writes are exercised too.
+        permissions: fc.tuple(fc.subarray([...CAPABILITY_POOL], { maxLength: 6 }), fc.boolean()).map(([p, ws]) => (ws ? [...new Set([...p, 'workspace.manage'])] : p)),
+        workspaces: fc.subarray(Array.from({ length: workspaces }, (_, i) => i)),
+      }),
+      mutate: fc.array(fc.integer({ min: 0, max: workspaces }), { minLength: users + 2, maxLength: users + 2 }),
     });
   });
 
@@ -210,6 +230,8 @@ interface BuiltWorld {
   userIds: string[];
   emails: string[];
   groupIds: string[];
+  serviceAccount: { id: string; token: string };
+  apiKey: { id: string; token: string; creatorId: string; permissions: string[]; workspaceIds: string[] };
   /** group id -> parent group id (both accounts). */
   parent: Map<string, string>;
   /** user id -> groups it is directly in (both accounts). */
@@ -219,6 +241,15 @@ interface BuiltWorld {
 
 // ---------------------------------------------------------------------------------------------------
 // The oracle: brute force over the world, from the rules alone.
+
+/** What the API key may do: its permissions (with implications) AND its creator's capabilities, in its account and workspaces. */
+function oracleKeyCapabilities(world: BuiltWorld, accountId: string, workspaceId: string | null): Set<string> {
+  const key = world.apiKey;
+  if (accountId !== world.accountId) return new Set();
+  if (workspaceId !== null && !key.workspaceIds.includes(workspaceId)) return new Set();
+  const creator = oracleCapabilities(world, key.creatorId, accountId, workspaceId);
+  return new Set([...closure(key.permissions)].filter((k) => creator.has(k)));
+}
 
 function groupsOf(world: BuiltWorld, userId: string): Set<string> {
   const groups = new Set<string>();
@@ -259,7 +290,8 @@ const SEED = process.env.KEYGRAPH_PROPERTY_SEED ? Number(process.env.KEYGRAPH_PR
 
 interface Disagreement {
   world: number;
-  user: number;
+  /** u0.., sa or key. */
+  user: string;
   what: string;
   expected: unknown;
   actual: unknown;
@@ -275,7 +307,7 @@ const sameSet = (a: Iterable<string>, b: Iterable<string>) => {
 function describeWorld(spec: WorldSpec): string {
   const where = (w: Where) => (w.t === 'none' ? 'account-wide' : w.t === 'account' ? 'on account' : w.t === 'workspace' ? `on w${w.i}` : `on FOREIGN w${w.i}`);
   const grant = (g: GrantSpec, subjectPrefix: string) =>
-    `${g.kind}${g.key ? ` ${g.key}` : ''} to ${g.subject.t === 'user' ? 'u' : subjectPrefix}${g.subject.i} ${where(g.where)}${g.revoked ? ' (revoked)' : ''}`;
+    `${g.kind}${g.key ? ` ${g.key}` : ''} to ${g.subject.t === 'sa' ? 'sa' : `${g.subject.t === 'user' ? 'u' : subjectPrefix}${g.subject.i}`} ${where(g.where)}${g.revoked ? ' (revoked)' : ''}`;
   const lines = [
     `users u0..u${spec.users - 1}, workspaces w0..w${spec.workspaces - 1}`,
     `groups: ${spec.parents.map((p, i) => `g${i}${p === null ? '' : ` < g${p}`}`).join(', ') || 'none'} (attached in order ${spec.attachOrder.filter((i) => spec.parents[i] != null).map((i) => `g${i}`).join(' ')})`,
@@ -284,7 +316,9 @@ function describeWorld(spec: WorldSpec): string {
     spec.other
       ? `other account (workspace ow0): u${spec.other.user} in it${spec.other.group ? `, u${spec.other.user} in its group og0` : ''}; ${spec.other.grants.map((g) => grant({ ...g, subject: g.subject.t === 'user' ? { t: 'user', i: spec.other!.user } : g.subject }, 'og').replace(/on w0/, 'on ow0')).join('; ') || 'no grants'}`
       : 'no other account',
-    `mutations: ${spec.mutate.map((w, u) => `u${u} updates ${w < spec.workspaces ? `w${w}` : spec.other ? 'ow0' : 'w0'}`).join(', ')}`,
+    `service account sa in ${spec.saGroups.map((g) => `g${g}`).join(', ') || 'no group'}`,
+    `API key by u${spec.key.creator}: permissions ${spec.key.permissions.join(', ') || 'none'}; workspaces ${spec.key.workspaces.map((w) => `w${w}`).join(', ') || 'none'}`,
+    `mutations: ${spec.mutate.map((w, u) => `${u < spec.users ? `u${u}` : u === spec.users ? 'sa' : 'key'} updates ${w < spec.workspaces ? `w${w}` : spec.other ? 'ow0' : 'w0'}`).join(', ')}`,
   ];
   return lines.join('\n  ');
 }
@@ -332,10 +366,40 @@ describe(`authorization property (${provider})`, () => {
         await tx.groups.addUser(groupIds[g]!, userIds[u]!);
         directGroups.get(userIds[u]!)!.push(groupIds[g]!);
       }
+      const saToken = issueToken('serviceAccount');
+      const sa = await tx.serviceAccounts.create({ accountId: account.id, name: `sa${n}`, description: null, token: saToken, createdById: null, expiresAt: null });
+      directGroups.set(sa.id, []);
+      for (const g of spec.saGroups) {
+        await tx.groups.addServiceAccount(groupIds[g]!, sa.id);
+        directGroups.get(sa.id)!.push(groupIds[g]!);
+      }
+      // The key is written straight through the repository: its permissions may exceed its creator's.
+      const keyToken = issueToken('apiKey');
+      const creatorId = userIds[spec.key.creator]!;
+      const key = await tx.apiKeys.create({
+        accountId: account.id,
+        name: `key${n}`,
+        description: null,
+        token: keyToken,
+        permissions: spec.key.permissions,
+        createdByType: 'USER',
+        createdById: creatorId,
+        expiresAt: null,
+        mcpActive: false,
+        mcpAllowlistMode: null,
+        mcpToolAllowlist: [],
+        mcpReadOnly: false,
+        mcpProjectIds: [],
+        mcpInstanceIds: [],
+        mcpPreset: null,
+        mcpPermissions: [],
+      });
+      const keyWorkspaces = spec.key.workspaces.map((i) => workspaceIds[i]!);
+      for (const w of keyWorkspaces) await tx.apiKeys.grantWorkspace(key.id, w);
 
       const grants: OracleGrant[] = [];
       const write = async (accountId: string, g: GrantSpec, subjectId: string, ownWorkspaces: string[], foreignWorkspaces: string[]) => {
-        const subjectType = g.subject.t === 'user' ? ('USER' as const) : ('GROUP' as const);
+        const subjectType = g.subject.t === 'user' ? ('USER' as const) : g.subject.t === 'sa' ? ('SERVICE_ACCOUNT' as const) : ('GROUP' as const);
         const [resourceType, resourceId] =
           g.where.t === 'none' ? [null, null] : g.where.t === 'account' ? ['account', accountId] : g.where.t === 'workspace' ? ['workspace', ownWorkspaces[g.where.i]!] : ['workspace', foreignWorkspaces[g.where.i]!];
         if (g.kind === 'ROLE') {
@@ -347,7 +411,8 @@ describe(`authorization property (${provider})`, () => {
         }
         grants.push({ accountId, kind: g.kind, key: g.key, resourceType, resourceId, subjectId, revoked: g.revoked });
       };
-      for (const g of spec.grants) await write(account.id, g, g.subject.t === 'user' ? userIds[g.subject.i]! : groupIds[g.subject.i]!, workspaceIds, []);
+      const subjectOf = (g: GrantSpec) => (g.subject.t === 'user' ? userIds[g.subject.i]! : g.subject.t === 'sa' ? sa.id : groupIds[g.subject.i]!);
+      for (const g of spec.grants) await write(account.id, g, subjectOf(g), workspaceIds, []);
 
       let other: BuiltWorld['other'] = null;
       if (spec.other) {
@@ -364,7 +429,20 @@ describe(`authorization property (${provider})`, () => {
         for (const g of spec.other.grants) await write(otherAccount.id, g, g.subject.t === 'group' && otherGroupId ? otherGroupId : userId, [otherWorkspace.id], workspaceIds);
         other = { accountId: otherAccount.id, workspaceId: otherWorkspace.id };
       }
-      return { n, accountId: account.id, workspaceIds, other, userIds, emails, groupIds, parent, directGroups, grants };
+      return {
+        n,
+        accountId: account.id,
+        workspaceIds,
+        other,
+        userIds,
+        emails,
+        groupIds,
+        serviceAccount: { id: sa.id, token: saToken.token },
+        apiKey: { id: key.id, token: keyToken.token, creatorId, permissions: spec.key.permissions, workspaceIds: keyWorkspaces },
+        parent,
+        directGroups,
+        grants,
+      };
     });
   }
 
@@ -381,17 +459,73 @@ describe(`authorization property (${provider})`, () => {
 
   const capabilityFields = KEYS.map((key, i) => `c${i}: viewerCan(capability: ${JSON.stringify(key)})`).join(' ') + ' perms: viewerPermissions';
 
-  function queryFor(world: BuiltWorld): string {
+  /** One principal of a world, as the checks see it. */
+  interface Who {
+    label: string;
+    token: string;
+    /** The oracle's answer for this principal. */
+    capabilities: (accountId: string, workspaceId: string | null) => Set<string>;
+    viewer: 'user' | 'serviceAccount' | 'apiKey';
+    /** Global id of the viewer's user / service account / API key. */
+    viewerId: string;
+    /** The subject whose permission contexts are checked, on these accounts (none for a key). */
+    subjectId: string | null;
+    contextAccounts: string[];
+    mutate: number;
+  }
+
+  function principalsOf(world: BuiltWorld, spec: WorldSpec): Who[] {
+    const accounts = [world.accountId, ...(world.other ? [world.other.accountId] : [])];
+    const users: Who[] = world.userIds.map((userId, u) => ({
+      label: `u${u}`,
+      token: '',
+      capabilities: (accountId, workspaceId) => oracleCapabilities(world, userId, accountId, workspaceId),
+      viewer: 'user',
+      viewerId: encodeGlobalID('User', userId),
+      subjectId: userId,
+      contextAccounts: accounts,
+      mutate: spec.mutate[u]!,
+    }));
+    const sa = world.serviceAccount.id;
+    return [
+      ...users,
+      {
+        label: 'sa',
+        token: world.serviceAccount.token,
+        capabilities: (accountId, workspaceId) => oracleCapabilities(world, sa, accountId, workspaceId),
+        viewer: 'serviceAccount',
+        viewerId: encodeGlobalID('ServiceAccount', sa),
+        subjectId: sa,
+        contextAccounts: [world.accountId],
+        mutate: spec.mutate[world.userIds.length]!,
+      },
+      {
+        label: 'key',
+        token: world.apiKey.token,
+        capabilities: (accountId, workspaceId) => oracleKeyCapabilities(world, accountId, workspaceId),
+        viewer: 'apiKey',
+        viewerId: encodeGlobalID('ApiKey', world.apiKey.id),
+        subjectId: null,
+        contextAccounts: [],
+        mutate: spec.mutate[world.userIds.length + 1]!,
+      },
+    ];
+  }
+
+  function queryFor(world: BuiltWorld, who: Who): string {
     const parts = targets(world).map(({ alias, accountId, workspaceId }) =>
       workspaceId === null
         ? `${alias}: account(id: ${JSON.stringify(encodeGlobalID('Account', accountId))}) { ${capabilityFields} }`
         : `${alias}: node(id: ${JSON.stringify(encodeGlobalID('Workspace', workspaceId))}) { __typename ... on Workspace { ${capabilityFields} } }`,
     );
-    const contexts = [world.accountId, ...(world.other ? [world.other.accountId] : [])].map(
-      (id, i) =>
-        `pc${i}: permissionContext(account: ${JSON.stringify(encodeGlobalID('Account', id))}) { resolvedCapabilityKeys directCapabilityKeys assignedBundleKeys status ownerAssignments { accountId } }`,
-    );
-    return `query { ${parts.join(' ')} viewer { user { id ${contexts.join(' ')} } } readable: accounts(first: 5) { totalCount edges { node { id } } } }`;
+    const fields = 'resolvedCapabilityKeys directCapabilityKeys assignedBundleKeys status ownerAssignments { accountId }';
+    const contexts =
+      who.viewer === 'user'
+        ? who.contextAccounts.map((id, i) => `pc${i}: permissionContext(account: ${JSON.stringify(encodeGlobalID('Account', id))}) { ${fields} }`)
+        : who.viewer === 'serviceAccount'
+          ? [`pc0: permissionContext { ${fields} }`]
+          : [];
+    return `query { ${parts.join(' ')} viewer { ${who.viewer} { id ${contexts.join(' ')} } } readable: accounts(first: 5) { totalCount edges { node { id } } } }`;
   }
 
   interface PermissionContextAnswer {
@@ -407,23 +541,22 @@ describe(`authorization property (${provider})`, () => {
   const coverage = new Map<string, number>();
   const tally = (what: string) => coverage.set(what, (coverage.get(what) ?? 0) + 1);
 
-  async function checkUser(world: BuiltWorld, spec: WorldSpec, u: number, out: Disagreement[]): Promise<number> {
+  async function checkPrincipal(world: BuiltWorld, who: Who, out: Disagreement[]): Promise<number> {
     let checks = 0;
     const check = (what: string, expected: unknown, actual: unknown, agree: boolean) => {
       checks++;
-      if (!agree) out.push({ world: world.n, user: u, what, expected, actual });
+      if (!agree) out.push({ world: world.n, user: who.label, what, expected, actual });
     };
-    const userId = world.userIds[u]!;
-    const token = await t.login(world.emails[u]!, PASSWORD);
+    const token = who.viewer === 'user' ? await t.login(world.emails[Number(who.label.slice(1))]!, PASSWORD) : who.token;
     const caller = t.as(token);
 
-    const result = (await caller.gql<Record<string, unknown>, Record<string, never>>(queryFor(world))) as GraphQLResult<Record<string, unknown>>;
+    const result = (await caller.gql<Record<string, unknown>, Record<string, never>>(queryFor(world, who))) as GraphQLResult<Record<string, unknown>>;
     check('query errors', undefined, result.errors, result.errors === undefined);
     const data = result.data ?? {};
     for (const { alias, accountId, workspaceId } of targets(world)) {
-      const expected = oracleCapabilities(world, userId, accountId, workspaceId);
+      const expected = who.capabilities(accountId, workspaceId);
       const visible = expected.has(workspaceId === null ? 'account.read' : 'workspace.read');
-      tally(`${alias.startsWith('a1') ? 'other ' : ''}${workspaceId === null ? 'account' : 'workspace'} ${visible ? 'visible' : 'hidden'}`);
+      tally(`${who.viewer === 'user' ? '' : `${who.label}: `}${alias.startsWith('a1') ? 'other ' : ''}${workspaceId === null ? 'account' : 'workspace'} ${visible ? 'visible' : 'hidden'}`);
       const node = data[alias] as Record<string, unknown> | null | undefined;
       check(`${alias} visible`, visible, node != null, visible === (node != null));
       if (node != null && workspaceId !== null) check(`${alias} __typename`, 'Workspace', node.__typename, node.__typename === 'Workspace');
@@ -438,12 +571,13 @@ describe(`authorization property (${provider})`, () => {
       }
     }
 
-    const viewerUser = (data.viewer as { user: Record<string, unknown> | null } | undefined)?.user ?? null;
-    check('viewer.user.id', encodeGlobalID('User', userId), viewerUser?.id, viewerUser?.id === encodeGlobalID('User', userId));
-    [world.accountId, ...(world.other ? [world.other.accountId] : [])].forEach((accountId, i) => {
+    const viewerUser = ((data.viewer as Record<string, Record<string, unknown> | null> | undefined)?.[who.viewer] ?? null) as Record<string, unknown> | null;
+    check(`viewer.${who.viewer}.id`, who.viewerId, viewerUser?.id, viewerUser?.id === who.viewerId);
+    const subjectId = who.subjectId;
+    if (subjectId !== null) who.contextAccounts.forEach((accountId, i) => {
       const pc = (viewerUser?.[`pc${i}`] ?? null) as PermissionContextAnswer | null;
-      const resolved = KEYS.filter((k) => oracleCapabilities(world, userId, accountId, null).has(k));
-      const direct = oracleDirect(world, userId, accountId);
+      const resolved = KEYS.filter((k) => who.capabilities(accountId, null).has(k));
+      const direct = oracleDirect(world, subjectId, accountId);
       const status = resolved.length > 0 ? 'ACTIVE' : 'NO_ACCESS';
       check(`pc${i} present`, true, pc !== null, pc !== null);
       check(`pc${i}.resolvedCapabilityKeys`, resolved, pc?.resolvedCapabilityKeys, !!pc && sameSet(resolved, pc.resolvedCapabilityKeys) && pc.resolvedCapabilityKeys.length === resolved.length);
@@ -451,20 +585,21 @@ describe(`authorization property (${provider})`, () => {
       check(`pc${i}.assignedBundleKeys`, [...direct.roles].sort(), pc?.assignedBundleKeys, !!pc && sameSet(direct.roles, pc.assignedBundleKeys));
       check(`pc${i}.status`, status, pc?.status, pc?.status === status);
       // Accounts owned through an active ACCOUNT_OWNER grant to the user or one of its groups, on any account.
-      const holders = groupsOf(world, userId).add(userId);
+      const holders = groupsOf(world, subjectId).add(subjectId);
       const owned = [...new Set(world.grants.filter((g) => !g.revoked && g.kind === 'ACCOUNT_OWNER' && holders.has(g.subjectId)).map((g) => encodeGlobalID('Account', g.accountId)))];
       const gotOwned = pc?.ownerAssignments.map((o) => o.accountId) ?? [];
       check(`pc${i}.ownerAssignments`, owned.sort(), gotOwned, !!pc && sameSet(owned, gotOwned) && gotOwned.length === owned.length);
     });
 
     // accounts: the accounts the user can read (for a super admin every account of the database: not checked).
-    const superAdmin = oracleCapabilities(world, userId, '(no account)', null).size > 0;
+    // (An API key acts in its account only, whoever made it: never as a super admin.)
+    const superAdmin = who.viewer !== 'apiKey' && who.capabilities('(no account)', null).size > 0;
     const readable = data.readable as { totalCount: number; edges: { node: { id: string } }[] } | null | undefined;
     if (superAdmin) {
       tally('accounts: super admin');
       check('accounts.totalCount (super admin: at least the world accounts)', '>= 1', readable?.totalCount, (readable?.totalCount ?? 0) >= (world.other ? 2 : 1));
     } else {
-      const wantReadable = [world.accountId, ...(world.other ? [world.other.accountId] : [])].filter((a) => oracleCapabilities(world, userId, a, null).has('account.read')).map((a) => encodeGlobalID('Account', a));
+      const wantReadable = [world.accountId, ...(world.other ? [world.other.accountId] : [])].filter((a) => who.capabilities(a, null).has('account.read')).map((a) => encodeGlobalID('Account', a));
       const gotReadable = readable?.edges.map((e) => e.node.id) ?? [];
       tally(`accounts: ${wantReadable.length} readable`);
       check('accounts', wantReadable, gotReadable, sameSet(wantReadable, gotReadable) && gotReadable.length === wantReadable.length && readable?.totalCount === wantReadable.length);
@@ -472,10 +607,10 @@ describe(`authorization property (${provider})`, () => {
 
     // One protected write: updateWorkspace, allowed with workspace.manage there; NotFoundError when the
     // workspace is invisible (no workspace.read), a top-level FORBIDDEN when visible but not manageable.
-    const w = spec.mutate[u]!;
+    const w = who.mutate;
     const [mutatedAccount, workspaceId, workspaceName] =
       w < world.workspaceIds.length ? [world.accountId, world.workspaceIds[w]!, `w${w}`] : world.other ? [world.other.accountId, world.other.workspaceId, 'ow0'] : [world.accountId, world.workspaceIds[0]!, 'w0'];
-    const onWorkspace = oracleCapabilities(world, userId, mutatedAccount, workspaceId);
+    const onWorkspace = who.capabilities(mutatedAccount, workspaceId);
     const workspaceGid = encodeGlobalID('Workspace', workspaceId);
     const mutation = await caller.gql<{ updateWorkspace: { workspace: { id: string } | null; errors: { __typename: string }[] } | null }, Record<string, never>>(
       `mutation { updateWorkspace(input: { id: ${JSON.stringify(workspaceGid)}, description: "x" }) { workspace { id } errors { __typename } } }`,
@@ -491,7 +626,7 @@ describe(`authorization property (${provider})`, () => {
             ? 'updated'
             : `updated?? ${JSON.stringify(payload)}`;
     const expectedOutcome = onWorkspace.has('workspace.manage') ? 'updated' : onWorkspace.has('workspace.read') ? 'top-level FORBIDDEN' : 'payload NotFoundError';
-    tally(`updateWorkspace ${expectedOutcome}`);
+    tally(`${who.viewer === 'user' ? '' : `${who.label}: `}updateWorkspace ${expectedOutcome}`);
     check(`updateWorkspace(${workspaceName})`, expectedOutcome, outcome, outcome === expectedOutcome);
     return checks;
   }
@@ -517,7 +652,7 @@ describe(`authorization property (${provider})`, () => {
       let checks = 0;
       let threw = true;
       try {
-        for (const c of await Promise.all(spec.mutate.map((_, u) => checkUser(world, spec, u, found)))) checks += c;
+        for (const c of await Promise.all(principalsOf(world, spec).map((who) => checkPrincipal(world, who, found)))) checks += c;
         threw = false;
       } finally {
         if (!failedOnce) {
@@ -556,7 +691,7 @@ describe(`authorization property (${provider})`, () => {
         `authz property: smallest failing world (seed ${SEED}):\n  ${describeWorld(spec)}\n` +
           disagreements
             .slice(0, 20)
-            .map((d) => `  u${d.user}: ${d.what}: expected ${JSON.stringify(d.expected)}, got ${JSON.stringify(d.actual)}`)
+            .map((d) => `  ${d.user}: ${d.what}: expected ${JSON.stringify(d.expected)}, got ${JSON.stringify(d.actual)}`)
             .join('\n'),
       );
     }

@@ -36,6 +36,8 @@ const PLAIN_LISTS: Record<string, string> = {
   'AccessPath.viaGroups': 'an ordered chain of groups, from the subject upwards',
   'Group.linkedScopes': 'value objects stored on the group (at most 100)',
   'PermissionContext.ownerAssignments': 'value objects of reference 000 permission_context',
+  'ApiKey.workspacesPreview': 'reference 002 preview: at most 5, with workspacesTotal; ApiKey.workspaces pages them all',
+  'Invitation.assignments': 'value objects stored on the invitation (at most 50), in order',
 };
 
 function fieldsOf(type: GraphQLNamedType): [string, GraphQLField<unknown, unknown>][] {

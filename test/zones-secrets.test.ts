@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MASTER_KEY_FILE } from '../src/infra/crypto/secrets.js';
+import { MASTER_KEY_FILE } from '../src/infra/crypto/envelope.js';
 import { account } from './support/fixtures.js';
 import { provider as dbProvider, startTestApp, type TestApp } from './support/harness.js';
 import { application, must, pageAll, refuses, zone, type Json } from './support/zones.js';

@@ -1,29 +1,101 @@
-// Request -> Principal. A bearer token is either a keygraph session token (its session must exist,
-// belong to the token's subject, be unexpired and unrevoked) or a token of a trusted external issuer
-// whose (iss, sub) is linked to a keygraph user. Anything else fails with one generic error.
+// Request -> Principal. The Authorization header carries one of:
+// - a keygraph secret (`kgs_...` service-account token, `kgk_...` API key): its format and checksum are
+//   checked before any database read, then its SHA-256 digest is looked up;
+// - `Basic base64(clientId:clientSecret)`: a service-account credential (reference 004);
+// - a keygraph session token (its session must exist, belong to the token's subject - a user or a
+//   service account - and be unexpired and unrevoked);
+// - a token of a trusted external issuer whose (iss, sub) is linked to a keygraph user.
+// Anything else fails with one generic error; a paused API key fails with its own, clear one.
 import type { Principal } from '../domain/authz/authorizer.js';
+import type { ApiKeyService } from '../domain/machine/api-keys.js';
+import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
+import type { ServiceAccount } from '../domain/model.js';
 import type { Store } from '../domain/store.js';
 import { AuthenticationError, type VerifiedToken } from './tokens.js';
 
 export interface AuthenticatorOptions {
   verify: (token: string) => Promise<VerifiedToken>;
   store: Store;
+  serviceAccounts: ServiceAccountService;
+  apiKeys: ApiKeyService;
 }
 
 export type Authenticate = (authorization: string | null) => Promise<Principal>;
 
-export function createAuthenticator({ verify, store }: AuthenticatorOptions): Authenticate {
+/** A valid API key that its owners paused: the caller is told so (it holds the key, nothing leaks). */
+export class ApiKeyPausedError extends Error {
+  constructor() {
+    super('this API key is paused; resume it with setApiKeyActive');
+    this.name = 'ApiKeyPausedError';
+  }
+}
+
+const KEYGRAPH_SECRET = /^kg[a-z]_/;
+
+/** A service account that exists, is not revoked and has not expired. */
+function usable(serviceAccount: ServiceAccount | null | undefined): serviceAccount is ServiceAccount {
+  return !!serviceAccount && serviceAccount.revokedAt === null && (serviceAccount.expiresAt === null || serviceAccount.expiresAt.getTime() > Date.now());
+}
+
+function serviceAccountPrincipal(serviceAccount: ServiceAccount, sessionId: string | null, expiresAt: Date | null): Principal {
+  return { kind: 'service_account', serviceAccountId: serviceAccount.id, accountId: serviceAccount.accountId, sessionId, expiresAt };
+}
+
+export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }: AuthenticatorOptions): Authenticate {
+  const fromSecret = async (secret: string): Promise<Principal> => {
+    if (secret.startsWith('kgk_')) {
+      const found = await apiKeys.authenticate(secret);
+      if (found === 'paused') throw new ApiKeyPausedError();
+      if (typeof found === 'string') throw new AuthenticationError(`API key ${found}`);
+      const { apiKey, workspaceIds } = found;
+      // A key made by a service account dies with it (a person's key loses its grants when they leave).
+      if (apiKey.createdByType === 'SERVICE_ACCOUNT' && !usable((await store.serviceAccounts.byIds([apiKey.createdById]))[0])) {
+        throw new AuthenticationError('API key creator revoked');
+      }
+      return {
+        kind: 'api_key',
+        apiKeyId: apiKey.id,
+        accountId: apiKey.accountId,
+        creator: { type: apiKey.createdByType, id: apiKey.createdById },
+        permissions: apiKey.permissions,
+        workspaceIds,
+        readOnly: apiKey.mcpReadOnly,
+        expiresAt: apiKey.expiresAt,
+      };
+    }
+    const found = await serviceAccounts.authenticateToken(secret);
+    if (typeof found === 'string') throw new AuthenticationError(`service account token ${found}`);
+    return serviceAccountPrincipal(found, null, found.expiresAt);
+  };
+
+  const fromBasic = async (encoded: string): Promise<Principal> => {
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new AuthenticationError('malformed Basic credentials');
+    const found = await serviceAccounts.authenticateClient(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (typeof found === 'string') throw new AuthenticationError(`client credentials ${found}`);
+    return serviceAccountPrincipal(found, null, found.expiresAt);
+  };
+
   return async (authorization) => {
     if (authorization === null || authorization.trim() === '') return { kind: 'anonymous' };
+    const basic = /^Basic +([A-Za-z0-9+/=]+)$/.exec(authorization.trim());
+    if (basic) return fromBasic(basic[1]!);
     const match = /^Bearer +([A-Za-z0-9\-_=.]+)$/.exec(authorization.trim());
     if (!match) throw new AuthenticationError('malformed Authorization header');
-    const token = await verify(match[1]!);
+    const bearer = match[1]!;
+    if (KEYGRAPH_SECRET.test(bearer)) return fromSecret(bearer);
+    const token = await verify(bearer);
     if (token.kind === 'session') {
       const session = await store.sessions.byId(token.sessionId);
-      if (!session || session.userId !== token.userId) throw new AuthenticationError('unknown session');
+      if (!session || (session.userId ?? session.serviceAccountId) !== token.userId) throw new AuthenticationError('unknown session');
       if (session.revokedAt !== null) throw new AuthenticationError('revoked session');
       if (session.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('expired session');
-      return { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt };
+      if (session.userId !== null) return { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt };
+      // A service account's session lives only as long as the service account stays usable.
+      const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
+      if (!usable(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
+      return serviceAccountPrincipal(serviceAccount!, session.id, session.expiresAt);
     }
     let userId = await store.identities.userFor(token.issuer, token.subject);
     if (userId === null && token.email !== null && token.emailVerified) {

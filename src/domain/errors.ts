@@ -56,8 +56,12 @@ export class GroupCycleError extends DomainError {
  */
 export class ForbiddenError extends Error {
   readonly code = 'FORBIDDEN' as const;
-  constructor(readonly capability: string) {
-    super(`missing capability ${capability}`);
+  /** `reason`, when given, is safe to show to the caller (it names no object). */
+  constructor(
+    readonly capability: string,
+    readonly reason: string | null = null,
+  ) {
+    super(reason ?? `missing capability ${capability}`);
     this.name = 'ForbiddenError';
   }
 }

@@ -1,5 +1,23 @@
 // The persistence port of the domain. Implemented in src/infra/db; the domain never sees the ORM.
-import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace, GrantKind, SubjectType } from './model.js';
+import type {
+  Account,
+  ActorType,
+  ApiKey,
+  GrantKind,
+  Group,
+  GroupMember,
+  Invitation,
+  InvitationAssignment,
+  InvitationStatus,
+  LinkedScope,
+  McpSettings,
+  MembershipStats,
+  ServiceAccount,
+  ServiceAccountCredential,
+  SubjectType,
+  User,
+  Workspace,
+} from './model.js';
 import type { ZoneStore } from './zone/store.js';
 
 /** Keyset paging over id order. `after`/`before` are ids (cursors are decoded at the edge). */
@@ -43,8 +61,9 @@ export interface WorkspaceRepo {
   delete(id: string): Promise<void>;
   byIds(ids: readonly string[]): Promise<(Workspace | null)[]>;
   findByName(accountId: string, name: string): Promise<Workspace | null>;
-  pagesByAccount(accountIds: readonly string[], args: PageArgs): Promise<Pages>;
-  countsByAccount(accountIds: readonly string[]): Promise<Map<string, number>>;
+  /** Pages of each account's workspaces; `only` restricts them to those ids (an API key's workspaces). */
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, only?: readonly string[]): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], only?: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface UserRepo {
@@ -56,7 +75,7 @@ export interface UserRepo {
   /** The stored password hash, for login; never part of the User object. */
   passwordHash(userId: string): Promise<string | null>;
   addToAccount(accountId: string, userId: string): Promise<void>;
-  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants on it. */
+  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants and role assignments on it. */
   removeFromAccount(accountId: string, userId: string): Promise<void>;
   /** For each user id, whether it is a member of the account. */
   inAccount(accountId: string, userIds: readonly string[]): Promise<Set<string>>;
@@ -91,8 +110,10 @@ export interface GroupRepo {
   /** Makes `childId` a subgroup of `parentId`, maintaining the closure table. */
   attachGroup(parentId: string, childId: string): Promise<void>;
   detachGroup(parentId: string, childId: string): Promise<boolean>;
+  addServiceAccount(groupId: string, serviceAccountId: string): Promise<boolean>;
+  removeServiceAccount(groupId: string, serviceAccountId: string): Promise<boolean>;
   stats(groupId: string): Promise<MembershipStats>;
-  /** The groups a user is directly in. */
+  /** The groups a user or service account is directly in. */
   directGroupIdsOfUser(userId: string): Promise<string[]>;
   /** Every group the user is in, directly or through nesting, in one account: one indexed query. */
   transitiveGroupIdsOfUser(accountId: string, userId: string): Promise<string[]>;
@@ -140,16 +161,18 @@ export interface RoleAssignmentFilter {
   includeRevoked?: boolean;
 }
 
+/** A login session of a user or (after login with its token) a service account. */
 export interface SessionRecord {
   id: string;
-  userId: string;
+  userId: string | null;
+  serviceAccountId: string | null;
   createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
 }
 
 export interface SessionRepo {
-  create(input: { userId: string; expiresAt: Date }): Promise<SessionRecord>;
+  create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }): Promise<SessionRecord>;
   byId(id: string): Promise<SessionRecord | null>;
   revoke(id: string): Promise<boolean>;
 }
@@ -195,7 +218,120 @@ export interface GrantRepo {
   activeSubjectsOfKind(grantKind: GrantKind): Promise<{ subjectType: SubjectType; subjectId: string; accountId: string }[]>;
 }
 
+/** The stored parts of an issued token (see domain/credentials/token.ts); never the plaintext. */
+export interface StoredToken {
+  hash: string;
+  prefix: string;
+  last4: string;
+  publicId: string;
+}
+
+/** A service account found by a token digest, with whether the digest is its current token or the previous one. */
+export interface ServiceAccountMatch {
+  serviceAccount: ServiceAccount;
+  current: boolean;
+  previousExpiresAt: Date | null;
+}
+
+export interface ServiceAccountRepo {
+  create(input: { accountId: string; name: string; description: string | null; token: StoredToken; createdById: string | null; expiresAt: Date | null }): Promise<ServiceAccount>;
+  update(id: string, patch: { name?: string; description?: string | null; expiresAt?: Date | null }): Promise<ServiceAccount>;
+  /** Replaces the token; the old one stays valid until `graceUntil` when given, else it dies now. */
+  rotate(id: string, token: StoredToken, graceUntil: Date | null): Promise<ServiceAccount>;
+  revoke(id: string, revokedById: string | null): Promise<ServiceAccount>;
+  /** Deletes the service account, its credentials and group memberships, and its grants and role assignments. */
+  delete(id: string): Promise<void>;
+  byIds(ids: readonly string[]): Promise<(ServiceAccount | null)[]>;
+  findByTokenHash(hash: string): Promise<ServiceAccountMatch | null>;
+  touch(id: string, at: Date): Promise<void>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, includeRevoked: boolean): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], includeRevoked: boolean): Promise<Map<string, number>>;
+  /** For each id, whether it is a service account of the account. */
+  inAccount(accountId: string, ids: readonly string[]): Promise<Set<string>>;
+
+  createCredential(input: { serviceAccountId: string; accountId: string; name: string; description: string | null; clientId: string; secretHash: string }): Promise<ServiceAccountCredential>;
+  updateCredential(id: string, patch: { name?: string; description?: string | null }): Promise<ServiceAccountCredential>;
+  deleteCredential(id: string): Promise<void>;
+  credentialByIds(ids: readonly string[]): Promise<(ServiceAccountCredential | null)[]>;
+  findCredentialByClientId(clientId: string): Promise<{ credential: ServiceAccountCredential; secretHash: string } | null>;
+  touchCredential(id: string, at: Date): Promise<void>;
+  credentialPages(serviceAccountIds: readonly string[], args: PageArgs): Promise<Pages>;
+  credentialCounts(serviceAccountIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+export interface NewApiKey extends McpSettings {
+  accountId: string;
+  name: string;
+  description: string | null;
+  token: StoredToken;
+  permissions: string[];
+  createdByType: ActorType;
+  createdById: string;
+  expiresAt: Date | null;
+}
+
+export type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'description' | 'permissions' | 'expiresAt' | 'active' | keyof McpSettings>>;
+
+export interface ApiKeyRepo {
+  create(input: NewApiKey): Promise<ApiKey>;
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKey>;
+  rotate(id: string, token: StoredToken): Promise<ApiKey>;
+  revoke(id: string, revokedById: string | null): Promise<ApiKey>;
+  byIds(ids: readonly string[]): Promise<(ApiKey | null)[]>;
+  findByKeyHash(hash: string): Promise<ApiKey | null>;
+  touch(id: string, at: Date): Promise<void>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], search: string | null): Promise<Map<string, number>>;
+  /** Gives the key access to a workspace; false when it already had it. */
+  grantWorkspace(apiKeyId: string, workspaceId: string): Promise<boolean>;
+  revokeWorkspace(apiKeyId: string, workspaceId: string): Promise<boolean>;
+  workspaceIdsOf(apiKeyIds: readonly string[]): Promise<Map<string, string[]>>;
+  workspacePages(apiKeyIds: readonly string[], args: PageArgs): Promise<Pages>;
+  workspaceCounts(apiKeyIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+export interface InvitationFilter {
+  email?: string | null;
+  status?: InvitationStatus | null;
+}
+
+export interface InvitationRepo {
+  create(input: { accountId: string; email: string; groupId: string | null; tokenHash: string; assignments: InvitationAssignment[]; note: string | null; locale: string | null; expiresAt: Date; createdById: string | null }): Promise<Invitation>;
+  update(id: string, patch: { assignments?: InvitationAssignment[]; note?: string | null; locale?: string | null }): Promise<Invitation>;
+  /** A new token and expiry for a pending invitation. */
+  renew(id: string, tokenHash: string, expiresAt: Date): Promise<Invitation>;
+  revoke(id: string): Promise<Invitation>;
+  byIds(ids: readonly string[]): Promise<(Invitation | null)[]>;
+  findByTokenHash(hash: string): Promise<Invitation | null>;
+  /** Marks a pending, unexpired invitation accepted; false when it no longer is (a concurrent acceptance won). */
+  accept(id: string, userId: string, at: Date): Promise<boolean>;
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, filter: InvitationFilter): Promise<Pages>;
+  countsByAccount(accountIds: readonly string[], filter: InvitationFilter): Promise<Map<string, number>>;
+}
+
+export interface OutboxMessage {
+  id: string;
+  kind: string;
+  recipient: string;
+  /** Sealed (encrypted) by the outbox: plaintext secrets in messages never reach the database in clear. */
+  payload: string;
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface OutboxRepo {
+  enqueue(input: { kind: string; recipient: string; payload: string }): Promise<OutboxMessage>;
+  /** Undelivered messages, oldest first. */
+  pending(limit: number): Promise<OutboxMessage[]>;
+  markDelivered(id: string, at: Date): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+}
+
 export interface Store {
+  serviceAccounts: ServiceAccountRepo;
+  apiKeys: ApiKeyRepo;
+  invitations: InvitationRepo;
+  outbox: OutboxRepo;
   accounts: AccountRepo;
   workspaces: WorkspaceRepo;
   users: UserRepo;

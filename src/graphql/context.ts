@@ -3,7 +3,7 @@
 // across requests.
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
+import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
@@ -26,6 +26,10 @@ export interface Loaders {
   groupMember: DataLoader<string, GroupMember | null>;
   grant: DataLoader<string, GrantRecord | null>;
   roleAssignment: DataLoader<string, RoleAssignmentRecord | null>;
+  serviceAccount: DataLoader<string, ServiceAccount | null>;
+  serviceAccountCredential: DataLoader<string, ServiceAccountCredential | null>;
+  apiKey: DataLoader<string, ApiKey | null>;
+  invitation: DataLoader<string, Invitation | null>;
   groupParent: DataLoader<string, string | null>;
   groupPath: DataLoader<string, Group[]>;
   /** Active grants of users or groups (directly or through groups): one statement per batch. */
@@ -62,6 +66,10 @@ export function createLoaders(store: Store): Loaders {
     groupMember: byIds((ids) => store.groups.memberByIds(ids)),
     grant: byIds((ids) => store.grants.byIds(ids)),
     roleAssignment: byIds((ids) => store.roleAssignments.byIds(ids)),
+    serviceAccount: byIds((ids) => store.serviceAccounts.byIds(ids)),
+    serviceAccountCredential: byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
+    apiKey: byIds((ids) => store.apiKeys.byIds(ids)),
+    invitation: byIds((ids) => store.invitations.byIds(ids)),
     groupParent: new DataLoader(async (ids) => {
       const parents = await store.groups.parents(ids);
       return ids.map((id) => parents.get(id) ?? null);

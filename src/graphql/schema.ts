@@ -13,6 +13,10 @@ import './types/group-member.js';
 import './types/viewer.js';
 import './types/authorization.js';
 import './types/zone/index.js';
+import './types/service-account.js';
+import './types/api-key.js';
+import './types/invitation.js';
+import './types/actor.js';
 
 export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 

@@ -3,7 +3,7 @@
 import type DataLoader from 'dataloader';
 import { scopes, type ObjectKind } from '../domain/authz/objects.js';
 import type { Scope } from '../domain/authz/resolve.js';
-import type { Account, Group, GroupMember, User, Workspace } from '../domain/model.js';
+import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../domain/store.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
 import type { Context } from './context.js';
@@ -16,6 +16,10 @@ type Objects = {
   GroupMember: GroupMember;
   AuthorizationGrant: GrantRecord;
   RoleAssignment: RoleAssignmentRecord;
+  ServiceAccount: ServiceAccount;
+  ServiceAccountCredential: ServiceAccountCredential;
+  ApiKey: ApiKey;
+  Invitation: Invitation;
 };
 
 export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<Scope[]> {
@@ -30,8 +34,11 @@ export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, obje
       return [scopes.group(object as Group)];
     case 'GroupMember':
       return [scopes.groupMember(object as GroupMember)];
-    default:
+    case 'AuthorizationGrant':
+    case 'RoleAssignment':
       return [scopes.grant(object as GrantRecord)];
+    default:
+      return [scopes.ofAccount(object as { accountId: string })];
   }
 }
 
@@ -53,6 +60,9 @@ export function isVisible<K extends ObjectKind>(ctx: Context, kind: K, object: O
 async function decide<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {
   // People can always see themselves.
   if (kind === 'User' && (object as User).id === ctx.authz.userId) return true;
+  // Service accounts and API keys can always see themselves too.
+  if (kind === 'ServiceAccount' && (object as ServiceAccount).id === ctx.authz.serviceAccountId) return true;
+  if (kind === 'ApiKey' && ctx.authz.principal.kind === 'api_key' && (object as ApiKey).id === ctx.authz.principal.apiKeyId) return true;
   return ctx.authz.canSee(kind, await scopesOf(ctx, kind, object));
 }
 

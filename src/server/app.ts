@@ -6,17 +6,19 @@ import { NoSchemaIntrospectionCustomRule, getOperationAST, type DocumentNode } f
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createAuthenticator } from '../auth/authenticate.js';
+import { ApiKeyPausedError, createAuthenticator } from '../auth/authenticate.js';
 import { loadSigningKey, publicJwks } from '../auth/keys.js';
 import { AUTHENTICATION_FAILED, AuthenticationError, createTokenVerifier, parseTrustedIssuers, signSessionToken } from '../auth/tokens.js';
 import { Authorizer, type Principal } from '../domain/authz/authorizer.js';
+import type { MessageSender } from '../domain/machine/outbox.js';
 import { createServices, type Services } from '../domain/services.js';
-import { AesGcmSecretBox, loadMasterKey, randomSecrets } from '../infra/crypto/secrets.js';
 import type { Store } from '../domain/store.js';
 import { createDb, type DbHandle } from '../infra/db/client.js';
 import { checkReadiness } from '../infra/db/health.js';
 import { migrate } from '../infra/db/migrate.js';
 import { PrismaStore } from '../infra/db/store.js';
+import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
+import { randomSecrets } from '../infra/crypto/secrets.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
@@ -41,7 +43,28 @@ export interface AppOptions {
   migrate?: boolean;
   /** log2 of scrypt's N for new password hashes (default 15). */
   passwordHashCost?: number;
+  /** Where outgoing messages (invitations) go; by default they are written to the log. */
+  sender?: MessageSender;
 }
+
+/** The default sender: writes each message, with its link, to the log (plug a mailer in for production). */
+function logSender(log: Logger): MessageSender {
+  return {
+    send: async (message) => {
+      log.info({ to: message.to, kind: message.kind, subject: message.subject, link: message.link, locale: message.locale }, `outgoing message: ${message.subject}`);
+    },
+  };
+}
+
+/** Read-only API keys run no mutation: refused before any resolver runs (the domain refuses writes too). */
+const readOnlyKeys: Plugin<Context> = {
+  onExecute({ args, setResultAndStopExecution }) {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (operation?.operation === 'mutation' && (args.contextValue as Context).authz.readOnly) {
+      setResultAndStopExecution({ errors: [createGraphQLError('not allowed: this API key is read-only: it can run no mutation', { extensions: { code: 'FORBIDDEN' } })] });
+    }
+  },
+};
 
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']);
 
@@ -129,16 +152,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const store = PrismaStore.of(db.prisma, db.provider);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
   const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
+  const masterKey = loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });
+  const services = createServices({
+    store,
+    hasher: new ScryptHasher(options.passwordHashCost),
+    tokens: issuer,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    outboxSealer: createSealer(masterKey, 'outbox'),
+    sender: options.sender ?? logSender(log),
+    invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
+    onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
+    zones: { box: createSealer(masterKey, 'zone-secrets'), random: randomSecrets, publicUrl: config.publicUrl },
+  });
   const authenticate = createAuthenticator({
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),
     store,
+    serviceAccounts: services.serviceAccounts,
+    apiKeys: services.apiKeys,
   });
-  const masterKey = await loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });
-  if (masterKey.source !== 'environment' && config.databaseProvider === 'postgresql') log.warn('KEYGRAPH_MASTER_KEY is not set: secrets are encrypted under a key kept in the data directory; every instance sharing this database needs the same key');
-  const zoneDeps = { box: new AesGcmSecretBox(masterKey.key), random: randomSecrets, publicUrl: config.publicUrl };
-  const services = createServices(store, new ScryptHasher(options.passwordHashCost), issuer, config.sessionTtlSeconds, zoneDeps);
 
-  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics)];
+  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), readOnlyKeys as Plugin];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
@@ -161,6 +194,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       try {
         principal = await authenticate(request.headers.get('authorization'));
       } catch (error) {
+        if (error instanceof ApiKeyPausedError) {
+          throw createGraphQLError(error.message, { extensions: { code: 'API_KEY_PAUSED', http: { status: 403 } } });
+        }
         if (!(error instanceof AuthenticationError)) throw error;
         log.info({ reason: error.reason }, 'authentication failed');
         throw createGraphQLError(AUTHENTICATION_FAILED, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

@@ -6,6 +6,8 @@ import pino from 'pino';
 import { loadConfig } from '../config.js';
 import { createApp } from './app.js';
 
+const OUTBOX_RETRY_MS = 30_000;
+
 const log = pino({ level: process.env.LOG_LEVEL || 'info', base: { service: 'keygraph' } });
 
 async function main(): Promise<void> {
@@ -25,10 +27,16 @@ async function main(): Promise<void> {
     `keygraph is serving http://${shown}:${config.port}/graphql`,
   );
 
+  // Messages whose delivery failed (or whose instance stopped before sending) are retried.
+  const outbox = setInterval(() => app.services.outbox.kick(), OUTBOX_RETRY_MS);
+  outbox.unref();
+  app.services.outbox.kick();
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(outbox);
     log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const force = setTimeout(() => {
       log.warn('in-flight requests did not finish in time; closing their connections');

@@ -83,6 +83,8 @@ export type DeleteWorkspaceInput = {
 export type GroupMemberSubjectType =
   /** A group (a subgroup). */
   | 'GROUP'
+  /** A service account. */
+  | 'SERVICE_ACCOUNT'
   /** A user. */
   | 'USER';
 
@@ -94,14 +96,16 @@ export type LinkedScopeInput = {
   resourceType: ResourceType;
 };
 
-/** Credentials: exactly one of identifier (email or username), email or username, and a password. */
+/** Credentials: a person's (exactly one of identifier, email or username, and a password), or a service account's token. */
 export type LoginInput = {
   /** An email address. */
   email?: string | null | undefined;
   /** An email address or a username. */
   identifier?: string | null | undefined;
-  /** The password. */
-  password: string;
+  /** The person's password. */
+  password?: string | null | undefined;
+  /** A service account token (kgs_...), instead of a person's credentials: starts a session for the service account. */
+  serviceAccountToken?: string | null | undefined;
   /** A username. */
   username?: string | null | undefined;
 };
@@ -461,12 +465,14 @@ export type NodeQueryVariables = Exact<{
 
 export type NodeQuery = { node:
     | { __typename: 'Account', name: string, id: string }
+    | { __typename: 'ApiKey', id: string }
     | { __typename: 'Application', id: string }
     | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'DelegatedGrant', id: string }
     | { __typename: 'Group', name: string, id: string }
     | { __typename: 'GroupMember', subjectType: GroupMemberSubjectType, id: string }
+    | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }
@@ -474,6 +480,8 @@ export type NodeQuery = { node:
     | { __typename: 'Resource', id: string }
     | { __typename: 'RoleAssignment', id: string }
     | { __typename: 'Secret', id: string }
+    | { __typename: 'ServiceAccount', id: string }
+    | { __typename: 'ServiceAccountCredential', id: string }
     | { __typename: 'TokenCredential', id: string }
     | { __typename: 'UrlCredential', id: string }
     | { __typename: 'User', email: string, id: string }
@@ -492,12 +500,14 @@ export type NodesQueryVariables = Exact<{
 
 export type NodesQuery = { nodes: Array<
     | { __typename: 'Account', id: string }
+    | { __typename: 'ApiKey', id: string }
     | { __typename: 'Application', id: string }
     | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'DelegatedGrant', id: string }
     | { __typename: 'Group', id: string }
     | { __typename: 'GroupMember', id: string }
+    | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }
@@ -505,6 +515,8 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Resource', id: string }
     | { __typename: 'RoleAssignment', id: string }
     | { __typename: 'Secret', id: string }
+    | { __typename: 'ServiceAccount', id: string }
+    | { __typename: 'ServiceAccountCredential', id: string }
     | { __typename: 'TokenCredential', id: string }
     | { __typename: 'UrlCredential', id: string }
     | { __typename: 'User', id: string }

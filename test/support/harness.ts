@@ -9,7 +9,7 @@ import { print, type DocumentNode } from 'graphql';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App, type AppOptions } from '../../src/server/app.js';
 import { bootstrap } from '../../src/domain/bootstrap.js';
 import { LoginDocument } from '../generated/graphql.js';
 import { ScryptHasher } from '../../src/infra/crypto/password.js';
@@ -82,10 +82,10 @@ export interface TestApp extends Caller {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'sender'> = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env });
-  const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10 });
+  const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10, ...options });
   const caller = (token: string | null): Caller => {
     const gql: Caller['gql'] = async (document, variables, headers = {}) => {
       const query = typeof document === 'string' ? document : print(document as DocumentNode);

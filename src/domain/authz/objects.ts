@@ -11,6 +11,10 @@ export const READ_CAPABILITY = {
   GroupMember: 'group.read',
   AuthorizationGrant: 'auth.read',
   RoleAssignment: 'auth.read',
+  ServiceAccount: 'service_account.read',
+  ServiceAccountCredential: 'service_account.read',
+  ApiKey: 'api_key.read',
+  Invitation: 'invitation.read',
 } as const;
 
 export type ObjectKind = keyof typeof READ_CAPABILITY;
@@ -22,6 +26,8 @@ export const scopes = {
   group: (g: Pick<Group, 'accountId'>): Scope => ({ accountId: g.accountId }),
   groupMember: (m: Pick<GroupMember, 'accountId'>): Scope => ({ accountId: m.accountId }),
   grant: (g: Pick<GrantRecord | RoleAssignmentRecord, 'accountId'>): Scope => ({ accountId: g.accountId }),
+  /** Service accounts, their credentials, API keys and invitations live account-wide. */
+  ofAccount: (o: { accountId: string }): Scope => ({ accountId: o.accountId }),
   /** A user is seen through the accounts it belongs to. */
   user: (accountIds: readonly string[]): Scope[] => accountIds.map((accountId) => ({ accountId })),
 };

@@ -89,7 +89,7 @@ export class AuthorizationService {
         capabilityKey,
         resourceType: resource?.type ?? null,
         resourceId: resource?.id ?? null,
-        createdById: actor.userId,
+        createdById: actor.actorId,
       });
     });
   }
@@ -125,7 +125,7 @@ export class AuthorizationService {
         subjectId: input.subject.id,
         resourceType: resource.type,
         resourceId: resource.id,
-        createdById: actor.userId,
+        createdById: actor.actorId,
       });
     });
   }
@@ -162,7 +162,7 @@ export class AuthorizationService {
 
   /** For every group the subject is in: the chain from the subject's nearest group up to it. */
   private async groupChains(subject: Subject, facts: SubjectFacts): Promise<Map<string, string[]>> {
-    const starts = subject.type === 'USER' ? await this.store.groups.directGroupIdsOfUser(subject.id) : subject.type === 'GROUP' ? [subject.id] : [];
+    const starts = subject.type === 'GROUP' ? [subject.id] : await this.store.groups.directGroupIdsOfUser(subject.id);
     const paths = await this.store.groups.ancestorPaths(starts);
     const chains = new Map<string, string[]>();
     for (const start of starts) {
@@ -196,7 +196,7 @@ export class AuthorizationService {
       const [group] = await tx.groups.byIds([subject.id]);
       if (!group || group.accountId !== accountId) throw new NotFoundError('Group', 'subjectId');
     } else {
-      throw new ValidationError('service accounts cannot be given grants yet', 'subjectType');
+      if (!(await tx.serviceAccounts.inAccount(accountId, [subject.id])).has(subject.id)) throw new NotFoundError('ServiceAccount', 'subjectId');
     }
   }
 

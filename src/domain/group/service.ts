@@ -81,6 +81,24 @@ export class GroupService {
     });
   }
 
+  addGroupMemberServiceAccount(actor: Authorizer, groupId: string, serviceAccountId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, actor, groupId, 'groupId');
+      // A service account of another account reads exactly like one that does not exist.
+      if (!(await tx.serviceAccounts.inAccount(group.accountId, [serviceAccountId])).has(serviceAccountId)) throw new NotFoundError('ServiceAccount', 'serviceAccountId');
+      const changed = await tx.groups.addServiceAccount(groupId, serviceAccountId);
+      return { group, changed, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
+  removeGroupMemberServiceAccount(actor: Authorizer, groupId: string, serviceAccountId: string): Promise<MembershipChange> {
+    return this.store.transaction(async (tx) => {
+      const group = await this.load(tx, actor, groupId, 'groupId');
+      if (!(await tx.groups.removeServiceAccount(groupId, serviceAccountId))) throw new NotFoundError('GroupMember', 'serviceAccountId');
+      return { group, changed: true, stats: await tx.groups.stats(groupId) };
+    });
+  }
+
   /** Makes `childGroupId` a subgroup of `groupId`. A group has one parent; cycles are refused. */
   addGroupMemberGroup(actor: Authorizer, groupId: string, childGroupId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {

@@ -1,12 +1,11 @@
 // What the zones graph needs from cryptography, implemented in src/infra/crypto.
+import type { Sealer } from '../crypto.js';
 
-/** Authenticated encryption of small values at rest, bound to the id of the object they belong to. */
-export interface SecretBox {
-  /** Encrypts `plaintext`; `associatedData` (the owning object's id) must be given again to open it. */
-  seal(plaintext: string, associatedData: string): string;
-  /** Decrypts an envelope made by seal; throws when it was altered or belongs to another object. */
-  open(envelope: string, associatedData: string): string;
-}
+/**
+ * Authenticated encryption of zone secrets and provider client secrets at rest, bound to the id of the
+ * object they belong to (associated data): the shared Sealer port, for the purpose "zone-secrets".
+ */
+export type SecretBox = Sealer;
 
 /** Generated credentials: high-entropy secrets returned once. */
 export interface SecretGenerator {

@@ -15,7 +15,7 @@ import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
 import { UserRef } from './user.js';
 
-const GrantKindEnum = builder.enumType('GrantKind', {
+export const GrantKindEnum = builder.enumType('GrantKind', {
   description: 'Kinds of authorization grant (reference 000).',
   values: {
     CAPABILITY: { description: 'One capability of the catalog, account-wide or on one resource.' },
@@ -29,7 +29,7 @@ const SubjectTypeEnum = builder.enumType('SubjectType', {
   values: { USER: { description: 'A user.' }, GROUP: { description: 'A group: every member, transitively.' }, SERVICE_ACCOUNT: { description: 'A service account.' } } as const,
 });
 
-const RoleKeyEnum = builder.enumType('RoleKey', {
+export const RoleKeyEnum = builder.enumType('RoleKey', {
   description: 'The code-defined roles of reference 000.',
   values: Object.fromEntries(ROLES.map((r) => [r.key.toUpperCase(), { value: r.key, description: r.description }])) as Record<string, { value: string; description: string }>,
 });
@@ -37,13 +37,13 @@ const RoleKeyEnum = builder.enumType('RoleKey', {
 /** Resources of these types are keygraph objects, named by global id; others are free identifiers. */
 const NODE_RESOURCES: Record<string, string> = { account: 'Account', workspace: 'Workspace' };
 
-function resourceIdIn(type: string | null | undefined, id: string | null | undefined): string | null {
+export function resourceIdIn(type: string | null | undefined, id: string | null | undefined, field = 'resourceId'): string | null {
   if (!type || !id) return id ?? null;
   const typename = NODE_RESOURCES[type];
-  return typename ? localId(id, typename, 'resourceId') : id;
+  return typename ? localId(id, typename, field) : id;
 }
 
-function resourceIdOut(type: string | null, id: string | null): string | null {
+export function resourceIdOut(type: string | null, id: string | null): string | null {
   if (!type || !id) return id;
   const typename = NODE_RESOURCES[type];
   return typename ? encodeGlobalID(typename, id) : id;
@@ -68,7 +68,7 @@ builder.node(AuthorizationGrantRef, {
     account: t.field({ type: AccountRef, description: 'The account the grant is on.', resolve: async (g, _a, ctx) => (await ctx.loaders.account.load(g.accountId))! }),
     grantKind: t.field({ type: GrantKindEnum, description: 'What the grant gives.', resolve: (g) => g.grantKind }),
     subjectType: t.field({ type: SubjectTypeEnum, description: 'Who the grant is for.', resolve: (g) => g.subjectType }),
-    subjectId: t.id({ description: 'Global id of the user or group.', resolve: (g) => subjectIdOut(g.subjectType, g.subjectId) }),
+    subjectId: t.id({ description: 'Global id of the user, group or service account.', resolve: (g) => subjectIdOut(g.subjectType, g.subjectId) }),
     capabilityKey: t.exposeString('capabilityKey', { nullable: true, description: 'The capability, for CAPABILITY grants.' }),
     resourceType: t.field({ type: ResourceTypeEnum, nullable: true, description: 'The resource the grant is limited to, if any.', resolve: (g) => g.resourceType as never }),
     resourceId: t.id({ nullable: true, description: 'The resource id (a global id for accounts and workspaces).', resolve: (g) => resourceIdOut(g.resourceType, g.resourceId) }),
@@ -88,7 +88,7 @@ builder.node(RoleAssignmentRef, {
     account: t.field({ type: AccountRef, description: 'The account the assignment is on.', resolve: async (r, _a, ctx) => (await ctx.loaders.account.load(r.accountId))! }),
     roleKey: t.field({ type: RoleKeyEnum, description: 'The role.', resolve: (r) => r.roleKey }),
     subjectType: t.field({ type: SubjectTypeEnum, description: 'Who the role is for.', resolve: (r) => r.subjectType }),
-    subjectId: t.id({ description: 'Global id of the user or group.', resolve: (r) => subjectIdOut(r.subjectType, r.subjectId) }),
+    subjectId: t.id({ description: 'Global id of the user, group or service account.', resolve: (r) => subjectIdOut(r.subjectType, r.subjectId) }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'The kind of resource the role is on.', resolve: (r) => r.resourceType as never }),
     resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).', resolve: (r) => resourceIdOut(r.resourceType, r.resourceId)! }),
     expandedCapabilityKeys: t.stringList({ description: 'The capabilities the role expands to.', resolve: (r) => expandRole(r.roleKey) }),
@@ -228,7 +228,7 @@ const PermissionStatusEnum = builder.enumType('PermissionStatus', {
   values: { ACTIVE: { description: 'It holds at least one capability.' }, NO_ACCESS: { description: 'It holds nothing.' } } as const,
 });
 
-const PermissionContextRef = builder.objectRef<PermissionContext>('PermissionContext').implement({
+export const PermissionContextRef = builder.objectRef<PermissionContext>('PermissionContext').implement({
   description: "A subject's permissions on one account (reference 000 permission_context).",
   fields: (t) => ({
     subjectType: t.field({ type: SubjectTypeEnum, description: 'The kind of subject.', resolve: (p) => p.subjectType }),
@@ -241,8 +241,8 @@ const PermissionContextRef = builder.objectRef<PermissionContext>('PermissionCon
   }),
 });
 
-async function contextFor(ctx: Context, subject: Subject, accountId: string): Promise<PermissionContext | null> {
-  const self = subject.type === 'USER' && subject.id === ctx.authz.userId;
+export async function contextFor(ctx: Context, subject: Subject, accountId: string): Promise<PermissionContext | null> {
+  const self = (subject.type === 'USER' && subject.id === ctx.authz.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === ctx.authz.serviceAccountId);
   if (!self && !(await ctx.authz.can('auth.read', { accountId }))) return null;
   return permissionContext(toFacts(subject.type, subject.id, await ctx.loaders.heldBy.load(subject.id)), accountId);
 }
@@ -321,14 +321,15 @@ builder.queryField('explainAccess', (t) =>
     nullable: true,
     description: 'Explains whether a user or group holds a capability on a resource: which grant, which role, through which groups. Needs auth.read on the account (or asking about oneself); null otherwise.',
     args: {
-      subject: t.arg.id({ required: true, description: 'Global id of a user or group.' }),
+      subject: t.arg.id({ required: true, description: 'Global id of a user, group or service account.' }),
       capability: t.arg.string({ required: true, description: 'A capability key.' }),
       resource: t.arg({ type: AccessResourceInput, required: true, description: 'Where to check.' }),
     },
     resolve: async (_root, args, ctx) => {
       try {
         const decoded = decodeGlobalID(args.subject);
-        const type: SubjectType = decoded.typename === 'User' ? 'USER' : decoded.typename === 'Group' ? 'GROUP' : (() => { throw new NotFoundError('Subject', 'subject'); })();
+        const type: SubjectType =
+          decoded.typename === 'User' ? 'USER' : decoded.typename === 'Group' ? 'GROUP' : decoded.typename === 'ServiceAccount' ? 'SERVICE_ACCOUNT' : (() => { throw new NotFoundError('Subject', 'subject'); })();
         const accountId = localId(args.resource.accountId, 'Account', 'accountId');
         const resourceType = args.resource.resourceType ?? null;
         const scope = resourceType ? { accountId, resource: { type: resourceType, id: resourceIdIn(resourceType, args.resource.resourceId)! } } : { accountId };
@@ -349,7 +350,7 @@ const GrantAuthorizationInput = builder.inputType('GrantAuthorizationInput', {
     accountId: t.id({ required: true, description: 'Global id of the account.' }),
     grantKind: t.field({ type: GrantKindEnum, required: true, description: 'What to grant.' }),
     subjectType: t.field({ type: SubjectTypeEnum, required: true, description: 'Who to grant it to.' }),
-    subjectId: t.id({ required: true, description: 'Global id of the user or group.' }),
+    subjectId: t.id({ required: true, description: 'Global id of the user, group or service account.' }),
     capabilityKey: t.string({ description: 'The capability, for CAPABILITY grants.' }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'Limit the grant to one resource (CAPABILITY grants only).' }),
     resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).' }),
@@ -362,7 +363,7 @@ const CreateRoleAssignmentInput = builder.inputType('CreateRoleAssignmentInput',
     accountId: t.id({ required: true, description: 'Global id of the account.' }),
     roleKey: t.field({ type: RoleKeyEnum, required: true, description: 'The role.' }),
     subjectType: t.field({ type: SubjectTypeEnum, required: true, description: 'Who to assign it to.' }),
-    subjectId: t.id({ required: true, description: 'Global id of the user or group.' }),
+    subjectId: t.id({ required: true, description: 'Global id of the user, group or service account.' }),
     resourceType: t.field({ type: ResourceTypeEnum, required: true, description: 'The kind of resource the role is on (ACCOUNT for the whole account).' }),
     resourceId: t.id({ required: true, description: 'The resource id (a global id for accounts and workspaces).' }),
   }),

@@ -61,7 +61,7 @@ export type Payload<T> = Partial<T> & { errors: MutationErrorShape[] };
  */
 function toTopLevel(error: unknown): unknown {
   if (error instanceof UnauthenticatedError) return createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
-  if (error instanceof ForbiddenError) return createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+  if (error instanceof ForbiddenError) return createGraphQLError(error.reason ? `not allowed: ${error.reason}` : 'not allowed', { extensions: { code: 'FORBIDDEN' } });
   return error;
 }
 

@@ -6,29 +6,31 @@ import type { Context } from '../context.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { attempt, localId, payload } from './errors.js';
 import { GroupRef } from './group.js';
+import { ServiceAccountRef } from './service-account.js';
 import { UserRef } from './user.js';
 import { permissionFields, visibleLoadMany } from './node.js';
 
 const MemberSubjectTypeEnum = builder.enumType('GroupMemberSubjectType', {
   description: 'What kind of subject a group member is.',
-  values: { USER: { description: 'A user.' }, GROUP: { description: 'A group (a subgroup).' } } as const,
+  values: { USER: { description: 'A user.' }, GROUP: { description: 'A group (a subgroup).' }, SERVICE_ACCOUNT: { description: 'A service account.' } } as const,
 });
 
 export const GroupMemberRef = builder.objectRef<GroupMember>('GroupMember');
 
 builder.node(GroupMemberRef, {
-  description: 'A direct member of a group: a user or a subgroup.',
+  description: 'A direct member of a group: a user, a service account or a subgroup.',
   id: { resolve: (m) => m.id },
   loadMany: visibleLoadMany('GroupMember', (ctx) => ctx.loaders.groupMember),
   fields: (t) => ({
     ...permissionFields(t, 'GroupMember'),
     subjectType: t.field({ type: MemberSubjectTypeEnum, description: 'Whether the member is a user or a group.', resolve: (m) => m.subjectType }),
     subjectId: t.id({
-      description: 'Global id of the member (a User or a Group).',
-      resolve: (m) => (m.subjectType === 'USER' ? encodeGlobalID('User', m.userId!) : encodeGlobalID('Group', m.memberGroupId!)),
+      description: 'Global id of the member (a User, a Group or a ServiceAccount).',
+      resolve: (m) =>
+        m.subjectType === 'USER' ? encodeGlobalID('User', m.userId!) : m.subjectType === 'GROUP' ? encodeGlobalID('Group', m.memberGroupId!) : encodeGlobalID('ServiceAccount', m.serviceAccountId!),
     }),
     resolved: t.boolean({
-      description: 'Whether the member resolves to an existing user or group.',
+      description: 'Whether the member resolves to an existing user, group or service account.',
       resolve: async (m, _args, ctx) => (await subject(m, ctx)) !== null,
     }),
     user: t.field({ type: UserRef, nullable: true, description: 'The member, when it is a user.', resolve: (m, _args, ctx) => (m.userId ? ctx.loaders.user.load(m.userId) : null) }),
@@ -38,13 +40,21 @@ builder.node(GroupMemberRef, {
       description: 'The member, when it is a group (a subgroup).',
       resolve: (m, _args, ctx) => (m.memberGroupId ? ctx.loaders.group.load(m.memberGroupId) : null),
     }),
+    serviceAccount: t.field({
+      type: ServiceAccountRef,
+      nullable: true,
+      description: 'The member, when it is a service account.',
+      resolve: (m, _args, ctx) => (m.serviceAccountId ? ctx.loaders.serviceAccount.load(m.serviceAccountId) : null),
+    }),
     memberOf: t.field({ type: GroupRef, description: 'The group this is a member of.', resolve: async (m, _args, ctx) => (await ctx.loaders.group.load(m.groupId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the member was added.' }),
   }),
 });
 
 function subject(m: GroupMember, ctx: Context) {
-  return m.userId ? ctx.loaders.user.load(m.userId) : ctx.loaders.group.load(m.memberGroupId!);
+  if (m.userId) return ctx.loaders.user.load(m.userId);
+  if (m.serviceAccountId) return ctx.loaders.serviceAccount.load(m.serviceAccountId);
+  return ctx.loaders.group.load(m.memberGroupId!);
 }
 
 export const GroupMemberConnection = connectionOf(GroupMemberRef, 'GroupMember', 'group members');
@@ -134,5 +144,35 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: groupMembershipInput('RemoveGroupMemberGroupInput'), required: true, description: 'The parent and the subgroup.' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(() => ctx.services.groups.removeGroupMemberGroup(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.childGroupId, 'Group', 'childGroupId'))),
+  }),
+}));
+
+const serviceAccountMembershipInput = (name: string) =>
+  builder.inputType(name, {
+    description: 'A group and a service account of the same account.',
+    fields: (t) => ({
+      groupId: t.id({ required: true, description: 'Global id of the group.' }),
+      serviceAccountId: t.id({ required: true, description: 'Global id of the service account.' }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  addGroupMemberServiceAccount: t.field({
+    type: membershipPayload('AddGroupMemberServiceAccountPayload', 'addGroupMemberServiceAccount'),
+    description: 'Adds a service account of the account to a group: it holds what the group holds. Adding it twice changes nothing.',
+    args: { input: t.arg({ type: serviceAccountMembershipInput('AddGroupMemberServiceAccountInput'), required: true, description: 'The group and the service account.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(() =>
+        ctx.services.groups.addGroupMemberServiceAccount(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.serviceAccountId, 'ServiceAccount', 'serviceAccountId')),
+      ),
+  }),
+  removeGroupMemberServiceAccount: t.field({
+    type: membershipPayload('RemoveGroupMemberServiceAccountPayload', 'removeGroupMemberServiceAccount'),
+    description: 'Removes a service account from a group.',
+    args: { input: t.arg({ type: serviceAccountMembershipInput('RemoveGroupMemberServiceAccountInput'), required: true, description: 'The group and the service account.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(() =>
+        ctx.services.groups.removeGroupMemberServiceAccount(ctx.authz, localId(input.groupId, 'Group', 'groupId'), localId(input.serviceAccountId, 'ServiceAccount', 'serviceAccountId')),
+      ),
   }),
 }));

@@ -2,24 +2,36 @@
 import type { Principal } from '../../domain/authz/authorizer.js';
 import { builder } from '../builder.js';
 import { attempt, payload } from './errors.js';
+import { ServiceAccountRef } from './service-account.js';
 import { UserRef } from './user.js';
+import { ApiKeyRef } from './api-key.js';
 
 const PrincipalTypeEnum = builder.enumType('PrincipalType', {
   description: 'What kind of principal a caller is.',
   values: {
     ANONYMOUS: { description: 'No credentials were presented.' },
     USER: { description: 'A person, through a session token or a trusted external issuer.' },
-    SERVICE_ACCOUNT: { description: 'A machine identity.' },
+    SERVICE_ACCOUNT: { description: 'A machine identity, through its token, a client credential or a session.' },
+    API_KEY: { description: 'An API key.' },
   } as const,
 });
+
+const PRINCIPAL_TYPES = { anonymous: 'ANONYMOUS', user: 'USER', service_account: 'SERVICE_ACCOUNT', api_key: 'API_KEY' } as const;
 
 const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
   description: 'The caller, as keygraph sees it (whoami). Works without authentication.',
   fields: (t) => ({
     authenticated: t.boolean({ description: 'Whether the caller presented valid credentials.', resolve: (p) => p.kind !== 'anonymous' }),
-    principalType: t.field({ type: PrincipalTypeEnum, description: 'What kind of principal the caller is.', resolve: (p) => (p.kind === 'user' ? 'USER' : 'ANONYMOUS') }),
+    principalType: t.field({ type: PrincipalTypeEnum, description: 'What kind of principal the caller is.', resolve: (p) => PRINCIPAL_TYPES[p.kind] }),
     user: t.field({ type: UserRef, nullable: true, description: 'The user, when the caller is one.', resolve: (p, _args, ctx) => (p.kind === 'user' ? ctx.loaders.user.load(p.userId) : null) }),
-    expiresAt: t.field({ type: 'DateTime', nullable: true, description: "When the caller's credentials expire.", resolve: (p) => (p.kind === 'user' ? p.expiresAt : null) }),
+    serviceAccount: t.field({
+      type: ServiceAccountRef,
+      nullable: true,
+      description: 'The service account, when the caller is one.',
+      resolve: (p, _args, ctx) => (p.kind === 'service_account' ? ctx.loaders.serviceAccount.load(p.serviceAccountId) : null),
+    }),
+    apiKey: t.field({ type: ApiKeyRef, nullable: true, description: 'The API key, when the caller is one.', resolve: (p, _args, ctx) => (p.kind === 'api_key' ? ctx.loaders.apiKey.load(p.apiKeyId) : null) }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, description: "When the caller's credentials expire; null for never.", resolve: (p) => (p.kind === 'anonymous' ? null : p.expiresAt) }),
   }),
 });
 
@@ -28,12 +40,13 @@ builder.queryField('viewer', (t) =>
 );
 
 const LoginInput = builder.inputType('LoginInput', {
-  description: 'Credentials: exactly one of identifier (email or username), email or username, and a password.',
+  description: "Credentials: a person's (exactly one of identifier, email or username, and a password), or a service account's token.",
   fields: (t) => ({
     identifier: t.string({ description: 'An email address or a username.' }),
     email: t.string({ description: 'An email address.' }),
     username: t.string({ description: 'A username.' }),
-    password: t.string({ required: true, description: 'The password.' }),
+    password: t.string({ description: "The person's password." }),
+    serviceAccountToken: t.string({ description: 'A service account token (kgs_...), instead of a person\'s credentials: starts a session for the service account.' }),
   }),
 });
 
@@ -55,7 +68,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
         const result = await ctx.services.auth.login(input);
-        const principal: Principal = { kind: 'user', userId: result.userId, sessionId: result.sessionId, expiresAt: result.expiresAt };
+        const principal: Principal = result.principal;
         // The rest of this response is read as the new session.
         ctx.authz = ctx.authz.as(principal);
         return { token: result.token, expiresAt: result.expiresAt, principal };

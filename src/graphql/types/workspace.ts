@@ -28,14 +28,15 @@ builder.objectField(AccountRef, 'workspaces', (t) =>
   t.connection(
     {
       type: WorkspaceRef,
-      description: "The account's workspaces, oldest first.",
+      description: "The account's workspaces, oldest first (for an API key: only those it was given).",
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
           kind: 'account.workspaces',
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.workspaces.pagesByAccount(ids, page),
-          counts: (ids) => ctx.store.workspaces.countsByAccount(ids),
+          // An API key sees only the workspaces it was given.
+          pages: (ids, page) => ctx.store.workspaces.pagesByAccount(ids, page, ctx.authz.workspaceLimit ?? undefined),
+          counts: (ids) => ctx.store.workspaces.countsByAccount(ids, ctx.authz.workspaceLimit ?? undefined),
           load: ctx.loaders.workspace,
         }),
     },

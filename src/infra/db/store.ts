@@ -22,6 +22,7 @@ import type { DatabaseProvider } from '../../config.js';
 import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
 import { Prisma, type Db } from './client.js';
+import { ApiKeys, Invitations, Outbox, ServiceAccounts } from './machine-store.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
 import { PrismaZoneStore } from './zone-store.js';
 
@@ -104,12 +105,16 @@ class Workspaces implements WorkspaceRepo {
   findByName(accountId: string, name: string) {
     return this.db.workspace.findUnique({ where: { accountId_name: { accountId, name } } });
   }
-  private spec = { from: Prisma.sql`"Workspace" w`, parent: Prisma.sql`w."accountId"`, key: Prisma.sql`w."id"`, node: Prisma.sql`w."id"` };
-  pagesByAccount(accountIds: readonly string[], args: PageArgs) {
-    return pagesByParent(this.db, this.spec, accountIds, args);
+  private spec(only?: readonly string[]) {
+    // An empty `only` matches nothing (an API key without workspaces).
+    const where = only === undefined ? undefined : only.length === 0 ? Prisma.sql`1 = 0` : Prisma.sql`w."id" IN (${Prisma.join(only)})`;
+    return { from: Prisma.sql`"Workspace" w`, parent: Prisma.sql`w."accountId"`, key: Prisma.sql`w."id"`, node: Prisma.sql`w."id"`, where };
   }
-  countsByAccount(accountIds: readonly string[]) {
-    return countsByParent(this.db, this.spec, accountIds);
+  pagesByAccount(accountIds: readonly string[], args: PageArgs, only?: readonly string[]) {
+    return pagesByParent(this.db, this.spec(only), accountIds, args);
+  }
+  countsByAccount(accountIds: readonly string[], only?: readonly string[]) {
+    return countsByParent(this.db, this.spec(only), accountIds);
   }
 }
 
@@ -142,7 +147,9 @@ class Users implements UserRepo {
   }
   async removeFromAccount(accountId: string, userId: string) {
     await this.db.groupMember.deleteMany({ where: { accountId, userId } });
-    await this.db.authorizationGrant.updateMany({ where: { accountId, subjectType: 'USER', subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    const revoked = { where: { accountId, subjectType: 'USER' as const, subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } };
+    await this.db.authorizationGrant.updateMany(revoked);
+    await this.db.roleAssignment.updateMany(revoked);
     await this.db.accountUser.deleteMany({ where: { accountId, userId } });
   }
   async inAccount(accountId: string, userIds: readonly string[]) {
@@ -235,9 +242,9 @@ class Groups implements GroupRepo {
     const where =
       search === null
         ? undefined
-        : Prisma.sql`(${searchCondition(Prisma.sql`u."searchText"`, search)} OR ${searchCondition(Prisma.sql`mg."searchText"`, search)})`;
+        : Prisma.sql`(${searchCondition(Prisma.sql`u."searchText"`, search)} OR ${searchCondition(Prisma.sql`mg."searchText"`, search)} OR ${searchCondition(Prisma.sql`sa."searchText"`, search)})`;
     return {
-      from: Prisma.sql`"GroupMember" m LEFT JOIN "User" u ON u."id" = m."userId" LEFT JOIN "Group" mg ON mg."id" = m."memberGroupId"`,
+      from: Prisma.sql`"GroupMember" m LEFT JOIN "User" u ON u."id" = m."userId" LEFT JOIN "Group" mg ON mg."id" = m."memberGroupId" LEFT JOIN "ServiceAccount" sa ON sa."id" = m."serviceAccountId"`,
       parent: Prisma.sql`m."groupId"`,
       key: Prisma.sql`m."id"`,
       node: Prisma.sql`m."id"`,
@@ -298,6 +305,19 @@ class Groups implements GroupRepo {
     return count > 0;
   }
 
+  async addServiceAccount(groupId: string, serviceAccountId: string) {
+    const group = await this.db.group.findUniqueOrThrow({ where: { id: groupId }, select: { accountId: true } });
+    const existing = await this.db.groupMember.findUnique({ where: { groupId_serviceAccountId: { groupId, serviceAccountId } } });
+    if (existing) return false;
+    await this.db.groupMember.create({ data: { id: newId(), accountId: group.accountId, groupId, subjectType: 'SERVICE_ACCOUNT', serviceAccountId } });
+    return true;
+  }
+
+  async removeServiceAccount(groupId: string, serviceAccountId: string) {
+    const { count } = await this.db.groupMember.deleteMany({ where: { groupId, serviceAccountId } });
+    return count > 0;
+  }
+
   async attachGroup(parentId: string, childId: string) {
     const parent = await this.db.group.findUniqueOrThrow({ where: { id: parentId }, select: { accountId: true } });
     await this.db.groupMember.create({ data: { id: newId(), accountId: parent.accountId, groupId: parentId, subjectType: 'GROUP', memberGroupId: childId } });
@@ -323,11 +343,14 @@ class Groups implements GroupRepo {
     const count = (type: 'USER' | 'GROUP') => edges.find((e) => e.subjectType === type)?._count._all ?? 0;
     const groupEdges = count('GROUP');
     const userEdges = count('USER');
-    return { groupEdges, userEdges, totalEdges: groupEdges + userEdges, groupsSeen: subtree.length };
+    // Service accounts are members too: they count in totalEdges (the reference has no column of their own).
+    const serviceAccountEdges = edges.find((e) => e.subjectType === 'SERVICE_ACCOUNT')?._count._all ?? 0;
+    return { groupEdges, userEdges, totalEdges: groupEdges + userEdges + serviceAccountEdges, groupsSeen: subtree.length };
   }
 
   async directGroupIdsOfUser(userId: string) {
-    return (await this.db.groupMember.findMany({ where: { userId }, select: { groupId: true }, orderBy: { id: 'asc' } })).map((r) => r.groupId);
+    // Also answers for a service account (ids are unique across tables).
+    return (await this.db.groupMember.findMany({ where: { OR: [{ userId }, { serviceAccountId: userId }] }, select: { groupId: true }, orderBy: { id: 'asc' } })).map((r) => r.groupId);
   }
 
   async transitiveGroupIdsOfUser(accountId: string, userId: string) {
@@ -393,13 +416,16 @@ class Grants implements GrantRepo {
   async heldBy(subjectIds: readonly string[]) {
     const result = new Map<string, SubjectGrants>(subjectIds.map((id) => [id, { groupIds: [], grants: [] }]));
     if (subjectIds.length === 0) return result;
-    // Subjects are users or groups (ids are unique across tables). Their groups: for a user, the
-    // ancestors of the groups it is directly in; for a group, its own ancestors (itself included).
+    // Subjects are users, service accounts or groups (ids are unique across tables). Their groups: for a
+    // user or service account, the ancestors of the groups it is directly in; for a group, its own
+    // ancestors (itself included).
     const subjects = Prisma.join(subjectIds.map((id) => Prisma.sql`SELECT CAST(${id} AS TEXT) AS "who"`), ' UNION ALL ');
     const rows = await this.db.$queryRaw<{ who: string; src: string; id: string; accountId: string | null; kind: string | null; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: string | null; subjectId: string | null }[]>`
       WITH s AS (${subjects}),
       m AS (
         SELECT s."who" AS "who", c."ancestorId" AS "gid" FROM s JOIN "GroupMember" gm ON gm."userId" = s."who" JOIN "GroupClosure" c ON c."descendantId" = gm."groupId"
+        UNION
+        SELECT s."who", c."ancestorId" FROM s JOIN "GroupMember" gm ON gm."serviceAccountId" = s."who" JOIN "GroupClosure" c ON c."descendantId" = gm."groupId"
         UNION
         SELECT s."who", c."ancestorId" FROM s JOIN "GroupClosure" c ON c."descendantId" = s."who"
       ),
@@ -463,7 +489,7 @@ class RoleAssignments implements RoleAssignmentRepo {
 
 class Sessions implements SessionRepo {
   constructor(private readonly db: Tx) {}
-  create(input: { userId: string; expiresAt: Date }) {
+  create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }) {
     return this.db.session.create({ data: { id: newId(), ...input } });
   }
   byId(id: string) {
@@ -495,6 +521,10 @@ export class PrismaStore implements Store {
   readonly sessions: SessionRepo;
   readonly identities: IdentityRepo;
   readonly zones: PrismaZoneStore;
+  readonly serviceAccounts: ServiceAccounts;
+  readonly apiKeys: ApiKeys;
+  readonly invitations: Invitations;
+  readonly outbox: Outbox;
 
   constructor(
     private readonly db: Tx,
@@ -510,6 +540,10 @@ export class PrismaStore implements Store {
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);
     this.zones = new PrismaZoneStore(db);
+    this.serviceAccounts = new ServiceAccounts(db);
+    this.apiKeys = new ApiKeys(db);
+    this.invitations = new Invitations(db);
+    this.outbox = new Outbox(db);
   }
 
   static of(prisma: Db, provider: DatabaseProvider): PrismaStore {

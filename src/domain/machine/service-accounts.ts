@@ -1,0 +1,173 @@
+// Service accounts (references 000 and 004): machine identities of one account, with a bearer token
+// shown once and client credentials. They are subjects of grants, roles and groups like users.
+import type { Authorizer } from '../authz/authorizer.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { ServiceAccount, ServiceAccountCredential } from '../model.js';
+import type { Store } from '../store.js';
+import { issueToken, newClientId, parseToken, tokenMatches, hashToken } from '../credentials/token.js';
+import { LIMITS, optionalText, requiredText } from '../validation.js';
+import { futureDate } from './common.js';
+
+export interface ServiceAccountInput {
+  name: string;
+  description?: string | null;
+  expiresAt?: Date | null;
+}
+
+export interface CredentialInput {
+  name: string;
+  description?: string | null;
+}
+
+/** The longest a rotated-out token may stay valid. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+
+const SEE = { see: 'service_account.read', entity: 'ServiceAccount', field: 'id' };
+const SEE_CREDENTIAL = { see: 'service_account.read', entity: 'ServiceAccountCredential', field: 'id' };
+
+/** Why a presented secret was not accepted (for logs; callers get one generic answer). */
+export type MachineAuthFailure = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'rotated';
+
+export class ServiceAccountService {
+  constructor(private readonly store: Store) {}
+
+  async createServiceAccount(actor: Authorizer, accountId: string, input: ServiceAccountInput): Promise<{ serviceAccount: ServiceAccount; token: string }> {
+    await actor.authorize('service_account.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    const name = requiredText('name', input.name);
+    const description = optionalText('description', input.description, LIMITS.description);
+    const expiresAt = futureDate('expiresAt', input.expiresAt);
+    const issued = issueToken('serviceAccount');
+    const serviceAccount = await this.store.transaction(async (tx) => {
+      if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
+      return tx.serviceAccounts.create({ accountId, name, description, expiresAt, createdById: actor.actorId, token: issued });
+    });
+    return { serviceAccount, token: issued.token };
+  }
+
+  updateServiceAccount(actor: Authorizer, id: string, patch: Partial<ServiceAccountInput>): Promise<ServiceAccount> {
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
+    const expiresAt = patch.expiresAt === undefined ? undefined : futureDate('expiresAt', patch.expiresAt);
+    return this.store.transaction(async (tx) => {
+      const serviceAccount = await this.load(tx, actor, id);
+      if (serviceAccount.revokedAt) throw new ConflictError('the service account is revoked', 'id');
+      return tx.serviceAccounts.update(id, { name, description, expiresAt });
+    });
+  }
+
+  /**
+   * A new token; the old one dies now, or after `graceSeconds`. Rotations of one service account are
+   * serialised (account row lock), so of concurrent rotations exactly one token survives.
+   */
+  async rotateServiceAccountToken(actor: Authorizer, id: string, graceSeconds = 0): Promise<{ serviceAccount: ServiceAccount; token: string }> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+      throw new ValidationError(`gracePeriodSeconds must be an integer from 0 to ${MAX_ROTATION_GRACE_SECONDS}`, 'gracePeriodSeconds');
+    }
+    const issued = issueToken('serviceAccount');
+    const serviceAccount = await this.store.transaction(async (tx) => {
+      const current = await this.load(tx, actor, id);
+      await tx.lockAccount(current.accountId);
+      const [locked] = await tx.serviceAccounts.byIds([id]);
+      if (!locked) throw new NotFoundError('ServiceAccount', 'id');
+      if (locked.revokedAt) throw new ConflictError('the service account is revoked; create a new one', 'id');
+      return tx.serviceAccounts.rotate(id, issued, graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null);
+    });
+    return { serviceAccount, token: issued.token };
+  }
+
+  revokeServiceAccount(actor: Authorizer, id: string): Promise<ServiceAccount> {
+    return this.store.transaction(async (tx) => {
+      const serviceAccount = await this.load(tx, actor, id);
+      if (serviceAccount.revokedAt) throw new ConflictError('the service account is already revoked', 'id');
+      return tx.serviceAccounts.revoke(id, actor.actorId);
+    });
+  }
+
+  deleteServiceAccount(actor: Authorizer, id: string): Promise<ServiceAccount> {
+    return this.store.transaction(async (tx) => {
+      const serviceAccount = await this.load(tx, actor, id);
+      await tx.serviceAccounts.delete(id);
+      return serviceAccount;
+    });
+  }
+
+  async createServiceAccountCredential(actor: Authorizer, serviceAccountId: string, input: CredentialInput): Promise<{ credential: ServiceAccountCredential; clientSecret: string }> {
+    const name = requiredText('name', input.name);
+    const description = optionalText('description', input.description, LIMITS.description);
+    const secret = issueToken('clientSecret');
+    const credential = await this.store.transaction(async (tx) => {
+      const serviceAccount = await this.load(tx, actor, serviceAccountId, 'serviceAccountId');
+      if (serviceAccount.revokedAt) throw new ConflictError('the service account is revoked', 'serviceAccountId');
+      return tx.serviceAccounts.createCredential({ serviceAccountId, accountId: serviceAccount.accountId, name, description, clientId: newClientId(), secretHash: secret.hash });
+    });
+    return { credential, clientSecret: secret.token };
+  }
+
+  updateServiceAccountCredential(actor: Authorizer, id: string, patch: Partial<CredentialInput>): Promise<ServiceAccountCredential> {
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
+    return this.store.transaction(async (tx) => {
+      await this.loadCredential(tx, actor, id);
+      return tx.serviceAccounts.updateCredential(id, { name, description });
+    });
+  }
+
+  deleteServiceAccountCredential(actor: Authorizer, id: string): Promise<ServiceAccountCredential> {
+    return this.store.transaction(async (tx) => {
+      const credential = await this.loadCredential(tx, actor, id);
+      await tx.serviceAccounts.deleteCredential(id);
+      return credential;
+    });
+  }
+
+  /**
+   * The service account a bearer token names, if it may act now. Malformed tokens and bad checksums
+   * fail before any database read; the digest lookup is then confirmed in constant time.
+   */
+  async authenticateToken(token: string, now = new Date()): Promise<ServiceAccount | MachineAuthFailure> {
+    if (parseToken(token)?.kind !== 'serviceAccount') return 'malformed';
+    const match = await this.store.serviceAccounts.findByTokenHash(hashToken(token));
+    if (!match) return 'unknown';
+    const { serviceAccount } = match;
+    if (serviceAccount.revokedAt) return 'revoked';
+    if (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= now.getTime()) return 'expired';
+    if (!match.current && !(match.previousExpiresAt && match.previousExpiresAt.getTime() > now.getTime())) return 'rotated';
+    await this.touch(serviceAccount, now);
+    return serviceAccount;
+  }
+
+  /** The service account behind a client id and secret (reference 004's credentials). */
+  async authenticateClient(clientId: string, clientSecret: string, now = new Date()): Promise<ServiceAccount | MachineAuthFailure> {
+    if (parseToken(clientSecret)?.kind !== 'clientSecret' || !/^kgcid_[0-9A-Za-z]{22}$/.test(clientId)) return 'malformed';
+    const found = await this.store.serviceAccounts.findCredentialByClientId(clientId);
+    if (!found || !tokenMatches(clientSecret, found.secretHash)) return 'unknown';
+    const [serviceAccount] = await this.store.serviceAccounts.byIds([found.credential.serviceAccountId]);
+    if (!serviceAccount) return 'unknown';
+    if (serviceAccount.revokedAt) return 'revoked';
+    if (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= now.getTime()) return 'expired';
+    if (!found.credential.lastUsedAt || now.getTime() - found.credential.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.serviceAccounts.touchCredential(found.credential.id, now);
+    await this.touch(serviceAccount, now);
+    return serviceAccount;
+  }
+
+  /** lastUsedAt, written at most once a minute per service account (not a write on every request). */
+  private async touch(serviceAccount: ServiceAccount, now: Date): Promise<void> {
+    if (!serviceAccount.lastUsedAt || now.getTime() - serviceAccount.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.serviceAccounts.touch(serviceAccount.id, now);
+  }
+
+  private async load(tx: Store, actor: Authorizer, id: string, field = 'id'): Promise<ServiceAccount> {
+    const [serviceAccount] = await tx.serviceAccounts.byIds([id]);
+    if (!serviceAccount) throw new NotFoundError('ServiceAccount', field);
+    await actor.authorize('service_account.manage', { accountId: serviceAccount.accountId }, { ...SEE, field });
+    return serviceAccount;
+  }
+
+  private async loadCredential(tx: Store, actor: Authorizer, id: string): Promise<ServiceAccountCredential> {
+    const [credential] = await tx.serviceAccounts.credentialByIds([id]);
+    if (!credential) throw new NotFoundError('ServiceAccountCredential', 'id');
+    await actor.authorize('service_account.manage', { accountId: credential.accountId }, SEE_CREDENTIAL);
+    return credential;
+  }
+}
+
+export const TOUCH_INTERVAL_MS = 60_000;
