@@ -85,14 +85,9 @@ const specArb: fc.Arbitrary<Spec> = fc.integer({ min: 2, max: 4 }).chain((users)
   });
 });
 
-/**
- * Whether user `u` is removed from the account after its memberships are written. Only users without a
- * role assignment of their own are removed: removeUser does not revoke role assignments today (a gap of
- * the core, reported separately), and this file is about zone roles.
- */
+/** Whether user `u` is removed from the account after its memberships and grants are written. */
 function removed(spec: Spec, u: number): boolean {
-  const hasRole = spec.grants.some((g) => g.kind === 'ROLE' && g.subject.t === 'user' && g.subject.i === u);
-  return !hasRole && spec.grants.some((g) => g.kind === 'MEMBER' && g.user === u && g.removedFromAccount);
+  return spec.grants.some((g) => g.kind === 'MEMBER' && g.user === u && g.removedFromAccount);
 }
 
 /** What user `u` holds on zone `z` (and on its application: no grant here names an application). */
