@@ -79,9 +79,10 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
 
   return async (authorization) => {
     if (authorization === null || authorization.trim() === '') return { kind: 'anonymous' };
-    const basic = /^Basic +([A-Za-z0-9+/=]+)$/.exec(authorization.trim());
+    // Scheme names are case-insensitive (RFC 9110).
+    const basic = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
     if (basic) return fromBasic(basic[1]!);
-    const match = /^Bearer +([A-Za-z0-9\-_=.]+)$/.exec(authorization.trim());
+    const match = /^Bearer +([A-Za-z0-9\-_=.]+)$/i.exec(authorization.trim());
     if (!match) throw new AuthenticationError('malformed Authorization header');
     const bearer = match[1]!;
     if (KEYGRAPH_SECRET.test(bearer)) return fromSecret(bearer);

@@ -175,6 +175,8 @@ export interface SessionRepo {
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }): Promise<SessionRecord>;
   byId(id: string): Promise<SessionRecord | null>;
   revoke(id: string): Promise<boolean>;
+  /** Ends every open session of a service account. */
+  revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;
 }
 
 export interface IdentityRepo {

@@ -147,7 +147,8 @@ export class AuthorizationService {
    */
   async explainAccess(actor: Authorizer, subject: Subject, capability: string, scope: Scope, held: SubjectGrants): Promise<{ allowed: boolean; paths: AccessPath[] }> {
     actor.requireAuthenticated();
-    if (!(subject.type === 'USER' && subject.id === actor.userId) && !(await actor.can('auth.read', { accountId: scope.accountId }))) {
+    const self = (subject.type === 'USER' && subject.id === actor.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === actor.serviceAccountId);
+    if (!self && !(await actor.can('auth.read', { accountId: scope.accountId }))) {
       throw new NotFoundError('Account', 'accountId');
     }
     if (!isCapability(capability)) throw new ValidationError('capability is not a capability of the catalog', 'capability');

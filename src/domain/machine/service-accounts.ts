@@ -1,6 +1,7 @@
 // Service accounts (references 000 and 004): machine identities of one account, with a bearer token
 // shown once and client credentials. They are subjects of grants, roles and groups like users.
-import type { Authorizer } from '../authz/authorizer.js';
+import { toFacts, type Authorizer } from '../authz/authorizer.js';
+import { requireCovers } from '../authz/takeover.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ServiceAccount, ServiceAccountCredential } from '../model.js';
 import type { Store } from '../store.js';
@@ -64,13 +65,21 @@ export class ServiceAccountService {
       throw new ValidationError(`gracePeriodSeconds must be an integer from 0 to ${MAX_ROTATION_GRACE_SECONDS}`, 'gracePeriodSeconds');
     }
     const issued = issueToken('serviceAccount');
+    // Authorised before the transaction opens: the actor's grants load on a pool connection of their own,
+    // and transactions that each hold a connection while waiting for another starve the pool (PostgreSQL,
+    // as many concurrent rotations as connections). The account of a service account never changes.
+    const current = await this.load(this.store, actor, id);
+    await this.requireTakeover(actor, current);
     const serviceAccount = await this.store.transaction(async (tx) => {
-      const current = await this.load(tx, actor, id);
       await tx.lockAccount(current.accountId);
       const [locked] = await tx.serviceAccounts.byIds([id]);
       if (!locked) throw new NotFoundError('ServiceAccount', 'id');
       if (locked.revokedAt) throw new ConflictError('the service account is revoked; create a new one', 'id');
-      return tx.serviceAccounts.rotate(id, issued, graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null);
+      if (locked.expiresAt && locked.expiresAt.getTime() <= Date.now()) throw new ConflictError('the service account has expired; extend expiresAt first', 'id');
+      const rotated = await tx.serviceAccounts.rotate(id, issued, graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null);
+      // Sessions started with a (possibly leaked) old token end with the rotation.
+      await tx.sessions.revokeAllOfServiceAccount(id);
+      return rotated;
     });
     return { serviceAccount, token: issued.token };
   }
@@ -95,8 +104,9 @@ export class ServiceAccountService {
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     const secret = issueToken('clientSecret');
+    const serviceAccount = await this.load(this.store, actor, serviceAccountId, 'serviceAccountId');
+    await this.requireTakeover(actor, serviceAccount);
     const credential = await this.store.transaction(async (tx) => {
-      const serviceAccount = await this.load(tx, actor, serviceAccountId, 'serviceAccountId');
       if (serviceAccount.revokedAt) throw new ConflictError('the service account is revoked', 'serviceAccountId');
       return tx.serviceAccounts.createCredential({ serviceAccountId, accountId: serviceAccount.accountId, name, description, clientId: newClientId(), secretHash: secret.hash });
     });
@@ -148,6 +158,12 @@ export class ServiceAccountService {
     if (!found.credential.lastUsedAt || now.getTime() - found.credential.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.serviceAccounts.touchCredential(found.credential.id, now);
     await this.touch(serviceAccount, now);
     return serviceAccount;
+  }
+
+  /** A new secret of a service account carries all it holds: the actor must hold all of that too. */
+  private async requireTakeover(actor: Authorizer, serviceAccount: ServiceAccount): Promise<void> {
+    const held = (await this.store.grants.heldBy([serviceAccount.id])).get(serviceAccount.id)!;
+    await requireCovers(actor, toFacts('SERVICE_ACCOUNT', serviceAccount.id, held), 'this service account');
   }
 
   /** lastUsedAt, written at most once a minute per service account (not a write on every request). */

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
+import { loadVisible } from '../visibility.js';
 import type { Context } from '../context.js';
 import { connectionOf, pageArgs, relationConnection, toConnection } from '../connection.js';
 import { AccountRef } from './account.js';
@@ -281,14 +282,14 @@ const AccessPathRef = builder.objectRef<AccessPath>('AccessPath').implement({
     grant: t.field({
       type: AuthorizationGrantRef,
       nullable: true,
-      description: 'The grant, when the path is a grant.',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? null : ctx.loaders.grant.load(p.grant.id)),
+      description: 'The grant, when the path is a grant (null when the caller may not see it).',
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', ctx.loaders.grant, p.grant.id)),
     }),
     roleAssignment: t.field({
       type: RoleAssignmentRef,
       nullable: true,
-      description: 'The role assignment, when the path is a role.',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? ctx.loaders.roleAssignment.load(p.grant.id) : null),
+      description: 'The role assignment, when the path is a role (null when the caller may not see it).',
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? loadVisible(ctx, 'RoleAssignment', ctx.loaders.roleAssignment, p.grant.id) : null),
     }),
     viaGroups: t.field({
       type: [GroupRef],

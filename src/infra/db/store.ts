@@ -499,6 +499,9 @@ class Sessions implements SessionRepo {
     const { count } = await this.db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
     return count > 0;
   }
+  async revokeAllOfServiceAccount(serviceAccountId: string) {
+    return (await this.db.session.updateMany({ where: { serviceAccountId, revokedAt: null }, data: { revokedAt: new Date() } })).count;
+  }
 }
 
 class Identities implements IdentityRepo {
