@@ -329,6 +329,7 @@ describe(`applications, credentials, providers and resources (${dbProvider})`, (
       await refuses(t, 'createResource', { zoneId: z, identifier: 'r', name: 'x', applicationType: 'WEB', applicationId: native }, 'ValidationError', 'applicationType');
       const nativeResource = await resource(t, z, 'native-resource', { applicationType: 'NATIVE', applicationId: native });
       await refuses(t, 'updateResource', { id: nativeResource, applicationType: 'WEB' }, 'ValidationError', 'applicationType');
+      await refuses(t, 'updateApplication', { id: native, redirectUris: ['https://native.example/cb'] }, 'ValidationError', 'redirectUris');
       await refuses(t, 'createResource', { zoneId: z, identifier: 'https://api.example.com', name: 'x' }, 'ConflictError', 'identifier');
       await refuses(t, 'updateResource', { id: nativeResource, identifier: 'https://api.example.com' }, 'ConflictError', 'identifier');
       await refuses(t, 'updateResource', { id: nativeResource, scopes: [''] }, 'ValidationError', 'scopes');

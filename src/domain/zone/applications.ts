@@ -7,7 +7,7 @@ import type { Store } from '../store.js';
 import { exactlyOne, objectFor, sameZone, zoneFor } from './common.js';
 import type { SecretGenerator } from './crypto.js';
 import type { Application, ApplicationCredential, ApplicationDependency, ApplicationTrait, CredentialType, OwnerType } from './model.js';
-import { freeSlug, httpUrl, optionalDescription, optionalHttpUrl, slug as slugRule, slugFrom, text, uriList, ZONE_LIMITS } from './validation.js';
+import { freeSlug, httpUrl, optionalDescription, optionalHttpUrl, redirectUriFits, slug as slugRule, slugFrom, text, uriList, ZONE_LIMITS } from './validation.js';
 
 const TRAITS: readonly ApplicationTrait[] = ['GATEWAY', 'MCP_PROVIDER'];
 
@@ -106,6 +106,14 @@ export class ApplicationService {
       if (traitList && !traitList.includes('GATEWAY')) {
         const [zone] = await tx.zones.zones.byIds([app.zoneId]);
         if (zone?.defaultMcpGatewayApplicationId === app.id) throw new ConflictError("the zone's default MCP gateway must keep the GATEWAY trait", 'traits');
+      }
+      if (redirectUris) {
+        // The resources this application provides fix the kind of redirect URI it may use.
+        const provided = (await tx.zones.resources.pages('applicationId', [app.id], { first: 100_000 })).get(app.id)!;
+        for (const resource of await tx.zones.resources.byIds(provided.edges.map((e) => e.id))) {
+          const misfit = resource && redirectUris.find((uri) => !redirectUriFits(uri, resource.applicationType));
+          if (misfit) throw new ValidationError(`${misfit} does not suit the ${resource.applicationType} resource ${resource.identifier} this application provides`, 'redirectUris');
+        }
       }
       return apps.update(app.id, { identifier, name, slug, description, docsUrl, redirectUris, postLogoutRedirectUris, traits: traitList });
     });
