@@ -1,7 +1,7 @@
 // Zones and zone members through the API: creation rules, slugs, protocols, updates, deletion, the
 // validation errors of every zone mutation (typed, with the field), the Account.zones and Zone.members
 // lists with their filters and paging, and zone roles (zone-scoped capabilities).
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { account, user } from './support/fixtures.js';
 import { provider, startTestApp, type TestApp } from './support/harness.js';
@@ -82,6 +82,36 @@ describe(`zones (${provider})`, () => {
     const { deletedZoneId } = await must(t, 'deleteZone', { id }, 'deletedZoneId');
     expect(deletedZoneId).toBe(id);
     expect((await t.ok<Json, Record<string, unknown>>(`query($id: ID!) { zone(id: $id) { id } node(id: $id) { id } }`, { id }))).toEqual({ zone: null, node: null });
+  });
+
+  it('deleting a zone deletes everything it holds', async () => {
+    const id = await zone(t, acme, 'Doomed');
+    const app = (await must(t, 'createApplication', { zoneId: id, identifier: 'doomed-app', name: 'Doomed App' }, 'application { id }')).application.id;
+    const res = (await must(t, 'createResource', { zoneId: id, identifier: 'https://doomed.example', name: 'Doomed API' }, 'resource { id }')).resource.id;
+    await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res }, 'dependency { id }');
+    await must(t, 'createApplicationCredential', { applicationId: app, public: {} }, 'applicationCredential { id }');
+    await must(t, 'createProvider', { zoneId: id, identifier: 'doomed-idp', name: 'IdP', oauth2: { issuer: 'https://idp.example' }, clientSecret: 's3cret' }, 'provider { id }');
+    await must(t, 'createSecret', { zoneId: id, name: 'doomed', value: { token: { token: 't' } } }, 'secret { id }');
+    const local = decodeGlobalID(id).id;
+    await t.app.services.zones.activity.recordZoneUser(local, { email: 'end@users.example', emailVerified: true, issuer: null, subject: null, providerId: null, authenticatedAt: null });
+    await must(t, 'deleteZone', { id }, 'deletedZoneId');
+    const db = t.app.db.prisma;
+    const left = await Promise.all([db.application, db.applicationDependency, db.applicationCredential, db.resource, db.provider, db.secret, db.zoneUser, db.zoneMember].map((m) => (m as unknown as { count(a: object): Promise<number> }).count({ where: { zoneId: local } })));
+    expect(left).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect((await t.ok<Json, Record<string, unknown>>(`query($id: ID!) { node(id: $id) { id } }`, { id: app })).node).toBeNull();
+  });
+
+  it('seeing a zone is not reading its applications or secrets', async () => {
+    const id = await zone(t, acme, 'Partly visible');
+    const password = 'a long enough password';
+    const reader = (await must(t, 'createUser', { accountId: acme, email: 'zone-reader@acme.test', password }, 'user { id }')).user.id;
+    await must(t, 'grantAuthorization', { accountId: acme, grantKind: 'CAPABILITY', subjectType: 'USER', subjectId: reader, capabilityKey: 'zone.read' }, 'authorizationGrant { id }');
+    const r = t.as(await t.login('zone-reader@acme.test', password));
+    expect((await r.ok<Json, Record<string, unknown>>(`query($id: ID!) { zone(id: $id) { name members { totalCount } } }`, { id })).zone.name).toBe('Partly visible');
+    for (const list of ['applications', 'applicationCredentials', 'resources', 'providers', 'secrets']) {
+      const denied = await r.gql(`query($id: ID!) { zone(id: $id) { ${list} { totalCount } } }`, { id });
+      expect(denied.errors?.[0]?.extensions?.code, list).toBe('FORBIDDEN');
+    }
   });
 
   it('lists Account.zones with search and cursor paging', async () => {
