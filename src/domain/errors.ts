@@ -1,7 +1,7 @@
 // Typed domain errors. Expected failures of a mutation are returned to the caller as typed errors
 // naming the offending input field; anything else is a bug and is masked at the edge.
 
-export type DomainErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'GROUP_CYCLE';
+export type DomainErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'GROUP_CYCLE' | 'PLATFORM_OWNED';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -72,5 +72,13 @@ export class UnauthenticatedError extends Error {
   constructor() {
     super('authentication required');
     this.name = 'UnauthenticatedError';
+  }
+}
+
+/** The object is owned by the platform (reference 001 owner_type "platform"): the API cannot change or delete it. */
+export class PlatformOwnedError extends DomainError {
+  readonly code = 'PLATFORM_OWNED' as const;
+  constructor(entity: string, field: string | null = 'id') {
+    super(`this ${entity} is owned by the platform and cannot be changed or deleted through the API`, field);
   }
 }

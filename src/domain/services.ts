@@ -11,6 +11,7 @@ import { ServiceAccountService } from './machine/service-accounts.js';
 import type { Store } from './store.js';
 import { UserService, type PasswordHasher } from './user/service.js';
 import { WorkspaceService } from './workspace/service.js';
+import { createZoneServices, type ZoneDeps, type ZoneServices } from './zone/services.js';
 
 export interface Services {
   auth: AuthService;
@@ -23,6 +24,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   invitations: InvitationService;
   outbox: OutboxDispatcher;
+  zones: ZoneServices;
 }
 
 export interface ServiceOptions {
@@ -36,6 +38,8 @@ export interface ServiceOptions {
   /** The accept link an invitation message carries. */
   invitationUrl: (token: string) => string;
   onDeliveryError?: (error: unknown) => void;
+  /** The zones graph: its secret sealer, generator of credentials, and public base URL. */
+  zones: Omit<ZoneDeps, 'hasher'>;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -53,5 +57,6 @@ export function createServices(options: ServiceOptions): Services {
     apiKeys: new ApiKeyService(store),
     invitations: new InvitationService(store, hasher, outbox, options.invitationUrl),
     outbox,
+    zones: createZoneServices(store, { hasher, ...options.zones }),
   };
 }

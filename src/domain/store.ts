@@ -18,6 +18,7 @@ import type {
   User,
   Workspace,
 } from './model.js';
+import type { ZoneStore } from './zone/store.js';
 
 /** Keyset paging over id order. `after`/`before` are ids (cursors are decoded at the edge). */
 export interface PageArgs {
@@ -194,7 +195,7 @@ export interface RoleAssignmentRepo {
 /** A subject's active grants and role assignments, direct or through its groups, and those groups. */
 export interface SubjectGrants {
   groupIds: string[];
-  grants: { id: string; accountId: string; kind: GrantKind | 'ROLE'; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: SubjectType; subjectId: string }[];
+  grants: { id: string; accountId: string; kind: GrantKind | 'ROLE' | 'ZONE_ROLE'; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: SubjectType; subjectId: string }[];
 }
 
 export interface GrantRepo {
@@ -352,4 +353,6 @@ export interface Store {
    * broken by a concurrent change surfaces as a ConflictError.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** The zones graph (reference 001): zones and everything they hold. */
+  zones: ZoneStore;
 }

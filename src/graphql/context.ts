@@ -7,6 +7,7 @@ import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, S
 import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
+import { createZoneLoaders, type ZoneLoaders } from './zone-loaders.js';
 
 export interface Context {
   /** The caller's authorization: who it is, and what it may do (one snapshot per request). */
@@ -43,6 +44,8 @@ export interface Loaders {
   page(kind: string, args: PageArgs & { search?: string | null }, fetch: (parentIds: readonly string[]) => Promise<Map<string, Page>>): DataLoader<string, Page>;
   /** A batched count of `kind` for one parent. */
   count(kind: string, search: string | null, fetch: (parentIds: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number>;
+  /** The zones graph's loaders. */
+  zones: ZoneLoaders;
 }
 
 function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): DataLoader<string, T | null> {
@@ -109,5 +112,6 @@ export function createLoaders(store: Store): Loaders {
           return parentIds.map((id) => counts.get(id) ?? 0);
         }),
       ),
+    zones: createZoneLoaders(store),
   };
 }

@@ -12,6 +12,7 @@ import './types/group.js';
 import './types/group-member.js';
 import './types/viewer.js';
 import './types/authorization.js';
+import './types/zone/index.js';
 import './types/service-account.js';
 import './types/api-key.js';
 import './types/invitation.js';

@@ -18,6 +18,7 @@ import { checkReadiness } from '../infra/db/health.js';
 import { migrate } from '../infra/db/migrate.js';
 import { PrismaStore } from '../infra/db/store.js';
 import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
+import { randomSecrets } from '../infra/crypto/secrets.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
@@ -174,6 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sender: options.sender ?? logSender(log),
     invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
     onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
+    zones: { box: createSealer(masterKey, 'zone-secrets'), random: randomSecrets, publicUrl: config.publicUrl },
   });
   const authenticate = createAuthenticator({
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),

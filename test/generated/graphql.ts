@@ -217,12 +217,15 @@ type Errors_GroupCycleError_Fragment = { __typename: 'GroupCycleError', message:
 
 type Errors_NotFoundError_Fragment = { __typename: 'NotFoundError', message: string, field: string | null };
 
+type Errors_PlatformOwnedError_Fragment = { __typename: 'PlatformOwnedError', message: string, field: string | null };
+
 type Errors_ValidationError_Fragment = { __typename: 'ValidationError', message: string, field: string | null };
 
 export type ErrorsFragment =
   | Errors_ConflictError_Fragment
   | Errors_GroupCycleError_Fragment
   | Errors_NotFoundError_Fragment
+  | Errors_PlatformOwnedError_Fragment
   | Errors_ValidationError_Fragment
 ;
 
@@ -235,6 +238,7 @@ export type CreateAccountMutation = { createAccount: { account: { id: string, na
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -247,6 +251,7 @@ export type UpdateAccountMutation = { updateAccount: { account: { id: string, na
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -266,6 +271,7 @@ export type CreateWorkspaceMutation = { createWorkspace: { workspace: { id: stri
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -278,6 +284,7 @@ export type UpdateWorkspaceMutation = { updateWorkspace: { workspace: { id: stri
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -290,6 +297,7 @@ export type DeleteWorkspaceMutation = { deleteWorkspace: { deletedWorkspaceId: s
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -311,6 +319,7 @@ export type LoginMutation = { login: { token: string | null, expiresAt: string |
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -327,6 +336,7 @@ export type CreateGroupMutation = { createGroup: { group: { id: string, name: st
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -339,6 +349,7 @@ export type UpdateGroupMutation = { updateGroup: { group: { id: string, name: st
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -351,6 +362,7 @@ export type DeleteGroupMutation = { deleteGroup: { deletedGroupId: string | null
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -363,6 +375,7 @@ export type AddGroupMemberUserMutation = { addGroupMemberUser: { changed: boolea
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -375,6 +388,7 @@ export type RemoveGroupMemberUserMutation = { removeGroupMemberUser: { changed: 
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -387,6 +401,7 @@ export type AddGroupMemberGroupMutation = { addGroupMemberGroup: { changed: bool
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -399,6 +414,7 @@ export type RemoveGroupMemberGroupMutation = { removeGroupMemberGroup: { changed
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -450,15 +466,31 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'Account', name: string, id: string }
     | { __typename: 'ApiKey', id: string }
+    | { __typename: 'Application', id: string }
+    | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
+    | { __typename: 'DelegatedGrant', id: string }
     | { __typename: 'Group', name: string, id: string }
     | { __typename: 'GroupMember', subjectType: GroupMemberSubjectType, id: string }
     | { __typename: 'Invitation', id: string }
+    | { __typename: 'PasswordCredential', id: string }
+    | { __typename: 'Provider', id: string }
+    | { __typename: 'PublicCredential', id: string }
+    | { __typename: 'PublicKeyCredential', id: string }
+    | { __typename: 'Resource', id: string }
     | { __typename: 'RoleAssignment', id: string }
+    | { __typename: 'Secret', id: string }
     | { __typename: 'ServiceAccount', id: string }
     | { __typename: 'ServiceAccountCredential', id: string }
+    | { __typename: 'TokenCredential', id: string }
+    | { __typename: 'UrlCredential', id: string }
     | { __typename: 'User', email: string, id: string }
+    | { __typename: 'UserAgent', id: string }
+    | { __typename: 'UserSession', id: string }
     | { __typename: 'Workspace', name: string, id: string }
+    | { __typename: 'Zone', id: string }
+    | { __typename: 'ZoneMember', id: string }
+    | { __typename: 'ZoneUser', id: string }
    | null };
 
 export type NodesQueryVariables = Exact<{
@@ -469,15 +501,31 @@ export type NodesQueryVariables = Exact<{
 export type NodesQuery = { nodes: Array<
     | { __typename: 'Account', id: string }
     | { __typename: 'ApiKey', id: string }
+    | { __typename: 'Application', id: string }
+    | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
+    | { __typename: 'DelegatedGrant', id: string }
     | { __typename: 'Group', id: string }
     | { __typename: 'GroupMember', id: string }
     | { __typename: 'Invitation', id: string }
+    | { __typename: 'PasswordCredential', id: string }
+    | { __typename: 'Provider', id: string }
+    | { __typename: 'PublicCredential', id: string }
+    | { __typename: 'PublicKeyCredential', id: string }
+    | { __typename: 'Resource', id: string }
     | { __typename: 'RoleAssignment', id: string }
+    | { __typename: 'Secret', id: string }
     | { __typename: 'ServiceAccount', id: string }
     | { __typename: 'ServiceAccountCredential', id: string }
+    | { __typename: 'TokenCredential', id: string }
+    | { __typename: 'UrlCredential', id: string }
     | { __typename: 'User', id: string }
+    | { __typename: 'UserAgent', id: string }
+    | { __typename: 'UserSession', id: string }
     | { __typename: 'Workspace', id: string }
+    | { __typename: 'Zone', id: string }
+    | { __typename: 'ZoneMember', id: string }
+    | { __typename: 'ZoneUser', id: string }
    | null> };
 
 export type CreateUserMutationVariables = Exact<{
@@ -489,6 +537,7 @@ export type CreateUserMutation = { createUser: { user: { id: string, email: stri
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -501,6 +550,7 @@ export type UpdateUserMutation = { updateUser: { user: { id: string, email: stri
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -513,6 +563,7 @@ export type RemoveUserMutation = { removeUser: { removedUserId: string | null, e
       | { __typename: 'ConflictError', message: string, field: string | null }
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
+      | { __typename: 'PlatformOwnedError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 

@@ -101,3 +101,24 @@ export function roleOf(key: string): Role | undefined {
 export function expandRole(key: string): string[] {
   return expand(ROLE_BY_KEY.get(key)?.capabilities ?? []);
 }
+
+/**
+ * Zone roles (reference 001, zone members): what a member holds on its zone and everything in it. They
+ * are not account roles: a zone membership names one zone, so these capabilities never apply to the
+ * account or to another zone (resolve.ts). Reading secret values stays a separate grant.
+ */
+export const ZONE_ROLES: readonly Role[] = [
+  {
+    key: 'ZONE_MANAGER',
+    description: 'Full management of one zone: the zone, its members, applications, credentials, resources, providers, sessions, grants and secrets (not secret values).',
+    capabilities: ['zone.manage', 'application.manage', 'credential.manage', 'secret.manage'],
+  },
+  { key: 'ZONE_VIEWER', description: 'Reads one zone and everything in it, except secret values.', capabilities: ['zone.read', 'application.read', 'credential.read', 'secret.read'] },
+];
+
+const ZONE_ROLE_BY_KEY = new Map(ZONE_ROLES.map((r) => [r.key, r]));
+
+/** The capability keys a zone role expands to (implications included); nothing for an unknown role. */
+export function expandZoneRole(key: string): string[] {
+  return expand(ZONE_ROLE_BY_KEY.get(key)?.capabilities ?? []);
+}

@@ -8,10 +8,12 @@
 // - A CAPABILITY grant or a ROLE assignment applies on its account when it is account-wide (no resource,
 //   or the resource is the account itself), and on one resource when it names that resource or a
 //   resource containing it (Scope.containers: e.g. a zone for its applications).
+// - A ZONE_ROLE (a zone membership: ZONE_MANAGER or ZONE_VIEWER) names one zone: it applies to that zone
+//   and to what the zone contains, never to the account or to other zones.
 // - Capabilities expand through the catalog's implications; roles expand to their capability keys.
-import { CAPABILITY_KEYS, expand, expandRole } from './catalog.js';
+import { CAPABILITY_KEYS, expand, expandRole, expandZoneRole } from './catalog.js';
 
-export type GrantSource = 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN' | 'ROLE';
+export type GrantSource = 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN' | 'ROLE' | 'ZONE_ROLE';
 
 /** One active grant or role assignment held by the subject directly or through a group. */
 export interface HeldGrant {
@@ -72,6 +74,8 @@ export function grantedBy(grant: HeldGrant): string[] {
       return [...CAPABILITY_KEYS];
     case 'ROLE':
       return expandRole(grant.key ?? '');
+    case 'ZONE_ROLE':
+      return expandZoneRole(grant.key ?? '');
     case 'CAPABILITY':
       return expand(grant.key ? [grant.key] : []);
   }

@@ -7,6 +7,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { ObjectKind } from '../../domain/authz/objects.js';
 import type { Context } from '../context.js';
 import { isVisible } from '../visibility.js';
+import { zoneAccountRules, zoneMutationRules, zoneQueryRules, zoneTypeRules } from './zones.js';
 
 const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
 const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
@@ -135,6 +136,7 @@ export const rules: IRules = {
     roles: isAuthenticated,
     capabilities: isAuthenticated,
     explainAccess: isAuthenticated,
+    ...zoneQueryRules,
   },
   Mutation: {
     login: allow,
@@ -158,6 +160,7 @@ export const rules: IRules = {
     revokeAuthorization: isAuthenticated,
     createRoleAssignment: isAuthenticated,
     deleteRoleAssignment: isAuthenticated,
+    ...zoneMutationRules,
     addGroupMemberServiceAccount: isAuthenticated,
     removeGroupMemberServiceAccount: isAuthenticated,
     createServiceAccount: isAuthenticated,
@@ -191,6 +194,7 @@ export const rules: IRules = {
     groups: onAccount('group.read'),
     authorizationGrants: readsAuth,
     roleAssignments: readsAuth,
+    ...zoneAccountRules,
     serviceAccounts: onAccount('service_account.read'),
     apiKeys: onAccount('api_key.read'),
     invitations: onAccount('invitation.read'),
@@ -206,6 +210,7 @@ export const rules: IRules = {
   ApiKey: canSee('ApiKey'),
   Invitation: canSee('Invitation'),
   ...Object.fromEntries(STRUCTURAL_TYPES.map((name) => [name, allow])),
+  ...zoneTypeRules,
 };
 
 export const permissions = shield(rules, {

@@ -1,7 +1,7 @@
 // Expected mutation failures, returned in the payload's `errors` list as typed objects.
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createGraphQLError } from 'graphql-yoga';
-import { ConflictError, DomainError, ForbiddenError, GroupCycleError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, DomainError, ForbiddenError, GroupCycleError, NotFoundError, PlatformOwnedError, UnauthenticatedError, ValidationError } from '../../domain/errors.js';
 import type { FieldRef } from '@pothos/core';
 import { builder, type Types } from '../builder.js';
 
@@ -20,6 +20,7 @@ const TYPENAMES: [new (...args: never[]) => DomainError, string, string][] = [
   [NotFoundError, 'NotFoundError', 'An object named in the input does not exist, or is not visible to the caller; the two are never told apart.'],
   [ConflictError, 'ConflictError', 'The change clashes with existing state, such as a name already in use.'],
   [GroupCycleError, 'GroupCycleError', 'Adding the group would make it a member of itself, directly or through nested groups.'],
+  [PlatformOwnedError, 'PlatformOwnedError', 'The object is owned by the platform: it cannot be changed or deleted through the API.'],
 ];
 
 function toShape(error: DomainError): MutationErrorShape {

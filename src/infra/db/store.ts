@@ -25,6 +25,7 @@ import { inOrder } from './rows.js';
 import { Prisma, type Db } from './client.js';
 import { ApiKeys, Invitations, Outbox, ServiceAccounts } from './machine-store.js';
 import { countsByParent, pagesByParent, searchCondition } from './paging.js';
+import { PrismaZoneStore } from './zone-store.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -429,6 +430,9 @@ class Grants implements GrantRepo {
       SELECT h."who", 'R', r."id", r."accountId", 'ROLE', r."roleKey", r."resourceType", r."resourceId", CAST(r."subjectType" AS TEXT), r."subjectId"
         FROM h JOIN "RoleAssignment" r ON r."subjectId" = h."sid" WHERE r."revokedAt" IS NULL
       UNION ALL
+      SELECT s."who", 'Z', zm."id", zm."accountId", 'ZONE_ROLE', zm."role", 'zone', zm."zoneId", 'USER', zm."userId"
+        FROM s JOIN "ZoneMember" zm ON zm."userId" = s."who" JOIN "AccountUser" au ON au."accountId" = zm."accountId" AND au."userId" = zm."userId"
+      UNION ALL
       SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
     for (const row of rows) {
       const entry = result.get(row.who);
@@ -438,7 +442,7 @@ class Grants implements GrantRepo {
         entry.grants.push({
           id: row.id,
           accountId: row.accountId!,
-          kind: row.kind as GrantKindValue | 'ROLE',
+          kind: row.kind as GrantKindValue | 'ROLE' | 'ZONE_ROLE',
           key: row.key,
           resourceType: row.resourceType,
           resourceId: row.resourceId,
@@ -512,6 +516,7 @@ export class PrismaStore implements Store {
   readonly roleAssignments: RoleAssignmentRepo;
   readonly sessions: SessionRepo;
   readonly identities: IdentityRepo;
+  readonly zones: PrismaZoneStore;
   readonly serviceAccounts: ServiceAccounts;
   readonly apiKeys: ApiKeys;
   readonly invitations: Invitations;
@@ -530,6 +535,7 @@ export class PrismaStore implements Store {
     this.roleAssignments = new RoleAssignments(db);
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);
+    this.zones = new PrismaZoneStore(db);
     this.serviceAccounts = new ServiceAccounts(db);
     this.apiKeys = new ApiKeys(db);
     this.invitations = new Invitations(db);

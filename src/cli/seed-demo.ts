@@ -1,0 +1,52 @@
+// npm run seed:demo [-- --password <password>]
+// Fills the configured database with demo data (an account with people, groups, two zones with
+// applications, credentials, resources, providers, secrets, grants and sessions) and prints how to log in.
+// Running it again changes nothing and prints the same instructions (the password is not stored anywhere
+// readable: pass --password to choose it, or note the generated one the first time).
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import pino from 'pino';
+import { loadConfig } from '../config.js';
+import { DEMO_OWNER_EMAIL, seedDemo } from '../domain/demo.js';
+import { ScryptHasher } from '../infra/crypto/password.js';
+import { createApp } from '../server/app.js';
+
+const { values } = parseArgs({ options: { password: { type: 'string' } } });
+const password = values.password ?? `demo-${randomBytes(9).toString('base64url')}`;
+if (password.length < 8) {
+  console.error('--password must be at least 8 characters');
+  process.exit(2);
+}
+const config = loadConfig();
+const app = await createApp(config, { log: pino({ level: 'warn' }) });
+try {
+  const result = await seedDemo(app.store, app.services, new ScryptHasher(), password);
+  const url = `${config.publicUrl}/graphql`;
+  console.log(result.created ? 'keygraph: demo data created.' : 'keygraph: the demo data is already there; nothing changed.');
+  console.log(`
+Open ${url} (npm start) and log in:
+
+  mutation { login(input: { identifier: "${DEMO_OWNER_EMAIL}", password: "${result.created ? password : '<the password printed the first time>'}" }) { token } }
+
+Put the token in GraphiQL's Headers tab as {"Authorization": "Bearer <token>"}, then:
+
+  query Demo($zone: ID!) {
+    zone(id: $zone) {
+      name slug protocols { oauth2 { issuer tokenEndpoint } }
+      applications(first: 10) { totalCount edges { node { name traits ownerType dependenciesCount
+        credentials(first: 5) { edges { node { __typename identifier } } }
+        dependencies(first: 5) { edges { node { resource { name } } } } } } }
+      providers(first: 5) { edges { node { name type clientSecretSet } } }
+      sessions(first: 10) { edges { node { __typename name status ... on UserSession { children { totalCount } } } } }
+      secrets(first: 5) { edges { node { name version value { __typename } } } }
+    }
+  }
+
+with variables {"zone": "${result.zoneIds[0] ? encodeGlobalID('Zone', result.zoneIds[0]) : ''}"} (account ${encodeGlobalID('Account', result.accountId)}).
+The other demo people (ada, grace, linus, margaret @acme-demo.example) have the same password; grace manages
+the Production zone (ZONE_MANAGER), linus views it (ZONE_VIEWER), ada manages Staging.`);
+  if (result.credentialPassword) console.log(`\nThe Acme Console's password credential (client id acme-console), shown this once: ${result.credentialPassword}`);
+} finally {
+  await app.close();
+}

@@ -1,0 +1,60 @@
+// Helpers shared by the zone services: loading an object inside a transaction and checking the caller
+// on it, so that an object the caller may not see fails exactly like a missing one.
+import type { Authorizer } from '../authz/authorizer.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Store } from '../store.js';
+import { guard, scopeOf, ZONE_KINDS, zoneScope, type ZoneKind } from './access.js';
+import type { Zone } from './model.js';
+import type { ZoneTable } from './store.js';
+
+/** The object `id` of `table`, or NotFoundError naming `field`. */
+export async function mustLoad<T>(table: Pick<ZoneTable<T, never>, 'byIds'>, id: string, entity: string, field: string): Promise<T> {
+  const [object] = await table.byIds([id]);
+  if (!object) throw new NotFoundError(entity, field);
+  return object;
+}
+
+/** Loads a zone and checks `capability` on it (reading it is needed to learn it exists). */
+export async function zoneFor(tx: Store, actor: Authorizer, zoneId: string, capability: string, field = 'zoneId'): Promise<Zone> {
+  const zone = await mustLoad(tx.zones.zones, zoneId, 'Zone', field);
+  await actor.authorize(capability, zoneScope(zone), { see: 'zone.read', entity: 'Zone', field });
+  return zone;
+}
+
+/** Loads an object of the zone graph and checks the kind's manage capability (or `capability`) on it. */
+export async function objectFor<T extends { id: string; accountId: string; zoneId: string }>(
+  actor: Authorizer,
+  table: Pick<ZoneTable<T, never>, 'byIds'>,
+  kind: ZoneKind,
+  id: string,
+  field = 'id',
+  capability: string = ZONE_KINDS[kind].manage,
+): Promise<T> {
+  const object = await mustLoad(table, id, kind, field);
+  await actor.authorize(capability, scopeOf(kind, object), guard(kind, field));
+  return object;
+}
+
+/**
+ * An object named in the input that must live in `zoneId` and be visible to the caller; anything else
+ * (missing, another zone, another account, hidden) is the same NotFoundError.
+ */
+export async function sameZone<T extends { id: string; accountId: string; zoneId: string }>(
+  actor: Authorizer,
+  table: Pick<ZoneTable<T, never>, 'byIds'>,
+  kind: ZoneKind,
+  id: string,
+  zoneId: string,
+  field: string,
+): Promise<T> {
+  const [object] = await table.byIds([id]);
+  if (!object || object.zoneId !== zoneId || !(await actor.can(ZONE_KINDS[kind].read, scopeOf(kind, object)))) throw new NotFoundError(kind, field);
+  return object;
+}
+
+/** Exactly one of the named alternatives is set. */
+export function exactlyOne<T extends Record<string, unknown>>(field: string, input: T, names: (keyof T & string)[]): keyof T & string {
+  const present = names.filter((name) => input[name] !== undefined && input[name] !== null);
+  if (present.length !== 1) throw new ValidationError(`${field}: set exactly one of ${names.join(', ')}`, field);
+  return present[0]!;
+}

@@ -1,0 +1,86 @@
+// The persistence port of the zones graph (implemented by src/infra/db/zone-store.ts). Every list is
+// paged for many parents at once (one statement per page, one per count), as the rest of the Store.
+import type { PageArgs, Pages } from '../store.js';
+import type {
+  Application,
+  ApplicationCredential,
+  ApplicationDependency,
+  DelegatedGrant,
+  GrantStatus,
+  Provider,
+  Resource,
+  Secret,
+  UserAgent,
+  Zone,
+  ZoneMember,
+  ZoneSession,
+  ZoneUser,
+} from './model.js';
+
+/** What a list can be filtered by. Unset keys do not filter. */
+export interface ListFilter {
+  /** Case-insensitive substring of the object's name, identifier, slug or email (as each list says). */
+  search?: string | null;
+  /** Exact values of columns (enumerations, ids, booleans). */
+  equals?: Record<string, string | boolean | null>;
+  /** JSON-array columns that must hold a value (e.g. traits: GATEWAY). */
+  jsonContains?: Record<string, string>;
+  /** Zone members: only users still in the zone's account (a membership of someone who left stays stored, inert). */
+  inAccount?: boolean;
+  /** ACTIVE / EXPIRED / REVOKED, computed from revokedAt and expiresAt at `now`. */
+  status?: { value: GrantStatus; now: Date } | null;
+}
+
+/** One table of the zones graph. `T` is the object, `N` what creating one takes. */
+export interface ZoneTable<T, N> {
+  create(input: N): Promise<T>;
+  update(id: string, patch: Partial<N>): Promise<T>;
+  delete(id: string): Promise<void>;
+  byIds(ids: readonly string[]): Promise<(T | null)[]>;
+  /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
+  findIn(zoneId: string, column: string, value: string): Promise<T | null>;
+  /** Pages of the objects whose `parent` column is one of `parentIds` (zoneId, applicationId, ...). */
+  pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter): Promise<Pages>;
+  counts(parent: string, parentIds: readonly string[], filter?: ListFilter): Promise<Map<string, number>>;
+}
+
+export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewZoneMember = Omit<ZoneMember, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewApplication = Omit<Application, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewCredential = Omit<ApplicationCredential, 'id' | 'createdAt' | 'updatedAt'> & { secretHash: string | null };
+export type NewProvider = Omit<Provider, 'id' | 'createdAt' | 'updatedAt' | 'clientSecretSet'> & { clientSecretCipher: string | null };
+export type NewResource = Omit<Resource, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewZoneUser = Omit<ZoneUser, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewUserAgent = Omit<UserAgent, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewDelegatedGrant = Omit<DelegatedGrant, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewZoneSession = Omit<ZoneSession, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewSecret = Omit<Secret, 'id' | 'createdAt' | 'updatedAt'> & { valueCipher: string };
+
+export interface ZoneStore {
+  /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
+  newId(): string;
+  zones: ZoneTable<Zone, NewZone> & {
+    findBySlug(accountId: string, slug: string): Promise<Zone | null>;
+    /** Deletes the zone and everything it holds. */
+    deleteWithContents(id: string): Promise<void>;
+  };
+  members: ZoneTable<ZoneMember, NewZoneMember> & { find(zoneId: string, userId: string): Promise<ZoneMember | null> };
+  applications: ZoneTable<Application, NewApplication> & { dependencyCounts(applicationIds: readonly string[]): Promise<Map<string, number>> };
+  dependencies: ZoneTable<ApplicationDependency, Omit<ApplicationDependency, 'id' | 'createdAt'>> & {
+    find(applicationId: string, resourceId: string): Promise<ApplicationDependency | null>;
+    /** Removes every dependency naming the resource, and the resource from every whenAccessing list. */
+    forgetResource(zoneId: string, resourceId: string): Promise<void>;
+  };
+  credentials: ZoneTable<ApplicationCredential, NewCredential> & { secretHash(id: string): Promise<string | null> };
+  providers: ZoneTable<Provider, NewProvider & { id?: string }>;
+  resources: ZoneTable<Resource, NewResource>;
+  zoneUsers: ZoneTable<ZoneUser, NewZoneUser>;
+  userAgents: ZoneTable<UserAgent, NewUserAgent>;
+  delegatedGrants: ZoneTable<DelegatedGrant, NewDelegatedGrant>;
+  sessions: ZoneTable<ZoneSession, NewZoneSession> & {
+    /** The session and every session below it (children, their children, ...), ids only. */
+    descendantsAndSelf(id: string): Promise<string[]>;
+    revoke(ids: readonly string[], at: Date): Promise<number>;
+  };
+  secrets: ZoneTable<Secret, NewSecret & { id?: string }> & { valueCipher(id: string): Promise<string | null> };
+}

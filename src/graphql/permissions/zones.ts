@@ -1,0 +1,200 @@
+// Shield rules of the zones graph, merged into the schema's rule map by permissions/index.ts. Every
+// zone type is readable only by callers who may see the object (the kind's read capability on the
+// object inside its zone); lists need the capability that reads what they list, on their parent.
+import { allow, rule } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import { createGraphQLError } from 'graphql-yoga';
+import { scopeOf, type ZoneKind } from '../../domain/zone/access.js';
+import type { Context } from '../context.js';
+import { zoneVisible } from '../types/zone/common.js';
+
+const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+
+const isAuthenticated = rule('zones:isAuthenticated', { cache: 'contextual' })((_p, _a, ctx: Context) => ctx.authz.authenticated || unauthenticated());
+
+// graphql-shield refuses two rules of one name: every rule is made once.
+type Rule = ReturnType<ReturnType<typeof rule>>;
+const made = new Map<string, Rule>();
+function once(name: string, make: () => Rule): Rule {
+  let r = made.get(name);
+  if (!r) made.set(name, (r = make()));
+  return r;
+}
+
+function canSee(kind: ZoneKind) {
+  return once(`canSee${kind}`, () => rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    return (await zoneVisible(ctx, kind, parent as never)) || forbidden();
+  }));
+}
+
+/** The caller holds `capability` on the parent object (of `kind`) in its zone. */
+function on(kind: ZoneKind, capability: string) {
+  return once(`on${kind}:${capability}`, () => rule(`on${kind}:${capability}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    return (await ctx.authz.can(capability, scopeOf(kind, parent as never))) || forbidden();
+  }));
+}
+
+/** The caller holds `capability` account-wide on the parent account. */
+function onAccount(capability: string) {
+  return rule(`zones:onAccount:${capability}`, { cache: 'no_cache' })(async (account: { id: string }, _args, ctx: Context) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    return (await ctx.authz.can(capability, { accountId: account.id })) || forbidden();
+  });
+}
+
+/** Types with no data of their own: reachable only through protected fields. */
+export const ZONE_STRUCTURAL_TYPES: string[] = [
+  'ZoneConnection',
+  'ZoneEdge',
+  'ZoneMemberConnection',
+  'ZoneMemberEdge',
+  'ZoneEncryptionKey',
+  'ZoneProtocols',
+  'ZoneOAuth2Protocol',
+  'ZoneOpenIdProtocol',
+  'PlatformOwnedError',
+  'CreateZonePayload',
+  'UpdateZonePayload',
+  'DeleteZonePayload',
+  'AddZoneMemberPayload',
+  'UpdateZoneMemberPayload',
+  'RemoveZoneMemberPayload',
+  'ApplicationConnection',
+  'ApplicationEdge',
+  'ApplicationDependencyConnection',
+  'ApplicationDependencyEdge',
+  'ResourceConnection',
+  'ResourceEdge',
+  'ApplicationCredentialConnection',
+  'ApplicationCredentialEdge',
+  'ProviderConnection',
+  'ProviderEdge',
+  'ApplicationOAuth2Protocol',
+  'ApplicationProtocols',
+  'EntityMetadata',
+  'ProviderOAuth2Protocol',
+  'ProviderOpenIdProtocol',
+  'ProviderProtocols',
+  'CreateApplicationPayload',
+  'UpdateApplicationPayload',
+  'DeleteApplicationPayload',
+  'AddApplicationDependencyPayload',
+  'RemoveApplicationDependencyPayload',
+  'CreateApplicationCredentialPayload',
+  'UpdateApplicationCredentialPayload',
+  'DeleteApplicationCredentialPayload',
+  'CreateProviderPayload',
+  'UpdateProviderPayload',
+  'DeleteProviderPayload',
+  'CreateResourcePayload',
+  'UpdateResourcePayload',
+  'DeleteResourcePayload',
+  'SecretConnection',
+  'SecretEdge',
+  'ZoneUserConnection',
+  'ZoneUserEdge',
+  'UserAgentConnection',
+  'UserAgentEdge',
+  'DelegatedGrantConnection',
+  'DelegatedGrantEdge',
+  'SessionConnection',
+  'SessionEdge',
+  'UserSessionConnection',
+  'UserSessionEdge',
+  // Reachable only through Secret.value, which needs secret.value.read.
+  'TokenSecretValue',
+  'PasswordSecretValue',
+  'CreateSecretPayload',
+  'UpdateSecretPayload',
+  'DeleteSecretPayload',
+  'UpdateDelegatedGrantPayload',
+  'DeleteDelegatedGrantPayload',
+  'UpdateSessionPayload',
+  'DeleteSessionPayload',
+];
+
+export const zoneMutationRules: IRules = {
+  createZone: isAuthenticated,
+  updateZone: isAuthenticated,
+  deleteZone: isAuthenticated,
+  addZoneMember: isAuthenticated,
+  updateZoneMember: isAuthenticated,
+  removeZoneMember: isAuthenticated,
+  createApplication: isAuthenticated,
+  updateApplication: isAuthenticated,
+  deleteApplication: isAuthenticated,
+  addApplicationDependency: isAuthenticated,
+  removeApplicationDependency: isAuthenticated,
+  createApplicationCredential: isAuthenticated,
+  updateApplicationCredential: isAuthenticated,
+  deleteApplicationCredential: isAuthenticated,
+  createProvider: isAuthenticated,
+  updateProvider: isAuthenticated,
+  deleteProvider: isAuthenticated,
+  createResource: isAuthenticated,
+  updateResource: isAuthenticated,
+  deleteResource: isAuthenticated,
+  createSecret: isAuthenticated,
+  updateSecret: isAuthenticated,
+  deleteSecret: isAuthenticated,
+  updateDelegatedGrant: isAuthenticated,
+  deleteDelegatedGrant: isAuthenticated,
+  updateSession: isAuthenticated,
+  deleteSession: isAuthenticated,
+};
+
+export const zoneQueryRules: IRules = {
+  zone: allow,
+};
+
+export const zoneAccountRules: IRules = {
+  zones: onAccount('zone.read'),
+};
+
+/** A dependency is seen with its application. */
+const canSeeDependency = rule('canSeeApplicationDependency', { cache: 'no_cache' })(async (parent: { applicationId: string }, _args, ctx: Context) => {
+  if (!ctx.authz.authenticated) return unauthenticated();
+  const application = await ctx.loaders.zones.application.load(parent.applicationId);
+  return (application !== null && (await zoneVisible(ctx, 'Application', application))) || forbidden();
+});
+
+const canSeeCredential = canSee('ApplicationCredential');
+
+export const zoneTypeRules: IRules = {
+  Zone: {
+    '*': canSee('Zone'),
+    applications: on('Zone', 'application.read'),
+    resources: on('Zone', 'application.read'),
+    applicationCredentials: on('Zone', 'credential.read'),
+    providers: on('Zone', 'credential.read'),
+    secrets: on('Zone', 'secret.read'),
+  },
+  ZoneMember: canSee('ZoneMember'),
+  Application: {
+    '*': canSee('Application'),
+    credentials: on('Application', 'credential.read'),
+  },
+  ApplicationDependency: canSeeDependency,
+  TokenCredential: canSeeCredential,
+  PasswordCredential: canSeeCredential,
+  PublicKeyCredential: canSeeCredential,
+  UrlCredential: canSeeCredential,
+  PublicCredential: canSeeCredential,
+  Provider: canSee('Provider'),
+  Resource: canSee('Resource'),
+  ZoneUser: canSee('ZoneUser'),
+  UserAgent: canSee('UserAgent'),
+  DelegatedGrant: canSee('DelegatedGrant'),
+  UserSession: canSee('ZoneSession'),
+  ApplicationSession: canSee('ZoneSession'),
+  Secret: {
+    '*': canSee('Secret'),
+    value: on('Secret', 'secret.value.read'),
+  },
+  ...Object.fromEntries(ZONE_STRUCTURAL_TYPES.map((name) => [name, allow])),
+};
+
+export { on };

@@ -1,0 +1,7 @@
+// The zones graph (reference 001): every type file registers itself with the builder.
+import './zone.js';
+import './application.js';
+import './credential.js';
+import './catalog.js';
+import './secret.js';
+import './activity.js';

@@ -1,0 +1,58 @@
+// Per-request DataLoaders of the zones graph: one batch per table, shared by node(id:), nodes(ids:),
+// _entities and every field of the request.
+import DataLoader from 'dataloader';
+import type { Store } from '../domain/store.js';
+import type {
+  Application,
+  ApplicationCredential,
+  ApplicationDependency,
+  DelegatedGrant,
+  Provider,
+  Resource,
+  Secret,
+  UserAgent,
+  Zone,
+  ZoneMember,
+  ZoneSession,
+  ZoneUser,
+} from '../domain/zone/model.js';
+
+export interface ZoneLoaders {
+  zone: DataLoader<string, Zone | null>;
+  member: DataLoader<string, ZoneMember | null>;
+  application: DataLoader<string, Application | null>;
+  dependency: DataLoader<string, ApplicationDependency | null>;
+  credential: DataLoader<string, ApplicationCredential | null>;
+  provider: DataLoader<string, Provider | null>;
+  resource: DataLoader<string, Resource | null>;
+  zoneUser: DataLoader<string, ZoneUser | null>;
+  userAgent: DataLoader<string, UserAgent | null>;
+  delegatedGrant: DataLoader<string, DelegatedGrant | null>;
+  session: DataLoader<string, ZoneSession | null>;
+  secret: DataLoader<string, Secret | null>;
+  /** How many resources each application depends on: one GROUP BY per batch. */
+  dependencyCount: DataLoader<string, number>;
+}
+
+export function createZoneLoaders(store: Store): ZoneLoaders {
+  const z = store.zones;
+  const by = <T>(table: { byIds(ids: readonly string[]): Promise<(T | null)[]> }) => new DataLoader<string, T | null>((ids) => table.byIds(ids));
+  return {
+    zone: by(z.zones),
+    member: by(z.members),
+    application: by(z.applications),
+    dependency: by(z.dependencies),
+    credential: by(z.credentials),
+    provider: by(z.providers),
+    resource: by(z.resources),
+    zoneUser: by(z.zoneUsers),
+    userAgent: by(z.userAgents),
+    delegatedGrant: by(z.delegatedGrants),
+    session: by(z.sessions),
+    secret: by(z.secrets),
+    dependencyCount: new DataLoader(async (ids) => {
+      const counts = await z.applications.dependencyCounts(ids);
+      return ids.map((id) => counts.get(id) ?? 0);
+    }),
+  };
+}

@@ -1,0 +1,260 @@
+// The Prisma implementation of the zones graph's store port (src/domain/zone/store.ts). One generic
+// table class serves every model of the zone: id lookups in one statement per batch, pages and counts
+// for many parents in one statement each (src/infra/db/paging.ts).
+import type { PageArgs } from '../../domain/store.js';
+import type { ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import { newId } from '../ids.js';
+import { Prisma } from './client.js';
+import { containsPattern, countsByParent, pagesByParent } from './paging.js';
+
+type Tx = Prisma.TransactionClient;
+type Row = Record<string, unknown> & { id: string };
+// The delegates of the generated client differ per model; this module only uses their common shape.
+interface Delegate {
+  create(args: { data: Record<string, unknown> }): Promise<Row>;
+  update(args: { where: { id: string }; data: Record<string, unknown> }): Promise<Row>;
+  delete(args: { where: { id: string } }): Promise<Row>;
+  deleteMany(args: { where: Record<string, unknown> }): Promise<{ count: number }>;
+  updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
+  findMany(args: { where: Record<string, unknown>; select?: Record<string, boolean>; orderBy?: Record<string, string> }): Promise<Row[]>;
+  findFirst(args: { where: Record<string, unknown>; select?: Record<string, boolean> }): Promise<Row | null>;
+}
+
+const COLUMN = /^[A-Za-z]+$/;
+
+function column(alias: string, name: string): Prisma.Sql {
+  if (!COLUMN.test(name)) throw new Error(`not a column name: ${name}`);
+  return Prisma.raw(`${alias}."${name}"`);
+}
+
+interface TableOptions<T> {
+  model: string;
+  /** Prisma's delegate name (camel case of the model). */
+  delegate: string;
+  /** Columns `search` looks in. */
+  searchIn: string[];
+  /** Row -> domain object (drops stored secrets, derives flags). */
+  toDomain?: (row: Row) => T;
+  /** Domain input -> row data (Json columns pass through). */
+  toRow?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** Whether the table has revokedAt / expiresAt (for status filters). */
+  status?: boolean;
+}
+
+class Table<T, N> implements ZoneTable<T, N> {
+  constructor(
+    protected readonly db: Tx,
+    protected readonly options: TableOptions<T>,
+  ) {}
+
+  protected get delegate(): Delegate {
+    return (this.db as unknown as Record<string, Delegate>)[this.options.delegate]!;
+  }
+
+  protected map(row: Row): T {
+    return this.options.toDomain ? this.options.toDomain(row) : (row as unknown as T);
+  }
+
+  private data(input: Record<string, unknown>): Record<string, unknown> {
+    const data = this.options.toRow ? this.options.toRow(input) : { ...input };
+    for (const key of Object.keys(data)) if (data[key] === undefined) delete data[key];
+    // Json columns cannot take a plain null through Prisma: JsonNull stores SQL NULL semantics we want.
+    for (const key of Object.keys(data)) if (data[key] === null && JSON_COLUMNS.has(`${this.options.model}.${key}`)) data[key] = Prisma.DbNull;
+    return data;
+  }
+
+  async create(input: N): Promise<T> {
+    const raw = input as unknown as Record<string, unknown>;
+    return this.map(await this.delegate.create({ data: { id: (raw.id as string | undefined) ?? newId(), ...this.data(raw) } }));
+  }
+
+  async update(id: string, patch: Partial<N>): Promise<T> {
+    return this.map(await this.delegate.update({ where: { id }, data: this.data(patch as Record<string, unknown>) }));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.delegate.deleteMany({ where: { id } });
+  }
+
+  async byIds(ids: readonly string[]): Promise<(T | null)[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.delegate.findMany({ where: { id: { in: [...ids] } } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? this.map(row) : null;
+    });
+  }
+
+  async findIn(zoneId: string, columnName: string, value: string): Promise<T | null> {
+    const row = await this.delegate.findFirst({ where: { zoneId, [columnName]: value } });
+    return row ? this.map(row) : null;
+  }
+
+  private where(filter: ListFilter | undefined): Prisma.Sql | undefined {
+    const conditions: Prisma.Sql[] = [];
+    if (filter?.search) {
+      const pattern = containsPattern(filter.search);
+      conditions.push(Prisma.sql`(${Prisma.join(this.options.searchIn.map((c) => Prisma.sql`LOWER(${column('t', c)}) LIKE ${pattern} ESCAPE '\\'`), ' OR ')})`);
+    }
+    for (const [name, value] of Object.entries(filter?.equals ?? {})) {
+      if (value === null) conditions.push(Prisma.sql`${column('t', name)} IS NULL`);
+      else if (typeof value === 'boolean') conditions.push(Prisma.sql`${column('t', name)} = ${value ? 1 : 0}`);
+      else conditions.push(Prisma.sql`${column('t', name)} = ${value}`);
+    }
+    for (const [name, value] of Object.entries(filter?.jsonContains ?? {})) {
+      // The JSON text of an array of enum names holds "NAME" exactly when the array does.
+      conditions.push(Prisma.sql`CAST(${column('t', name)} AS TEXT) LIKE ${`%${JSON.stringify(value)}%`}`);
+    }
+    if (filter?.inAccount) conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountUser" au WHERE au."accountId" = t."accountId" AND au."userId" = t."userId")`);
+    if (filter?.status) {
+      if (!this.options.status) throw new Error(`${this.options.model} has no status`);
+      // Instants are compared as the database stores them: bound as Date, like Prisma's own queries.
+      const now = filter.status.now;
+      if (filter.status.value === 'REVOKED') conditions.push(Prisma.sql`t."revokedAt" IS NOT NULL`);
+      else if (filter.status.value === 'EXPIRED') conditions.push(Prisma.sql`(t."revokedAt" IS NULL AND t."expiresAt" IS NOT NULL AND t."expiresAt" <= ${now})`);
+      else conditions.push(Prisma.sql`(t."revokedAt" IS NULL AND (t."expiresAt" IS NULL OR t."expiresAt" > ${now}))`);
+    }
+    return conditions.length ? Prisma.join(conditions, ' AND ') : undefined;
+  }
+
+  private spec(parent: string, filter: ListFilter | undefined) {
+    return {
+      from: Prisma.raw(`"${this.options.model}" t`),
+      parent: column('t', parent),
+      key: Prisma.sql`t."id"`,
+      node: Prisma.sql`t."id"`,
+      where: this.where(filter),
+    };
+  }
+
+  pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter) {
+    return pagesByParent(this.db, this.spec(parent, filter), parentIds, args);
+  }
+
+  counts(parent: string, parentIds: readonly string[], filter?: ListFilter) {
+    return countsByParent(this.db, this.spec(parent, filter), parentIds);
+  }
+}
+
+const JSON_COLUMNS = new Set([
+  'Zone.encryptionKey',
+  'Provider.metadata',
+  'ZoneSession.metadata',
+  'Secret.metadata',
+]);
+
+function without<T>(row: Row, ...keys: string[]): T {
+  const copy: Record<string, unknown> = { ...row };
+  for (const key of keys) delete copy[key];
+  return copy as T;
+}
+
+/** The zones store over one Prisma client or transaction. */
+export class PrismaZoneStore implements ZoneStore {
+  readonly zones: ZoneStore['zones'];
+  readonly members: ZoneStore['members'];
+  readonly applications: ZoneStore['applications'];
+  readonly dependencies: ZoneStore['dependencies'];
+  readonly credentials: ZoneStore['credentials'];
+  readonly providers: ZoneStore['providers'];
+  readonly resources: ZoneStore['resources'];
+  readonly zoneUsers: ZoneStore['zoneUsers'];
+  readonly userAgents: ZoneStore['userAgents'];
+  readonly delegatedGrants: ZoneStore['delegatedGrants'];
+  readonly sessions: ZoneStore['sessions'];
+  readonly secrets: ZoneStore['secrets'];
+
+  constructor(private readonly db: Tx) {
+    const store = this;
+    this.zones = Object.assign(new Table(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] }), {
+      async findBySlug(accountId: string, slug: string) {
+        return (await db.zone.findFirst({ where: { accountId, slug } })) as never;
+      },
+      async deleteWithContents(id: string) {
+        await store.deleteZoneContents(id);
+        await db.zone.deleteMany({ where: { id } });
+      },
+    }) as never;
+    this.members = Object.assign(new Table(db, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] }), {
+      async find(zoneId: string, userId: string) {
+        return (await db.zoneMember.findFirst({ where: { zoneId, userId } })) as never;
+      },
+    }) as never;
+    this.applications = Object.assign(new Table(db, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
+      async dependencyCounts(applicationIds: readonly string[]) {
+        return countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds);
+      },
+    }) as never;
+    this.dependencies = Object.assign(new Table(db, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] }), {
+      async find(applicationId: string, resourceId: string) {
+        return (await db.applicationDependency.findFirst({ where: { applicationId, resourceId } })) as never;
+      },
+      async forgetResource(zoneId: string, resourceId: string) {
+        await db.applicationDependency.deleteMany({ where: { resourceId } });
+        const naming = (await db.applicationDependency.findMany({ where: { zoneId } })).filter((d) => (d.whenAccessing as string[]).includes(resourceId));
+        for (const dependency of naming) {
+          const list = (dependency.whenAccessing as string[]).filter((id) => id !== resourceId);
+          await db.applicationDependency.update({ where: { id: dependency.id }, data: { whenAccessing: list } });
+        }
+      },
+    }) as never;
+    this.credentials = Object.assign(
+      new Table(db, { model: 'ApplicationCredential', delegate: 'applicationCredential', searchIn: ['identifier', 'slug'], toDomain: (row) => without(row, 'secretHash') }),
+      {
+        async secretHash(id: string) {
+          return (await db.applicationCredential.findFirst({ where: { id }, select: { secretHash: true } }))?.secretHash ?? null;
+        },
+      },
+    ) as never;
+    this.providers = new Table(db, {
+      model: 'Provider',
+      delegate: 'provider',
+      searchIn: ['name', 'identifier', 'slug'],
+      toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }),
+    }) as never;
+    this.resources = new Table(db, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] }) as never;
+    this.zoneUsers = new Table(db, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] }) as never;
+    this.userAgents = new Table(db, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] }) as never;
+    this.delegatedGrants = new Table(db, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true }) as never;
+    this.sessions = Object.assign(new Table(db, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
+      async descendantsAndSelf(id: string) {
+        const rows = await db.$queryRaw<{ id: string }[]>`
+          WITH RECURSIVE d("id") AS (
+            SELECT s."id" FROM "ZoneSession" s WHERE s."id" = ${id}
+            UNION
+            SELECT c."id" FROM "ZoneSession" c JOIN d ON c."parentId" = d."id"
+          )
+          SELECT "id" FROM d`;
+        return rows.map((r) => r.id);
+      },
+      async revoke(ids: readonly string[], at: Date) {
+        return (await db.zoneSession.updateMany({ where: { id: { in: [...ids] }, revokedAt: null }, data: { revokedAt: at } })).count;
+      },
+    }) as never;
+    this.secrets = Object.assign(new Table(db, { model: 'Secret', delegate: 'secret', searchIn: ['name'], toDomain: (row) => without(row, 'valueCipher') }), {
+      async valueCipher(id: string) {
+        return (await db.secret.findFirst({ where: { id }, select: { valueCipher: true } }))?.valueCipher ?? null;
+      },
+    }) as never;
+  }
+
+  newId(): string {
+    return newId();
+  }
+
+  private async deleteZoneContents(zoneId: string): Promise<void> {
+    const where = { zoneId };
+    await this.db.secret.deleteMany({ where });
+    await this.db.zoneSession.deleteMany({ where });
+    await this.db.delegatedGrant.deleteMany({ where });
+    await this.db.userAgent.deleteMany({ where });
+    await this.db.zoneUser.deleteMany({ where });
+    await this.db.applicationDependency.deleteMany({ where });
+    await this.db.applicationCredential.deleteMany({ where });
+    await this.db.resource.deleteMany({ where });
+    await this.db.provider.deleteMany({ where });
+    await this.db.application.deleteMany({ where });
+    await this.db.zoneMember.deleteMany({ where });
+  }
+}

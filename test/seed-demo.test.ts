@@ -1,0 +1,62 @@
+// npm run seed:demo's data: created once through the domain, explorable through the API by the demo
+// owner and, within their zones, by the demo zone members; a second run changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_OWNER_EMAIL, seedDemo } from '../src/domain/demo.js';
+import { ScryptHasher } from '../src/infra/crypto/password.js';
+import { provider, startTestApp, type TestApp } from './support/harness.js';
+import type { Json } from './support/zones.js';
+
+const PASSWORD = 'demo password for tests';
+
+describe(`seed:demo (${provider})`, () => {
+  let t: TestApp;
+  let result: Awaited<ReturnType<typeof seedDemo>>;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    result = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), PASSWORD);
+  });
+  afterAll(() => t.close());
+
+  it('creates an explorable account and zones', async () => {
+    expect(result.created).toBe(true);
+    expect(result.credentialPassword).toMatch(/^[\w-]{43}$/);
+    const owner = t.as(await t.login(DEMO_OWNER_EMAIL, PASSWORD));
+    const data: Json = await owner.ok(
+      `{ accounts { edges { node { name users { totalCount } groups { totalCount } zones { totalCount edges { node { name
+          applications { totalCount } resources { totalCount } providers { totalCount } applicationCredentials { totalCount }
+          secrets { totalCount edges { node { value { __typename } } } } delegatedGrants { edges { node { status } } }
+          sessions { totalCount } users { totalCount } userAgents { totalCount } members { totalCount } defaultMcpGatewayApplication { ownerType } } } } } } } }`,
+    );
+    const account = data.accounts.edges[0].node;
+    expect(account).toMatchObject({ name: 'Acme Demo', users: { totalCount: 5 }, groups: { totalCount: 3 }, zones: { totalCount: 2 } });
+    const production = account.zones.edges[0].node;
+    expect(production).toMatchObject({
+      name: 'Production',
+      applications: { totalCount: 4 },
+      resources: { totalCount: 4 },
+      providers: { totalCount: 3 },
+      applicationCredentials: { totalCount: 5 },
+      secrets: { totalCount: 2 },
+      sessions: { totalCount: 5 },
+      users: { totalCount: 3 },
+      userAgents: { totalCount: 2 },
+      members: { totalCount: 2 },
+      defaultMcpGatewayApplication: { ownerType: 'PLATFORM' },
+    });
+    expect(production.delegatedGrants.edges.map((e: Json) => e.node.status)).toEqual(['ACTIVE', 'EXPIRED', 'REVOKED']);
+    expect(production.secrets.edges.map((e: Json) => e.node.value.__typename)).toEqual(['TokenSecretValue', 'PasswordSecretValue']);
+  });
+
+  it("lets the demo zone manager into Production and not Staging", async () => {
+    const grace = t.as(await t.login('grace@acme-demo.example', PASSWORD));
+    const [production, staging] = result.zoneIds.map((id) => Buffer.from(`Zone:${id}`).toString('base64'));
+    const data: Json = await grace.ok(`query($p: ID!, $s: ID!) { p: zone(id: $p) { name viewerCan(capability: "application.manage") } s: zone(id: $s) { name } }`, { p: production, s: staging });
+    expect(data).toEqual({ p: { name: 'Production', viewerCan: true }, s: null });
+  });
+
+  it('a second run changes nothing', async () => {
+    const again = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), 'another password');
+    expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null });
+  });
+});

@@ -1,0 +1,279 @@
+// Tenant isolation of the zones graph, in two directions: the owner of account A against everything
+// of account B, and the manager of one zone against another zone of the same account. Every probe is
+// also run with fabricated ids of the same types: another tenant's (or zone's) object must read exactly
+// like one that does not exist, and must come back unchanged. Without credentials every mutation is
+// UNAUTHENTICATED. The file fails on any leak and when a zones mutation has no case.
+import { createHash } from 'node:crypto';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { account } from './support/fixtures.js';
+import { provider as dbProvider, startTestApp, type Caller, type GraphQLResult, type TestApp } from './support/harness.js';
+import { application, must, provider, resource, zone, ZONE_MUTATIONS, type Json } from './support/zones.js';
+
+type Vars = Record<string, unknown>;
+const PASSWORD = 'correct horse battery staple';
+
+interface ZoneWorld {
+  label: string;
+  zone: string;
+  application: string;
+  resource: string;
+  resource2: string;
+  provider: string;
+  credential: string;
+  secret: string;
+  member: string;
+  memberUser: string;
+  zoneUser: string;
+  userAgent: string;
+  grant: string;
+  session: string;
+  childSession: string;
+  /** Strings of this world that must never reach anyone else. */
+  secrets: string[];
+}
+
+const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
+  name slug description loginFlow requiresInvitation defaultResource { id } userIdentityProvider { id }
+  members { edges { node { id role } } }
+  applications { edges { node { id name identifier traits dependenciesCount dependencies { edges { node { whenAccessing resource { id } } } } credentials { edges { node { id slug identifier } } } } } }
+  resources { edges { node { id name scopes application { id } } } }
+  providers { edges { node { id name clientSecretSet } } }
+  secrets { edges { node { id name version } } }
+  delegatedGrants { edges { node { id status scopes expiresAt } } }
+  sessions { edges { node { id status expiresAt } } }
+} }`;
+
+describe(`zones tenant isolation (${dbProvider})`, () => {
+  let t: TestApp;
+  let cases = 0;
+  const leaks: string[] = [];
+
+  async function world(accountId: string, label: string): Promise<ZoneWorld> {
+    const l = label.toLowerCase();
+    const z = await zone(t, accountId, `${label} Zone`);
+    const local = decodeGlobalID(z).id;
+    const app = await application(t, z, `${l}-app`, { name: `${label} App` });
+    const res = await resource(t, z, `https://${l}.api.example`, { name: `${label} API`, scopes: [`${l}.read`] });
+    const res2 = await resource(t, z, `https://${l}.files.example`, { name: `${label} Files` });
+    const idp = await provider(t, z, `${l}-idp`, { name: `${label} IdP`, clientSecret: `${label}-client-secret` });
+    await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res, whenAccessing: [res2] }, 'dependency { id }');
+    const credential = (await must(t, 'createApplicationCredential', { applicationId: app, password: { identifier: `${l}-client` } }, 'applicationCredential { id }')).applicationCredential.id;
+    const secret = (await must(t, 'createSecret', { zoneId: z, name: `${l}-secret`, value: { token: { token: `${label}-secret-value` } } }, 'secret { id }')).secret.id;
+    const email = `manager@${l}-zone.test`;
+    const memberUser = (await must(t, 'createUser', { accountId, email, password: PASSWORD }, 'user { id }')).user.id;
+    const member = (await must(t, 'addZoneMember', { zoneId: z, userId: memberUser, role: 'ZONE_MANAGER' }, 'zoneMember { id }')).zoneMember.id;
+    const activity = t.app.services.zones.activity;
+    const zu = await activity.recordZoneUser(local, { email: `${l}@end-users.example`, emailVerified: true, issuer: null, subject: `${l}-subject`, providerId: decodeGlobalID(idp).id, authenticatedAt: null });
+    const ua = await activity.recordUserAgent(local, { identifier: `ua:${createHash('sha256').update(l).digest('hex')}`, name: `${label} Browser`, slug: `${l}-browser` });
+    const grant = await activity.recordDelegatedGrant(local, { zoneUserId: zu.id, resourceId: decodeGlobalID(res).id, providerId: decodeGlobalID(idp).id, scopes: [`${l}.read`], expiresAt: new Date(Date.now() + 3600_000), refreshTokenSet: false });
+    const base = { sessionType: 'USER' as const, zoneUserId: zu.id, applicationId: null, userAgentId: ua.id, providerId: null, issuer: null, subject: null, sessionData: {}, metadata: null, authenticatedAt: null, expiresAt: null };
+    const session = await activity.recordSession(local, { ...base, parentId: null, name: `${label} web session` });
+    const child = await activity.recordSession(local, { ...base, parentId: session.id, name: `${label} child session` });
+    const ids = {
+      zone: z,
+      application: app,
+      resource: res,
+      resource2: res2,
+      provider: idp,
+      credential,
+      secret,
+      member,
+      memberUser,
+      zoneUser: encodeGlobalID('ZoneUser', zu.id),
+      userAgent: encodeGlobalID('UserAgent', ua.id),
+      grant: encodeGlobalID('DelegatedGrant', grant.id),
+      session: encodeGlobalID('UserSession', session.id),
+      childSession: encodeGlobalID('UserSession', child.id),
+    };
+    const all = Object.values(ids);
+    return {
+      label,
+      ...ids,
+      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
+    };
+  }
+
+  /** The mutation cases against `x` (the other side's objects), one or more per zones mutation. */
+  function table(x: ZoneWorld, mine: { zone: string; application: string; resource: string; accountId: string; user: string }): Record<string, Vars[]> {
+    return {
+      createZone: [], // account-addressed: covered by the account probes below
+      updateZone: [{ id: x.zone, name: 'Pwned' }, { id: mine.zone, defaultResourceId: x.resource }, { id: mine.zone, userIdentityProviderId: x.provider }],
+      deleteZone: [{ id: x.zone }],
+      addZoneMember: [{ zoneId: x.zone, userId: mine.user, role: 'ZONE_MANAGER' }, { zoneId: mine.zone, userId: x.memberUser, role: 'ZONE_VIEWER' }],
+      updateZoneMember: [{ id: x.member, role: 'ZONE_VIEWER' }],
+      removeZoneMember: [{ id: x.member }],
+      createApplication: [{ zoneId: x.zone, identifier: 'pwned', name: 'Pwned' }],
+      updateApplication: [{ id: x.application, name: 'Pwned' }],
+      deleteApplication: [{ id: x.application }],
+      addApplicationDependency: [{ applicationId: x.application, resourceId: x.resource2 }, { applicationId: mine.application, resourceId: x.resource }, { applicationId: mine.application, resourceId: mine.resource, whenAccessing: [x.resource] }],
+      removeApplicationDependency: [{ applicationId: x.application, resourceId: x.resource }],
+      createApplicationCredential: [{ applicationId: x.application, public: { identifier: 'pwned' } }, { applicationId: mine.application, token: { providerId: x.provider } }],
+      updateApplicationCredential: [{ id: x.credential, slug: 'pwned' }],
+      deleteApplicationCredential: [{ id: x.credential }],
+      createProvider: [{ zoneId: x.zone, identifier: 'pwned', name: 'Pwned', oauth2: { issuer: 'https://pwned.example' } }],
+      updateProvider: [{ id: x.provider, clientSecret: 'pwned' }],
+      deleteProvider: [{ id: x.provider }],
+      createResource: [{ zoneId: x.zone, identifier: 'pwned', name: 'Pwned' }, { zoneId: mine.zone, identifier: 'pwned', name: 'Pwned', applicationId: x.application }, { zoneId: mine.zone, identifier: 'pwned2', name: 'Pwned', credentialProviderId: x.provider }],
+      updateResource: [{ id: x.resource, name: 'Pwned' }, { id: mine.resource, applicationId: x.application }],
+      deleteResource: [{ id: x.resource }],
+      createSecret: [{ zoneId: x.zone, name: 'pwned', value: { token: { token: 'x' } } }, { zoneId: mine.zone, name: 'pwned', entityId: x.application, value: { token: { token: 'x' } } }],
+      updateSecret: [{ id: x.secret, value: { token: { token: 'pwned' } } }],
+      deleteSecret: [{ id: x.secret }],
+      updateDelegatedGrant: [{ id: x.grant, scopes: [] }],
+      deleteDelegatedGrant: [{ id: x.grant }],
+      updateSession: [{ id: x.session, metadata: { pwned: true } }],
+      deleteSession: [{ id: x.session }, { id: x.childSession }],
+    };
+  }
+
+  const fakes = new Map<string, string>();
+  function fake(id: string): string {
+    let f = fakes.get(id);
+    if (!f) {
+      f = encodeGlobalID(decodeGlobalID(id).typename, `01ARZ3NDEKTSV4RRFFQ69G${String(fakes.size).padStart(4, '0')}`);
+      fakes.set(id, f);
+    }
+    return f;
+  }
+  function withFakes<T>(value: T, of: ZoneWorld): T {
+    const real = new Set(Object.values(of).filter((v): v is string => typeof v === 'string'));
+    const walk = (v: unknown): unknown => (typeof v === 'string' ? (real.has(v) && v !== of.label ? fake(v) : v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, w]) => [k, walk(w)])) : v);
+    return walk(value) as T;
+  }
+  function normalized(value: unknown): string {
+    let text = JSON.stringify(value ?? null);
+    let n = 0;
+    for (const [real, f] of fakes) text = text.split(real).join(`<id${n}>`).split(f).join(`<id${n++}>`);
+    return text;
+  }
+  function record(name: string, problems: string[], evidence: unknown) {
+    cases++;
+    if (problems.length) leaks.push(`${name}: ${problems.join('; ')} -- ${JSON.stringify(evidence).slice(0, 400)}`);
+  }
+  const found = (value: unknown, x: ZoneWorld) => x.secrets.filter((s) => JSON.stringify(value).includes(s));
+
+  async function mutationProbes(label: string, caller: Caller, x: ZoneWorld, mine: Parameters<typeof table>[1]) {
+    for (const [name, inputs] of Object.entries(table(x, mine))) {
+      for (const input of inputs) {
+        const pascal = name[0]!.toUpperCase() + name.slice(1);
+        const doc = `mutation($input: ${pascal}Input!) { ${name}(input: $input) { errors { __typename message field } } }`;
+        const real = (await caller.gql<Json, Vars>(doc, { input })) as GraphQLResult<Json>;
+        const fabricated = (await caller.gql<Json, Vars>(doc, { input: withFakes(input, x) })) as GraphQLResult<Json>;
+        const problems: string[] = [];
+        if (real.errors?.length) problems.push(`top-level errors ${JSON.stringify(real.errors)}`);
+        const errors = real.data?.[name]?.errors;
+        if (errors?.length !== 1 || errors[0].__typename !== 'NotFoundError') problems.push(`errors are ${JSON.stringify(errors)}, not one NotFoundError`);
+        if (normalized(real) !== normalized(fabricated)) problems.push(`differs from fabricated ids: ${normalized(fabricated)}`);
+        const leaked = found(real, x);
+        if (leaked.length) problems.push(`holds ${leaked.join(', ')}`);
+        record(`[${label}] ${name} ${JSON.stringify(input)}`, problems, real);
+      }
+    }
+  }
+
+  async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
+    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
+    for (const id of ids) {
+      for (const [what, query, vars] of [
+        ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],
+        ['_entities', `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Node { id } } }`, { r: [{ __typename: decodeGlobalID(id).typename, id }] }],
+      ] as const) {
+        const real = (await caller.gql<Json, Vars>(query, vars)) as GraphQLResult<Json>;
+        const fabricated = (await caller.gql<Json, Vars>(query, withFakes(vars, x))) as GraphQLResult<Json>;
+        const problems: string[] = [];
+        const value = what === 'node' ? real.data?.node : real.data?._entities?.[0];
+        if (value !== null) problems.push(`${what} is ${JSON.stringify(value)}`);
+        if (normalized(real) !== normalized(fabricated)) problems.push('differs from fabricated ids');
+        record(`[${label}] ${what}(${decodeGlobalID(id).typename})`, problems, real);
+      }
+    }
+    const nodes = (await caller.gql<Json, Vars>(`query($ids: [ID!]!) { nodes(ids: $ids) { id } zone(id: "${x.zone}") { id } }`, { ids })) as GraphQLResult<Json>;
+    record(`[${label}] nodes + zone(id:)`, nodes.data?.nodes?.every((n: unknown) => n === null) && nodes.data?.zone === null && !found(nodes, x).length ? [] : ['visible'], nodes);
+  }
+
+  let a: ZoneWorld;
+  let a2: ZoneWorld;
+  let b: ZoneWorld;
+  let accountA: string;
+  let accountB: string;
+  let ownerA: Caller;
+  let ownerAUser: string;
+  let managerA: Caller;
+  let before: unknown[];
+
+  const snapshot = async () => Promise.all([a, a2, b].map(async (w) => (await t.ok<Json, Vars>(SNAPSHOT, { id: w.zone })).zone));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    accountA = await account(t, 'Alpha Corp');
+    accountB = await account(t, 'Beta Corp');
+    ownerAUser = (await must(t, 'createUser', { accountId: accountA, email: 'owner@alpha.test', password: PASSWORD }, 'user { id }')).user.id;
+    await must(t, 'grantAuthorization', { accountId: accountA, grantKind: 'ACCOUNT_OWNER', subjectType: 'USER', subjectId: ownerAUser }, 'authorizationGrant { id }');
+    a = await world(accountA, 'Alpha');
+    a2 = await world(accountA, 'Second');
+    b = await world(accountB, 'Beta');
+    ownerA = t.as(await t.login('owner@alpha.test', PASSWORD));
+    managerA = t.as(await t.login('manager@alpha-zone.test', PASSWORD));
+    before = await snapshot();
+  });
+  afterAll(() => t?.close());
+
+  it('the setup is what the probes assume: each side sees its own objects', async () => {
+    const own: Json = await ownerA.ok(SNAPSHOT, { id: a.zone });
+    expect(own.zone.applications.edges).toHaveLength(1);
+    const managed: Json = await managerA.ok(SNAPSHOT, { id: a.zone });
+    expect(managed.zone.providers.edges[0].node.clientSecretSet).toBe(true);
+    expect(managed.zone.sessions.edges).toHaveLength(2);
+  });
+
+  it('has a case for every zones mutation of the schema', async () => {
+    const { data } = (await t.gql<Json, Vars>(`{ __schema { mutationType { fields { name } } } }`)) as GraphQLResult<Json>;
+    const names: string[] = data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
+    const zoneNames = names.filter((n) => ZONE_MUTATIONS.includes(n));
+    expect(zoneNames.sort()).toEqual([...ZONE_MUTATIONS].sort());
+    expect(Object.keys(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser })).sort()).toEqual([...ZONE_MUTATIONS].sort());
+  });
+
+  it("the owner of A reads nothing of B's zones", async () => {
+    await readProbes('owner A -> B', ownerA, b);
+    const zones = (await ownerA.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { zones { totalCount } } }`, { id: accountB })) as GraphQLResult<Json>;
+    record('[owner A -> B] Account.zones', zones.data?.account === null ? [] : ['visible'], zones);
+    const create = (await ownerA.gql<Json, Vars>(`mutation($input: CreateZoneInput!) { createZone(input: $input) { errors { __typename field } } }`, { input: { accountId: accountB, name: 'Pwned' } })) as GraphQLResult<Json>;
+    record('[owner A -> B] createZone in B', create.data?.createZone?.errors?.[0]?.__typename === 'NotFoundError' ? [] : ['not refused as NotFound'], create);
+  });
+
+  it("the owner of A changes nothing of B's zones: NotFoundError, exactly as for ids that name nothing", async () => {
+    await mutationProbes('owner A -> B', ownerA, b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+  });
+
+  it('the manager of one zone reads and changes nothing of another zone of the same account', async () => {
+    await readProbes('manager A -> A2', managerA, a2);
+    await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+    const zones = (await managerA.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { zones { totalCount } } }`, { id: accountA })) as GraphQLResult<Json>;
+    record('[manager A -> A2] Account.zones', zones.data?.account === null ? [] : ['the account is visible to a zone manager'], zones);
+  });
+
+  it('without credentials, every zones mutation is UNAUTHENTICATED', async () => {
+    const anonymous = t.as(null);
+    for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser }))) {
+      for (const input of inputs.length ? inputs : [{ accountId: accountB, name: 'x' }]) {
+        const pascal = name[0]!.toUpperCase() + name.slice(1);
+        const result = (await anonymous.gql<Json, Vars>(`mutation($input: ${pascal}Input!) { ${name}(input: $input) { errors { __typename } } }`, { input })) as GraphQLResult<Json>;
+        record(`[anonymous] ${name}`, result.errors?.map((e) => e.extensions?.code).join() === 'UNAUTHENTICATED' && !found(result, b).length ? [] : ['not UNAUTHENTICATED'], result);
+      }
+    }
+    const read = (await anonymous.gql<Json, Vars>(`query($id: ID!) { zone(id: $id) { id } node(id: $id) { id } }`, { id: b.zone })) as GraphQLResult<Json>;
+    record('[anonymous] zone / node', read.data?.zone === null && read.data?.node === null ? [] : ['visible'], read);
+  });
+
+  it('changed nothing: every zone is exactly as before', async () => {
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('reports: zones isolation: N cases, no leaks', () => {
+    console.log(`zones tenant isolation (${dbProvider}): ${cases} cases, ${leaks.length} leaks`);
+    expect(cases).toBeGreaterThan(100);
+    expect(leaks).toEqual([]);
+  });
+});
