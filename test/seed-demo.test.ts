@@ -48,6 +48,30 @@ describe(`seed:demo (${provider})`, () => {
     expect(production.secrets.edges.map((e: Json) => e.node.value.__typename)).toEqual(['TokenSecretValue', 'PasswordSecretValue']);
   });
 
+  it('includes a service account, a read-only API key limited to one workspace, and a pending invitation', async () => {
+    expect(result.machineSecrets?.serviceAccountToken).toMatch(/^kgs_/);
+    expect(result.machineSecrets?.apiKey).toMatch(/^kgk_/);
+    const owner = t.as(await t.login(DEMO_OWNER_EMAIL, PASSWORD));
+    const data: Json = await owner.ok(
+      `{ accounts { edges { node { workspaces { totalCount } serviceAccounts { edges { node { name credentials { totalCount } } } }
+          apiKeys { edges { node { name mcpReadOnly workspacesTotal } } } invitations { edges { node { email status } } } } } } }`,
+    );
+    const account = data.accounts.edges[0].node;
+    expect(account.serviceAccounts.edges.map((e: Json) => e.node)).toEqual([{ name: 'CI deployer', credentials: { totalCount: 1 } }]);
+    expect(account.apiKeys.edges.map((e: Json) => e.node)).toEqual([{ name: 'Reporting', mcpReadOnly: true, workspacesTotal: 1 }]);
+    expect(account.invitations.edges.map((e: Json) => e.node)).toEqual([{ email: 'newhire@acme-demo.example', status: 'PENDING' }]);
+    // The printed key sees one of the two workspaces, and writes nothing.
+    const key = t.as(result.machineSecrets!.apiKey);
+    const seen: Json = await key.ok(`{ accounts { edges { node { workspaces { edges { node { name } } } } } } }`);
+    expect(seen.accounts.edges[0].node.workspaces.edges.map((e: Json) => e.node.name)).toEqual(['Analytics']);
+    const write = await key.gql(`mutation($a: ID!) { createGroup(input: { accountId: $a, name: "nope" }) { errors { message } } }`, { a: Buffer.from(`Account:${result.accountId}`).toString('base64') });
+    expect(write.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The deployer acts through its group (Platform) and its own grant.
+    const deployer: Json = await t.as(result.machineSecrets!.serviceAccountToken).ok(`{ viewer { principalType serviceAccount { name permissionContext { resolvedCapabilityKeys } } } }`);
+    expect(deployer.viewer.principalType).toBe('SERVICE_ACCOUNT');
+    expect(deployer.viewer.serviceAccount.permissionContext.resolvedCapabilityKeys).toContain('application.manage');
+  });
+
   it("lets the demo zone manager into Production and not Staging", async () => {
     const grace = t.as(await t.login('grace@acme-demo.example', PASSWORD));
     const [production, staging] = result.zoneIds.map((id) => Buffer.from(`Zone:${id}`).toString('base64'));
@@ -57,6 +81,6 @@ describe(`seed:demo (${provider})`, () => {
 
   it('a second run changes nothing', async () => {
     const again = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), 'another password');
-    expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null });
+    expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null, machineSecrets: null });
   });
 });

@@ -47,6 +47,11 @@ with variables {"zone": "${result.zoneIds[0] ? encodeGlobalID('Zone', result.zon
 The other demo people (ada, grace, linus, margaret @acme-demo.example) have the same password; grace manages
 the Production zone (ZONE_MANAGER), linus views it (ZONE_VIEWER), ada manages Staging.`);
   if (result.credentialPassword) console.log(`\nThe Acme Console's password credential (client id acme-console), shown this once: ${result.credentialPassword}`);
+  if (result.machineSecrets) {
+    console.log(`The "CI deployer" service account's token, shown this once (use it as a Bearer token): ${result.machineSecrets.serviceAccountToken}`);
+    console.log(`The read-only "Reporting" API key (Analytics workspace only), shown this once: ${result.machineSecrets.apiKey}`);
+    console.log('A pending invitation for newhire@acme-demo.example was sent to the log (look for "outgoing message").');
+  }
 } finally {
   await app.close();
 }

@@ -18,6 +18,8 @@ export interface DemoResult {
   zoneIds: string[];
   /** The generated password of a password credential, shown once (demo only). */
   credentialPassword: string | null;
+  /** A service account's token and an API key, shown once (demo only). */
+  machineSecrets: { serviceAccountToken: string; apiKey: string } | null;
 }
 
 function actorFor(store: Store, userId: string): Authorizer {
@@ -29,7 +31,7 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
   if (existing) {
     const [accountId] = (await store.users.accountsOf([existing.id])).get(existing.id) ?? [];
     const zones = accountId ? (await store.zones.zones.pages('accountId', [accountId], { first: 100 })).get(accountId)!.edges.map((e) => e.id) : [];
-    return { created: false, accountId: accountId ?? '', ownerId: existing.id, zoneIds: zones, credentialPassword: null };
+    return { created: false, accountId: accountId ?? '', ownerId: existing.id, zoneIds: zones, credentialPassword: null, machineSecrets: null };
   }
   const passwordHash = await hasher.hash(password);
   const { accountId, ownerId } = await store.transaction(async (tx) => {
@@ -156,5 +158,24 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
   const stagingApp = await z.applications.createApplication(as, staging.id, { identifier: 'https://console.staging.acme-demo.example', name: 'Acme Console (staging)', redirectUris: ['https://console.staging.acme-demo.example/oauth/callback'] });
   await z.catalog.createResource(as, staging.id, { identifier: 'https://mail.staging.acme-demo.example', name: 'Mail API (staging)', scopes: ['mail.read'], applicationId: stagingApp.id });
 
-  return { created: true, accountId, ownerId, zoneIds: [production.id, staging.id], credentialPassword };
+  // Machines and newcomers: a deployer service account (in Platform) with a client credential, a
+  // reporting API key limited to one workspace, and a pending invitation (its message goes to the log).
+  const deployer = await services.serviceAccounts.createServiceAccount(as, accountId, { name: 'CI deployer', description: 'Deploys from the build pipeline' });
+  await services.groups.addGroupMemberServiceAccount(as, platform.id, deployer.serviceAccount.id);
+  await services.authorization.grantAuthorization(as, accountId, { grantKind: 'CAPABILITY', subject: { type: 'SERVICE_ACCOUNT', id: deployer.serviceAccount.id }, capabilityKey: 'application.manage' });
+  await services.serviceAccounts.createServiceAccountCredential(as, deployer.serviceAccount.id, { name: 'GitHub Actions' });
+  const analytics = await services.workspaces.createWorkspace(as, accountId, { name: 'Analytics', description: 'Dashboards and reports' });
+  await services.workspaces.createWorkspace(as, accountId, { name: 'Billing', description: 'Invoices' });
+  const reporting = await services.apiKeys.createApiKey(as, accountId, { name: 'Reporting', description: 'Reads the analytics workspace', permissions: ['workspace.read', 'group.read'], mcpActive: true, mcpReadOnly: true, mcpAllowlistMode: 'ALLOWLIST', mcpToolAllowlist: ['workspaces.list'] });
+  await services.apiKeys.grantApiKeyWorkspaceAccess(as, reporting.apiKey.id, analytics.id);
+  await services.invitations.createInvitation(as, accountId, { email: 'newhire@acme-demo.example', assignments: [{ roleKey: 'viewer' }, { groupId: engineering.id }], note: 'Welcome to Acme!', locale: 'en' });
+
+  return {
+    created: true,
+    accountId,
+    ownerId,
+    zoneIds: [production.id, staging.id],
+    credentialPassword,
+    machineSecrets: { serviceAccountToken: deployer.token, apiKey: reporting.key },
+  };
 }
