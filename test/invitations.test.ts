@@ -660,6 +660,29 @@ describe(`invitations (${provider})`, () => {
       expect(await t.app.db.prisma.outboxMessage.count()).toBe(outbox);
     });
 
+    it('checks the inviter again at acceptance: a capability they lost since is not passed on, and nothing is applied', async () => {
+      const inviter = await person('fading@example.test');
+      const grants: string[] = [];
+      for (const capabilityKey of ['invitation.manage', 'billing.read']) {
+        const { data } = await gqlAs(t, GRANT, { accountId: acme, grantKind: 'CAPABILITY', capabilityKey, subjectType: 'USER', subjectId: inviter.id });
+        grants.push(data.grantAuthorization.authorizationGrant.id);
+      }
+      const { errors } = await create({ email: 'late@example.test', assignments: [{ capabilityKey: 'billing.read' }] }, inviter.caller);
+      expect(errors).toEqual([]);
+      const token = await tokenFor('late@example.test');
+      // The inviter loses billing.read before the invitee accepts.
+      const revoked = await t.ok<Json, Vars>(`mutation($i: RevokeAuthorizationInput!) { revokeAuthorization(input: $i) { errors { message } } }`, { i: { id: grants[1] } });
+      expect(revoked.revokeAuthorization.errors).toEqual([]);
+      const refused = await t.as(null).ok<Json, Vars>(ACCEPT_ANONYMOUS, { i: { token, password: PASSWORD } });
+      expect(refused.acceptInvitation.errors).toEqual([expect.objectContaining({ __typename: 'ConflictError', field: 'token' })]);
+      expect(await nobody('late@example.test')).toBe(true);
+      // Given back, the same token works.
+      await gqlAs(t, GRANT, { accountId: acme, grantKind: 'CAPABILITY', capabilityKey: 'billing.read', subjectType: 'USER', subjectId: inviter.id });
+      const accepted = await accept({ token, password: PASSWORD });
+      expect(accepted.errors).toEqual([]);
+      expect(accepted.grantCount).toBe(1);
+    });
+
     it('refuses a user without invitation.manage, and an anonymous caller', async () => {
       const plain = await person('plain@example.test');
       const refused = await create({ email: 'x@example.test' }, plain.caller);

@@ -1,10 +1,9 @@
 // Invitations (reference 000): an email, and assignments (grants, role assignments, group memberships)
 // applied in one transaction when the invitee accepts. The token is stored as a digest and travels only in
 // the sealed outbox message. Nobody can invite into more than they hold themselves.
-import type { Authorizer } from '../authz/authorizer.js';
+import { Authorizer, toFacts } from '../authz/authorizer.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../authz/catalog.js';
 import { permissionContext, type PermissionContext } from '../authz/service.js';
-import { toFacts } from '../authz/authorizer.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../model.js';
@@ -137,6 +136,7 @@ export class InvitationService {
       if (!input.password) throw new ValidationError('a password is needed to create your user', 'password');
       passwordHash = await this.hasher.hash(validPassword('password', input.password));
     }
+    await this.requireInviterStillCovers(found);
     const profile = {
       username: validUsername('username', input.username),
       firstName: optionalText('firstName', input.firstName, LIMITS.personName),
@@ -183,6 +183,40 @@ export class InvitationService {
         permissionContext: permissionContext(toFacts('USER', userId, held), accountId),
       };
     });
+  }
+
+  /**
+   * What an invitation gives is checked again against whoever created it, as they are now: someone who
+   * has since lost a capability (or left, or was revoked) no longer passes it on.
+   */
+  private async requireInviterStillCovers(invitation: Invitation): Promise<void> {
+    const inviter = invitation.createdById ? await this.actorAsNow(invitation.createdById) : null;
+    try {
+      if (!inviter) throw new ForbiddenError('invitation.manage');
+      await this.assignments(inviter, invitation.accountId, invitation.assignments.map(asInput));
+    } catch (error) {
+      if (error instanceof ForbiddenError) throw new ConflictError('whoever invited you can no longer give what this invitation gives; ask for a new invitation', 'token');
+      if (error instanceof NotFoundError) throw new ConflictError('something this invitation gives no longer exists; ask for a new invitation', 'token');
+      throw error;
+    }
+  }
+
+  /** An Authorizer for a user, service account or API key as they stand now; null when gone or revoked. */
+  private async actorAsNow(id: string): Promise<Authorizer | null> {
+    const load = async (subjectId: string) => (await this.store.grants.heldBy([subjectId])).get(subjectId)!;
+    const later = new Date(Date.now() + 60_000);
+    const [user] = await this.store.users.byIds([id]);
+    if (user) return new Authorizer({ kind: 'user', userId: user.id, sessionId: null, expiresAt: later }, load);
+    const [serviceAccount] = await this.store.serviceAccounts.byIds([id]);
+    if (serviceAccount) {
+      if (serviceAccount.revokedAt || (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= Date.now())) return null;
+      return new Authorizer({ kind: 'service_account', serviceAccountId: id, accountId: serviceAccount.accountId, sessionId: null, expiresAt: serviceAccount.expiresAt }, load);
+    }
+    const [key] = await this.store.apiKeys.byIds([id]);
+    if (!key || key.revokedAt || !key.active || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+    const workspaceIds = (await this.store.apiKeys.workspaceIdsOf([id])).get(id) ?? [];
+    const principal = { kind: 'api_key' as const, apiKeyId: id, accountId: key.accountId, creator: { type: key.createdByType, id: key.createdById }, permissions: key.permissions, workspaceIds, readOnly: key.mcpReadOnly, expiresAt: key.expiresAt };
+    return new Authorizer(principal, load);
   }
 
   private async create(actor: Authorizer, accountId: string, groupId: string | null, input: Omit<InvitationInput, 'assignments'>, assignments: InvitationAssignment[]): Promise<Invitation> {
