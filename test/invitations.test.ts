@@ -949,6 +949,11 @@ describe(`invitations (${provider})`, () => {
       expect(messagesTo(email)).toEqual([]);
       const [queued] = await t.app.db.prisma.outboxMessage.findMany({ where: { recipient: email } });
       expect(queued).toMatchObject({ deliveredAt: null, attempts: tries, lastError: expect.stringContaining('connection refused') });
+      // It backs off: not retried before its time (30 s after a first failure) ...
+      expect(queued!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+      expect(await t.app.services.outbox.flush()).toBe(0);
+      // ... and delivered once it is due (moved into the past: test-only backdoor).
+      await t.app.db.prisma.outboxMessage.update({ where: { id: queued!.id }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
 
       expect(await t.app.services.outbox.flush()).toBe(1);
       const [delivered] = await t.app.db.prisma.outboxMessage.findMany({ where: { recipient: email } });

@@ -323,10 +323,11 @@ export interface OutboxMessage {
 
 export interface OutboxRepo {
   enqueue(input: { kind: string; recipient: string; payload: string }): Promise<OutboxMessage>;
-  /** Undelivered messages, oldest first. */
-  pending(limit: number): Promise<OutboxMessage[]>;
+  /** Undelivered messages that are due at `now` (not backing off after a failure), oldest first. */
+  pending(limit: number, now: Date): Promise<OutboxMessage[]>;
   markDelivered(id: string, at: Date): Promise<void>;
-  markFailed(id: string, error: string): Promise<void>;
+  /** Records a failed attempt; the message is due again at `retryAt`. */
+  markFailed(id: string, error: string, retryAt: Date): Promise<void>;
 }
 
 export interface Store {

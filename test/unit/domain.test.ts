@@ -90,3 +90,10 @@ describe('statement labels', () => {
     expect(statementLabels(sql)).toEqual({ model, operation });
   });
 });
+
+describe('outbox retry delays', () => {
+  it('double from 30 s after each failed attempt, capped at an hour', async () => {
+    const { retryDelayMs } = await import('../../src/domain/machine/outbox.js');
+    expect([0, 1, 2, 3, 6, 7, 50].map(retryDelayMs)).toEqual([30_000, 60_000, 120_000, 240_000, 1_920_000, 3_600_000, 3_600_000]);
+  });
+});

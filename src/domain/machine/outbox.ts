@@ -1,7 +1,8 @@
 // The transactional outbox: a message is written in the same transaction as what it announces (so an
 // invitation is never created without its message, nor a message sent for a rolled-back invitation), then
 // delivered after commit by a pluggable sender. Payloads are sealed (encrypted): a link with a secret in it
-// never reaches the database in clear. Delivery is at least once; failures stay queued with their error.
+// never reaches the database in clear. Delivery is at least once; failures stay queued with their error and
+// are retried with exponential backoff (30 s doubling, at most an hour apart).
 import type { Sealer } from '../crypto.js';
 import type { OutboxMessage, Store } from '../store.js';
 
@@ -24,6 +25,11 @@ const aad = (kind: string, recipient: string) => `outbox:${kind}:${recipient}`;
 
 /** How many messages a pass reads at a time. */
 const BATCH = 100;
+
+/** After the n-th failed attempt (from 0), wait 30 s x 2^n, at most an hour. */
+export function retryDelayMs(failedAttempts: number): number {
+  return Math.min(30_000 * 2 ** Math.min(failedAttempts, 20), 3_600_000);
+}
 
 export class OutboxDispatcher {
   /** Passes run one after another; each flush() gets a pass that starts after the call. */
@@ -62,7 +68,7 @@ export class OutboxDispatcher {
     let delivered = 0;
     const tried = new Set<string>();
     for (;;) {
-      const batch = (await this.store.outbox.pending(BATCH + tried.size)).filter((message) => !tried.has(message.id));
+      const batch = (await this.store.outbox.pending(BATCH + tried.size, new Date())).filter((message) => !tried.has(message.id));
       if (batch.length === 0) return delivered;
       for (const message of batch) {
         tried.add(message.id);
@@ -73,7 +79,8 @@ export class OutboxDispatcher {
           delivered++;
         } catch (error) {
           this.onError(error, message);
-          await this.store.outbox.markFailed(message.id, error instanceof Error ? error.message : String(error));
+          const retryAt = new Date(Date.now() + retryDelayMs(message.attempts));
+          await this.store.outbox.markFailed(message.id, error instanceof Error ? error.message : String(error), retryAt);
         }
       }
     }

@@ -324,14 +324,18 @@ export class Outbox implements OutboxRepo {
     const row = await this.db.outboxMessage.create({ data: { id: newId(), ...input, payload: input.payload } });
     return { ...row, payload: row.payload as string };
   }
-  async pending(limit: number): Promise<OutboxMessage[]> {
-    const rows = await this.db.outboxMessage.findMany({ where: { deliveredAt: null }, orderBy: { id: 'asc' }, take: limit });
+  async pending(limit: number, now: Date): Promise<OutboxMessage[]> {
+    const rows = await this.db.outboxMessage.findMany({
+      where: { deliveredAt: null, OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => ({ id: row.id, kind: row.kind, recipient: row.recipient, payload: row.payload as string, attempts: row.attempts, createdAt: row.createdAt }));
   }
   async markDelivered(id: string, at: Date) {
     await this.db.outboxMessage.update({ where: { id }, data: { deliveredAt: at, attempts: { increment: 1 }, lastError: null } });
   }
-  async markFailed(id: string, error: string) {
-    await this.db.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 1000) } });
+  async markFailed(id: string, error: string, retryAt: Date) {
+    await this.db.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 1000), nextAttemptAt: retryAt } });
   }
 }
