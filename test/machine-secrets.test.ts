@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, issueToken, parseToken, randomBase62, TOKEN_KINDS, type TokenKind } from '../src/domain/credentials/token.js';
 import { account } from './support/fixtures.js';
 import { capturingSender, type CapturingSender } from './support/outbox.js';
-import { provider, startTestApp, type GraphQLResult, type TestApp } from './support/harness.js';
+import { provider, startTestApp, type TestApp } from './support/harness.js';
 
 // Responses are checked field by field below.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,7 +6,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../src/domain/credentials/token.js';
 import { account, group } from './support/fixtures.js';
-import { provider, startTestApp, type GraphQLResult, type TestApp } from './support/harness.js';
+import { provider, startTestApp, type TestApp } from './support/harness.js';
 
 // Responses are checked field by field below.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

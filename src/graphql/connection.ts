@@ -1,6 +1,6 @@
 // Relay connections over the domain's id pages: argument rules, opaque cursors, shared connection types.
 import { createGraphQLError } from 'graphql-yoga';
-import type { ObjectRef } from '@pothos/core';
+import type { InterfaceRef, ObjectRef } from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { Context } from './context.js';
 import type { Page, PageArgs } from '../domain/store.js';
@@ -82,10 +82,10 @@ export async function toConnection<T>(page: Page, load: (ids: string[]) => Promi
 }
 
 /** A named connection type (`<Name>Connection`, `<Name>Edge`) with totalCount, shared by every field listing `ref`. */
-export function connectionOf<T>(ref: ObjectRef<Types, T>, name: string, what: string) {
+export function connectionOf<T>(ref: ObjectRef<Types, T> | InterfaceRef<Types, T>, name: string, what: string) {
   return builder.connectionObject(
     {
-    type: ref,
+    type: ref as ObjectRef<Types, T>,
     name: `${name}Connection`,
     description: `A page of ${what}.`,
     fields: (t) => ({

@@ -4,9 +4,9 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DelegatedGrant, ZoneSession } from '../../../domain/zone/model.js';
 import { statusAt } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
-import { searchTerm } from '../../connection.js';
+import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, requestNow, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, localIdOf, requestNow, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
 import { ApplicationRef, DelegatedGrantRef, ProviderRef, ResourceRef, SessionRef, UserAgentRef, ZoneUserRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -104,7 +104,7 @@ SessionRef.implement({
 
 const UserSessionRef = builder.objectRef<ZoneSession>('UserSession');
 const ApplicationSessionRef = builder.objectRef<ZoneSession>('ApplicationSession');
-export const SessionConnection = zoneConnectionOf(SessionRef, 'Session', 'sessions');
+export const SessionConnection = connectionOf(SessionRef, 'Session', 'sessions');
 const SESSION_TYPENAMES = ['UserSession', 'ApplicationSession'];
 export const sessionLocalId = (globalId: string, field: string) => localIdOf(globalId, SESSION_TYPENAMES, field, 'Session');
 
@@ -150,9 +150,9 @@ builder.node(ApplicationSessionRef, {
   fields: () => ({}),
 });
 
-export const ZoneUserConnection = zoneConnectionOf(ZoneUserRef, 'ZoneUser', 'zone users');
-export const UserAgentConnection = zoneConnectionOf(UserAgentRef, 'UserAgent', 'user agents');
-export const DelegatedGrantConnection = zoneConnectionOf(DelegatedGrantRef, 'DelegatedGrant', 'delegated grants');
+export const ZoneUserConnection = connectionOf(ZoneUserRef, 'ZoneUser', 'zone users');
+export const UserAgentConnection = connectionOf(UserAgentRef, 'UserAgent', 'user agents');
+export const DelegatedGrantConnection = connectionOf(DelegatedGrantRef, 'DelegatedGrant', 'delegated grants');
 
 function maybeLocal(value: string | null | undefined, typename: string): string | undefined {
   if (!value) return undefined;

@@ -2,9 +2,9 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Application, ApplicationDependency } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
-import { searchTerm } from '../../connection.js';
+import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
 import { ApplicationDependencyRef, ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ResourceRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -29,9 +29,9 @@ const ApplicationProtocolsRef = builder.objectRef<Application>('ApplicationProto
   fields: (t) => ({ oauth2: t.field({ type: ApplicationOauth2Ref, description: 'OAuth 2.0.', resolve: (a) => a }) }),
 });
 
-export const ApplicationConnection = zoneConnectionOf(ApplicationRef, 'Application', 'applications');
-export const ApplicationDependencyConnection = zoneConnectionOf(ApplicationDependencyRef, 'ApplicationDependency', 'dependencies of an application');
-export const ResourceConnection = zoneConnectionOf(ResourceRef, 'Resource', 'resources');
+export const ApplicationConnection = connectionOf(ApplicationRef, 'Application', 'applications');
+export const ApplicationDependencyConnection = connectionOf(ApplicationDependencyRef, 'ApplicationDependency', 'dependencies of an application');
+export const ResourceConnection = connectionOf(ResourceRef, 'Resource', 'resources');
 
 builder.node(ApplicationRef, {
   description: 'A software system with an identity that accesses resources, on its own behalf or on behalf of users.',

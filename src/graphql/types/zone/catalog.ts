@@ -2,10 +2,10 @@
 // secret is write-only: inputs take it, reads only show clientSecretSet.
 import type { ProviderOauth2, Provider, Resource } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
-import { searchTerm } from '../../connection.js';
+import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
 import { ResourceConnection } from './application.js';
-import { loadZoneObject, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
 import { ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ProviderRef, ResourceRef } from './refs.js';
 import { optionalRef, ZoneRef } from './zone.js';
 
@@ -104,7 +104,7 @@ builder.node(ResourceRef, {
 });
 zoneEntity(ResourceRef, 'Resource', ['Resource'], (ctx) => ctx.loaders.zones.resource);
 
-export const ProviderConnection = zoneConnectionOf(ProviderRef, 'Provider', 'providers');
+export const ProviderConnection = connectionOf(ProviderRef, 'Provider', 'providers');
 
 builder.objectFields(ZoneRef, (t) => ({
   defaultResource: t.field({ type: ResourceRef, nullable: true, description: 'The default resource of the zone.', resolve: (z, _a, ctx) => loadZoneObject(ctx, 'Resource', ctx.loaders.zones.resource, z.defaultResourceId) }),

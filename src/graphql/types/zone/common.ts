@@ -2,16 +2,15 @@
 // nodes(ids:), _entities, fields and shield rules), permission fields, federation entities and
 // batched connections under a parent.
 import type DataLoader from 'dataloader';
-import type { InterfaceRef, ObjectRef } from '@pothos/core';
+import type { ObjectRef } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Authorizer } from '../../../domain/authz/authorizer.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import { scopeOf, ZONE_KINDS, type ZoneKind } from '../../../domain/zone/access.js';
 import type { ListFilter, ZoneTable } from '../../../domain/zone/store.js';
 import { builder, type Types } from '../../builder.js';
-import { relationConnection, type RelayArgs } from '../../connection.js';
+import { relationConnection, type Connection, type RelayArgs } from '../../connection.js';
 import type { Context } from '../../context.js';
-import type { Connection } from '../../connection.js';
 
 type ZoneObject = { id: string; accountId: string; zoneId?: string };
 
@@ -81,23 +80,6 @@ export function localIdOf(globalId: string, typenames: readonly string[], field:
   throw new NotFoundError(entity, field);
 }
 
-/** A named connection type for a node type or interface, with totalCount. */
-export function zoneConnectionOf<T>(ref: ObjectRef<Types, T> | InterfaceRef<Types, T>, name: string, what: string) {
-  return builder.connectionObject(
-    {
-      type: ref as ObjectRef<Types, T>,
-      name: `${name}Connection`,
-      description: `A page of ${what}.`,
-      fields: (t) => ({
-        totalCount: t.int({
-          description: 'How many items the whole list holds (with the same filters), across all pages.',
-          resolve: (parent) => (parent as unknown as Connection<T>).totalCount(),
-        }),
-      }),
-    },
-    { description: `One of ${what}, with its cursor.` },
-  );
-}
 
 /**
  * A batched list of a zone table under a parent (the parent column names it): one page statement and

@@ -5,7 +5,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { ApplicationCredential, CredentialType } from '../../../domain/zone/model.js';
 import { builder, type Types } from '../../builder.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, localIdOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { connectionOf } from '../../connection.js';
 import { ApplicationCredentialRef, ApplicationRef, ProviderRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -74,7 +75,7 @@ kind('PUBLIC_KEY', 'A public-key credential: the identifier is the client id, it
 kind('URL', 'A URL credential: the identifier is a URL.');
 kind('PUBLIC', 'A public credential: a client id without a secret.');
 
-export const ApplicationCredentialConnection = zoneConnectionOf(ApplicationCredentialRef, 'ApplicationCredential', 'application credentials');
+export const ApplicationCredentialConnection = connectionOf(ApplicationCredentialRef, 'ApplicationCredential', 'application credentials');
 
 builder.objectField(ZoneRef, 'applicationCredentials', (t) =>
   t.connection(

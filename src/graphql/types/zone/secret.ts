@@ -3,10 +3,10 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Secret, SecretValue } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
-import { searchTerm } from '../../connection.js';
+import { connectionOf, searchTerm } from '../../connection.js';
 import type { Context } from '../../context.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, localIdOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
 import { ApplicationRef, ProviderRef, ResourceRef, SecretRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -79,7 +79,7 @@ builder.node(SecretRef, {
 });
 zoneEntity(SecretRef, 'Secret', ['Secret'], (ctx) => ctx.loaders.zones.secret);
 
-export const SecretConnection = zoneConnectionOf(SecretRef, 'Secret', 'secrets');
+export const SecretConnection = connectionOf(SecretRef, 'Secret', 'secrets');
 
 builder.objectField(ZoneRef, 'secrets', (t) =>
   t.connection(

@@ -8,7 +8,8 @@ import { loadVisible } from '../../visibility.js';
 import { AccountRef } from '../account.js';
 import { attempt, localId, payload } from '../errors.js';
 import { UserRef } from '../user.js';
-import { loadZoneObject, zoneConnectionOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { connectionOf } from '../../connection.js';
 
 export const ZoneRef = builder.objectRef<Zone>('Zone');
 export const ZoneMemberRef = builder.objectRef<ZoneMember>('ZoneMember');
@@ -117,8 +118,8 @@ function builderUserId(userId: string): string {
   return encodeGlobalID('User', userId);
 }
 
-export const ZoneConnection = zoneConnectionOf(ZoneRef, 'Zone', 'zones');
-export const ZoneMemberConnection = zoneConnectionOf(ZoneMemberRef, 'ZoneMember', 'zone members');
+export const ZoneConnection = connectionOf(ZoneRef, 'Zone', 'zones');
+export const ZoneMemberConnection = connectionOf(ZoneMemberRef, 'ZoneMember', 'zone members');
 
 builder.objectField(AccountRef, 'zones', (t) =>
   t.connection(
