@@ -9,7 +9,7 @@
 import type { Principal } from '../domain/authz/authorizer.js';
 import type { ApiKeyService } from '../domain/machine/api-keys.js';
 import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
-import type { ServiceAccount } from '../domain/model.js';
+import { apiKeyPrincipal, serviceAccountBar, serviceAccountPrincipal } from '../domain/machine/standing.js';
 import type { Store } from '../domain/store.js';
 import { AuthenticationError, type VerifiedToken } from './tokens.js';
 
@@ -32,40 +32,17 @@ export class ApiKeyPausedError extends Error {
 
 const KEYGRAPH_SECRET = /^kg[a-z]_/;
 
-/** A service account that exists, is not revoked and has not expired. */
-function usable(serviceAccount: ServiceAccount | null | undefined): serviceAccount is ServiceAccount {
-  return !!serviceAccount && serviceAccount.revokedAt === null && (serviceAccount.expiresAt === null || serviceAccount.expiresAt.getTime() > Date.now());
-}
-
-function serviceAccountPrincipal(serviceAccount: ServiceAccount, sessionId: string | null, expiresAt: Date | null): Principal {
-  return { kind: 'service_account', serviceAccountId: serviceAccount.id, accountId: serviceAccount.accountId, sessionId, expiresAt };
-}
-
 export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }: AuthenticatorOptions): Authenticate {
   const fromSecret = async (secret: string): Promise<Principal> => {
     if (secret.startsWith('kgk_')) {
       const found = await apiKeys.authenticate(secret);
       if (found === 'paused') throw new ApiKeyPausedError();
       if (typeof found === 'string') throw new AuthenticationError(`API key ${found}`);
-      const { apiKey, workspaceIds } = found;
-      // A key made by a service account dies with it (a person's key loses its grants when they leave).
-      if (apiKey.createdByType === 'SERVICE_ACCOUNT' && !usable((await store.serviceAccounts.byIds([apiKey.createdById]))[0])) {
-        throw new AuthenticationError('API key creator revoked');
-      }
-      return {
-        kind: 'api_key',
-        apiKeyId: apiKey.id,
-        accountId: apiKey.accountId,
-        creator: { type: apiKey.createdByType, id: apiKey.createdById },
-        permissions: apiKey.permissions,
-        workspaceIds,
-        readOnly: apiKey.mcpReadOnly,
-        expiresAt: apiKey.expiresAt,
-      };
+      return apiKeyPrincipal(found.apiKey, found.workspaceIds);
     }
     const found = await serviceAccounts.authenticateToken(secret);
     if (typeof found === 'string') throw new AuthenticationError(`service account token ${found}`);
-    return serviceAccountPrincipal(found, null, found.expiresAt);
+    return serviceAccountPrincipal(found, null);
   };
 
   const fromBasic = async (encoded: string): Promise<Principal> => {
@@ -74,7 +51,7 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
     if (colon < 0) throw new AuthenticationError('malformed Basic credentials');
     const found = await serviceAccounts.authenticateClient(decoded.slice(0, colon), decoded.slice(colon + 1));
     if (typeof found === 'string') throw new AuthenticationError(`client credentials ${found}`);
-    return serviceAccountPrincipal(found, null, found.expiresAt);
+    return serviceAccountPrincipal(found, null);
   };
 
   return async (authorization) => {
@@ -95,8 +72,8 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
       if (session.userId !== null) return { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt };
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
-      if (!usable(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
-      return serviceAccountPrincipal(serviceAccount!, session.id, session.expiresAt);
+      if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
+      return serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt);
     }
     let userId = await store.identities.userFor(token.issuer, token.subject);
     if (userId === null && token.email !== null && token.emailVerified) {

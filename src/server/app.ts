@@ -56,25 +56,21 @@ function logSender(log: Logger): MessageSender {
   };
 }
 
-/** Read-only API keys run no mutation: refused before any resolver runs (the domain refuses writes too). */
 /**
- * A mutation's permission checks run inside its transaction but read the caller's grants through the
- * pool: loaded first, they never wait for a connection while a transaction holds one (with as many
- * concurrent mutations as pool connections, PostgreSQL would otherwise starve).
+ * Before any mutation runs:
+ * - a read-only API key is refused (the domain refuses its writes too);
+ * - the caller's grants are loaded. A mutation's permission checks run inside its transaction but read the
+ *   grants through the pool; loaded first, they never wait for a connection while a transaction holds one
+ *   (with as many concurrent mutations as pool connections, PostgreSQL would otherwise starve).
  */
-const grantsBeforeTransactions: Plugin<Context> = {
-  async onExecute({ args }) {
-    const operation = getOperationAST(args.document, args.operationName);
+const beforeMutations: Plugin<Context> = {
+  async onExecute({ args, setResultAndStopExecution }) {
+    if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
     const authz = (args.contextValue as Context).authz;
-    if (operation?.operation === 'mutation' && authz.authenticated) await authz.facts();
-  },
-};
-
-const readOnlyKeys: Plugin<Context> = {
-  onExecute({ args, setResultAndStopExecution }) {
-    const operation = getOperationAST(args.document, args.operationName);
-    if (operation?.operation === 'mutation' && (args.contextValue as Context).authz.readOnly) {
+    if (authz.readOnly) {
       setResultAndStopExecution({ errors: [createGraphQLError('not allowed: this API key is read-only: it can run no mutation', { extensions: { code: 'FORBIDDEN' } })] });
+    } else if (authz.authenticated) {
+      await authz.facts();
     }
   },
 };
@@ -184,7 +180,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     apiKeys: services.apiKeys,
   });
 
-  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), readOnlyKeys as Plugin, grantsBeforeTransactions as Plugin];
+  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), beforeMutations as Plugin];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });

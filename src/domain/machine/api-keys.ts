@@ -10,7 +10,8 @@ import { DEFAULT_MCP_SETTINGS, type ApiKey, type McpSettings } from '../model.js
 import type { ApiKeyPatch, Store } from '../store.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate, identifierList } from './common.js';
-import { TOUCH_INTERVAL_MS, type MachineAuthFailure } from './service-accounts.js';
+import type { MachineAuthFailure } from './service-accounts.js';
+import { apiKeyStanding, dueForTouch } from './standing.js';
 
 export const MCP_ALLOWLIST_MODES = ['ALLOW_ALL', 'ALLOWLIST', 'DENYLIST'] as const;
 export const MAX_PERMISSIONS = 100;
@@ -105,15 +106,14 @@ export class ApiKeyService {
   }
 
   /** The key a bearer names, with its workspaces, if it may act now; 'paused' for a paused key. */
-  async authenticate(token: string, now = new Date()): Promise<{ apiKey: ApiKey; workspaceIds: string[] } | MachineAuthFailure | 'paused'> {
+  async authenticate(token: string, now = new Date()): Promise<{ apiKey: ApiKey; workspaceIds: string[] } | MachineAuthFailure | 'paused' | 'creator revoked'> {
     if (parseToken(token)?.kind !== 'apiKey') return 'malformed';
     const apiKey = await this.store.apiKeys.findByKeyHash(hashToken(token));
     if (!apiKey) return 'unknown';
-    if (apiKey.revokedAt) return 'revoked';
-    if (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime()) return 'expired';
-    if (!apiKey.active) return 'paused';
+    const bar = await apiKeyStanding(this.store, apiKey, now);
+    if (bar) return bar;
     const workspaceIds = (await this.store.apiKeys.workspaceIdsOf([apiKey.id])).get(apiKey.id) ?? [];
-    if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.apiKeys.touch(apiKey.id, now);
+    if (dueForTouch(apiKey.lastUsedAt, now)) await this.store.apiKeys.touch(apiKey.id, now);
     return { apiKey, workspaceIds };
   }
 

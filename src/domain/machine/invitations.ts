@@ -11,6 +11,7 @@ import type { Store } from '../store.js';
 import type { PasswordHasher } from '../user/service.js';
 import { LIMITS, RESOURCE_TYPES, email as validEmail, optionalText, password as validPassword, requiredText, username as validUsername } from '../validation.js';
 import type { OutboxDispatcher } from './outbox.js';
+import { apiKeyPrincipal, apiKeyStanding, serviceAccountBar, serviceAccountPrincipal } from './standing.js';
 
 export const INVITATION_TTL_DAYS = 7;
 export const MAX_ASSIGNMENTS = 50;
@@ -208,15 +209,10 @@ export class InvitationService {
     const [user] = await this.store.users.byIds([id]);
     if (user) return new Authorizer({ kind: 'user', userId: user.id, sessionId: null, expiresAt: later }, load);
     const [serviceAccount] = await this.store.serviceAccounts.byIds([id]);
-    if (serviceAccount) {
-      if (serviceAccount.revokedAt || (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= Date.now())) return null;
-      return new Authorizer({ kind: 'service_account', serviceAccountId: id, accountId: serviceAccount.accountId, sessionId: null, expiresAt: serviceAccount.expiresAt }, load);
-    }
+    if (serviceAccount) return serviceAccountBar(serviceAccount) ? null : new Authorizer(serviceAccountPrincipal(serviceAccount, null), load);
     const [key] = await this.store.apiKeys.byIds([id]);
-    if (!key || key.revokedAt || !key.active || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
-    const workspaceIds = (await this.store.apiKeys.workspaceIdsOf([id])).get(id) ?? [];
-    const principal = { kind: 'api_key' as const, apiKeyId: id, accountId: key.accountId, creator: { type: key.createdByType, id: key.createdById }, permissions: key.permissions, workspaceIds, readOnly: key.mcpReadOnly, expiresAt: key.expiresAt };
-    return new Authorizer(principal, load);
+    if (!key || (await apiKeyStanding(this.store, key))) return null;
+    return new Authorizer(apiKeyPrincipal(key, (await this.store.apiKeys.workspaceIdsOf([id])).get(id) ?? []), load);
   }
 
   private async create(actor: Authorizer, accountId: string, groupId: string | null, input: Omit<InvitationInput, 'assignments'>, assignments: InvitationAssignment[]): Promise<Invitation> {

@@ -8,6 +8,7 @@ import type { Store } from '../store.js';
 import { issueToken, newClientId, parseToken, tokenMatches, hashToken } from '../credentials/token.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate } from './common.js';
+import { dueForTouch, serviceAccountBar } from './standing.js';
 
 export interface ServiceAccountInput {
   name: string;
@@ -74,8 +75,9 @@ export class ServiceAccountService {
       await tx.lockAccount(current.accountId);
       const [locked] = await tx.serviceAccounts.byIds([id]);
       if (!locked) throw new NotFoundError('ServiceAccount', 'id');
-      if (locked.revokedAt) throw new ConflictError('the service account is revoked; create a new one', 'id');
-      if (locked.expiresAt && locked.expiresAt.getTime() <= Date.now()) throw new ConflictError('the service account has expired; extend expiresAt first', 'id');
+      const bar = serviceAccountBar(locked);
+      if (bar === 'revoked') throw new ConflictError('the service account is revoked; create a new one', 'id');
+      if (bar === 'expired') throw new ConflictError('the service account has expired; extend expiresAt first', 'id');
       const rotated = await tx.serviceAccounts.rotate(id, issued, graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null);
       // Sessions started with a (possibly leaked) old token end with the rotation.
       await tx.sessions.revokeAllOfServiceAccount(id);
@@ -139,8 +141,8 @@ export class ServiceAccountService {
     const match = await this.store.serviceAccounts.findByTokenHash(hashToken(token));
     if (!match) return 'unknown';
     const { serviceAccount } = match;
-    if (serviceAccount.revokedAt) return 'revoked';
-    if (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= now.getTime()) return 'expired';
+    const bar = serviceAccountBar(serviceAccount, now);
+    if (bar) return bar;
     if (!match.current && !(match.previousExpiresAt && match.previousExpiresAt.getTime() > now.getTime())) return 'rotated';
     await this.touch(serviceAccount, now);
     return serviceAccount;
@@ -153,9 +155,9 @@ export class ServiceAccountService {
     if (!found || !tokenMatches(clientSecret, found.secretHash)) return 'unknown';
     const [serviceAccount] = await this.store.serviceAccounts.byIds([found.credential.serviceAccountId]);
     if (!serviceAccount) return 'unknown';
-    if (serviceAccount.revokedAt) return 'revoked';
-    if (serviceAccount.expiresAt && serviceAccount.expiresAt.getTime() <= now.getTime()) return 'expired';
-    if (!found.credential.lastUsedAt || now.getTime() - found.credential.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.serviceAccounts.touchCredential(found.credential.id, now);
+    const bar = serviceAccountBar(serviceAccount, now);
+    if (bar) return bar;
+    if (dueForTouch(found.credential.lastUsedAt, now)) await this.store.serviceAccounts.touchCredential(found.credential.id, now);
     await this.touch(serviceAccount, now);
     return serviceAccount;
   }
@@ -168,7 +170,7 @@ export class ServiceAccountService {
 
   /** lastUsedAt, written at most once a minute per service account (not a write on every request). */
   private async touch(serviceAccount: ServiceAccount, now: Date): Promise<void> {
-    if (!serviceAccount.lastUsedAt || now.getTime() - serviceAccount.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.serviceAccounts.touch(serviceAccount.id, now);
+    if (dueForTouch(serviceAccount.lastUsedAt, now)) await this.store.serviceAccounts.touch(serviceAccount.id, now);
   }
 
   private async load(tx: Store, actor: Authorizer, id: string, field = 'id'): Promise<ServiceAccount> {
@@ -185,5 +187,3 @@ export class ServiceAccountService {
     return credential;
   }
 }
-
-export const TOUCH_INTERVAL_MS = 60_000;
