@@ -90,6 +90,12 @@ describe(`applications, credentials, providers and resources (${dbProvider})`, (
       const r = await resource(t, z, 'https://platform-dep.example');
       await refuses(t, 'addApplicationDependency', { applicationId: id, resourceId: r }, 'PlatformOwnedError', 'applicationId');
       await refuses(t, 'removeApplicationDependency', { applicationId: id, resourceId: r }, 'PlatformOwnedError', 'applicationId');
+      // Nor can its credentials: none added, none changed or deleted through the API.
+      await refuses(t, 'createApplicationCredential', { applicationId: id, public: { identifier: 'sneaky-client' } }, 'PlatformOwnedError', 'applicationId');
+      const own = await t.app.services.zones.applications.createApplicationCredential(await adminAuthz(t), { applicationId: app.id, public: { identifier: 'platform-client' } }, true);
+      const credentialId = encodeGlobalID('PublicCredential', own.credential.id);
+      await refuses(t, 'updateApplicationCredential', { id: credentialId, slug: 'mine-now' }, 'PlatformOwnedError', 'id');
+      await refuses(t, 'deleteApplicationCredential', { id: credentialId }, 'PlatformOwnedError', 'id');
       // It can still be the zone's default MCP gateway, and be depended on.
       const { zone: updated } = await must(t, 'updateZone', { id: z, defaultMcpGatewayApplicationId: id }, 'zone { defaultMcpGatewayApplication { identifier } }');
       expect(updated.defaultMcpGatewayApplication.identifier).toBe('platform-gateway');

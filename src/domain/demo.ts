@@ -126,7 +126,7 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
   await z.applications.createApplicationCredential(as, { applicationId: cli.id, public: { identifier: 'acme-cli' } });
   await z.applications.createApplicationCredential(as, { applicationId: bot.id, token: { providerId: sts.id, subject: 'support-bot@acme-demo.example' } });
   await z.applications.createApplicationCredential(as, { applicationId: bot.id, publicKey: { identifier: 'support-bot', jwksUri: 'https://bot.acme-demo.example/.well-known/jwks.json' } });
-  await z.applications.createApplicationCredential(as, { applicationId: gateway.id, url: { identifier: 'https://gateway.acme-demo.example/client.json' } });
+  await z.applications.createApplicationCredential(as, { applicationId: gateway.id, url: { identifier: 'https://gateway.acme-demo.example/client.json' } }, true);
 
   await z.secrets.createSecret(as, production.id, { name: 'github-deploy-token', description: 'Deploys the console', metadata: { owner: 'platform' }, entityId: { kind: 'Application', id: consoleApp.id }, value: { token: { token: 'ghp_demo_token_not_real' } } });
   await z.secrets.createSecret(as, production.id, { name: 'tickets-db', description: 'Tickets database', value: { password: { username: 'tickets', password: 'demo-password-not-real' } } });

@@ -3,12 +3,13 @@
 // updates and revokes grants and sessions; they are created by the zone's own flows, which here are the
 // `record*` functions (used by the demo seed and tests, never exposed as mutations).
 import type { Authorizer } from '../authz/authorizer.js';
+import { requiredText } from '../validation.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { mustLoad, objectFor } from './common.js';
 import { statusAt, type DelegatedGrant, type UserAgent, type ZoneSession, type ZoneUser } from './model.js';
 import type { NewDelegatedGrant, NewUserAgent, NewZoneSession, NewZoneUser } from './store.js';
-import { jsonObject, scopeList, slug as slugRule, text, ZONE_LIMITS } from './validation.js';
+import { jsonObject, scopeList, slug as slugRule, ZONE_LIMITS } from './validation.js';
 
 export interface GrantPatch {
   scopes?: string[] | null;
@@ -81,7 +82,7 @@ export class ActivityService {
   async recordUserAgent(zoneId: string, input: Omit<NewUserAgent, 'accountId' | 'zoneId'>): Promise<UserAgent> {
     const zone = await mustLoad(this.store.zones.zones, zoneId, 'Zone', 'zoneId');
     if (!/^ua:[0-9a-f]{64}$/.test(input.identifier)) throw new ValidationError('identifier must be ua:<sha256 hex>', 'identifier');
-    return this.store.zones.userAgents.create({ ...input, name: text('name', input.name, ZONE_LIMITS.name), slug: slugRule('slug', input.slug), accountId: zone.accountId, zoneId: zone.id });
+    return this.store.zones.userAgents.create({ ...input, name: requiredText('name', input.name, ZONE_LIMITS.name), slug: slugRule('slug', input.slug), accountId: zone.accountId, zoneId: zone.id });
   }
 
   async recordDelegatedGrant(zoneId: string, input: Omit<NewDelegatedGrant, 'accountId' | 'zoneId' | 'revokedAt'>): Promise<DelegatedGrant> {

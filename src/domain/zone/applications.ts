@@ -1,13 +1,14 @@
 // Applications, their dependencies on resources, and application credentials (reference 001:
 // zones.applications.*, zones.applications.dependencies.*, zones.application_credentials.*).
 import type { Authorizer } from '../authz/authorizer.js';
+import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { PasswordHasher } from '../user/service.js';
 import type { Store } from '../store.js';
 import { exactlyOne, objectFor, sameZone, zoneFor } from './common.js';
 import type { SecretGenerator } from './crypto.js';
 import type { Application, ApplicationCredential, ApplicationDependency, ApplicationTrait, CredentialType, OwnerType } from './model.js';
-import { freeSlug, httpUrl, optionalDescription, optionalHttpUrl, redirectUriFits, slug as slugRule, slugFrom, text, uriList, ZONE_LIMITS } from './validation.js';
+import { freeSlug, httpUrl, optionalHttpUrl, redirectUriFits, slug as slugRule, slugFrom, uriList, ZONE_LIMITS } from './validation.js';
 
 const TRAITS: readonly ApplicationTrait[] = ['GATEWAY', 'MCP_PROVIDER'];
 
@@ -47,7 +48,7 @@ export interface CredentialPatch {
 
 /** A client id: 1..2048 printable characters without spaces. */
 function clientId(field: string, value: string): string {
-  const id = text(field, value, ZONE_LIMITS.identifier);
+  const id = requiredText(field, value, ZONE_LIMITS.identifier);
   if (/\s/.test(id)) throw new ValidationError(`${field} must not contain spaces`, field);
   return id;
 }
@@ -64,10 +65,10 @@ export class ApplicationService {
    * the platform's own provisioning (the demo seed, tests), which the API never exposes.
    */
   createApplication(actor: Authorizer, zoneId: string, input: ApplicationInput, ownerType: OwnerType = 'CUSTOMER'): Promise<Application> {
-    const identifier = text('identifier', input.identifier, ZONE_LIMITS.identifier);
-    const name = text('name', input.name, ZONE_LIMITS.name);
+    const identifier = requiredText('identifier', input.identifier, ZONE_LIMITS.identifier);
+    const name = requiredText('name', input.name, ZONE_LIMITS.name);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
-    const description = optionalDescription('description', input.description, ZONE_LIMITS.description);
+    const description = optionalText('description', input.description, ZONE_LIMITS.description);
     const docsUrl = optionalHttpUrl('docsUrl', input.docsUrl);
     const redirectUris = uriList('redirectUris', input.redirectUris);
     const postLogoutRedirectUris = uriList('postLogoutRedirectUris', input.postLogoutRedirectUris);
@@ -86,10 +87,10 @@ export class ApplicationService {
   }
 
   updateApplication(actor: Authorizer, applicationId: string, patch: Partial<ApplicationInput>): Promise<Application> {
-    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : text('identifier', patch.identifier, ZONE_LIMITS.identifier);
-    const name = patch.name === undefined || patch.name === null ? undefined : text('name', patch.name, ZONE_LIMITS.name);
+    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : requiredText('identifier', patch.identifier, ZONE_LIMITS.identifier);
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name, ZONE_LIMITS.name);
     const slug = patch.slug === undefined || patch.slug === null ? undefined : slugRule('slug', patch.slug);
-    const description = patch.description === undefined ? undefined : optionalDescription('description', patch.description, ZONE_LIMITS.description);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, ZONE_LIMITS.description);
     const docsUrl = patch.docsUrl === undefined ? undefined : optionalHttpUrl('docsUrl', patch.docsUrl);
     const redirectUris = patch.redirectUris === undefined ? undefined : uriList('redirectUris', patch.redirectUris);
     const postLogoutRedirectUris = patch.postLogoutRedirectUris === undefined ? undefined : uriList('postLogoutRedirectUris', patch.postLogoutRedirectUris);
@@ -173,7 +174,8 @@ export class ApplicationService {
    * Creates a credential of one of the five kinds. A password credential's password is generated
    * here, returned once (in the result) and stored only as a scrypt hash.
    */
-  async createApplicationCredential(actor: Authorizer, input: CredentialInput): Promise<{ credential: ApplicationCredential; password: string | null }> {
+  /** `asPlatform` is for the platform's own provisioning: through the API, platform-owned applications get no credentials. */
+  async createApplicationCredential(actor: Authorizer, input: CredentialInput, asPlatform = false): Promise<{ credential: ApplicationCredential; password: string | null }> {
     const kind = exactlyOne('type', input as unknown as Record<string, unknown>, ['token', 'password', 'publicKey', 'url', 'public']);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
     let type: CredentialType;
@@ -183,7 +185,7 @@ export class ApplicationService {
     let providerId: string | null = null;
     if ('token' in input && input.token) {
       type = 'TOKEN';
-      subject = input.token.subject === null || input.token.subject === undefined ? null : text('token.subject', input.token.subject, ZONE_LIMITS.identifier);
+      subject = input.token.subject === null || input.token.subject === undefined ? null : requiredText('token.subject', input.token.subject, ZONE_LIMITS.identifier);
       identifier = subject ?? '*';
       providerId = input.token.providerId;
     } else if ('password' in input && input.password) {
@@ -206,6 +208,7 @@ export class ApplicationService {
     const secretHash = password === null ? null : await this.hasher.hash(password);
     const credential = await this.store.transaction(async (tx) => {
       const app = await objectFor(actor, tx.zones.applications, 'Application', input.applicationId, 'applicationId', 'credential.manage');
+      if (app.ownerType === 'PLATFORM' && !asPlatform) throw new PlatformOwnedError('application', 'applicationId');
       const z = tx.zones;
       await tx.lockAccount(app.accountId);
       if (providerId !== null) providerId = (await sameZone(actor, z.providers, 'Provider', providerId, app.zoneId, 'token.providerId')).id;
@@ -225,10 +228,11 @@ export class ApplicationService {
     const slug = patch.slug === undefined || patch.slug === null ? undefined : slugRule('slug', patch.slug);
     return this.store.transaction(async (tx) => {
       const credential = await objectFor(actor, tx.zones.credentials, 'ApplicationCredential', credentialId);
+      await requireCustomerOwned(tx, credential);
       const changes: Partial<ApplicationCredential> = { slug };
       if (patch.subject !== undefined) {
         if (credential.type !== 'TOKEN') throw new ValidationError('only token credentials have a subject', 'subject');
-        const subject = patch.subject === null ? null : text('subject', patch.subject, ZONE_LIMITS.identifier);
+        const subject = patch.subject === null ? null : requiredText('subject', patch.subject, ZONE_LIMITS.identifier);
         Object.assign(changes, { subject, identifier: subject ?? '*' });
       }
       if (patch.jwksUri !== undefined) {
@@ -250,6 +254,7 @@ export class ApplicationService {
   deleteApplicationCredential(actor: Authorizer, credentialId: string): Promise<ApplicationCredential> {
     return this.store.transaction(async (tx) => {
       const credential = await objectFor(actor, tx.zones.credentials, 'ApplicationCredential', credentialId);
+      await requireCustomerOwned(tx, credential);
       await tx.zones.credentials.delete(credential.id);
       return credential;
     });
@@ -257,11 +262,19 @@ export class ApplicationService {
 
   /** Checks a password credential's client id and password (for the zone's token endpoint; constant work when unknown). */
   async verifyPasswordCredential(zoneId: string, identifier: string, password: string): Promise<ApplicationCredential | null> {
-    const credential = await this.store.zones.credentials.findIn(zoneId, 'identifier', identifier);
-    const hash = credential?.type === 'PASSWORD' ? await this.store.zones.credentials.secretHash(credential.id) : null;
+    const found = await this.store.zones.credentials.findIn(zoneId, 'identifier', identifier);
+    // Token credentials share the identifier column (their subject): only a password credential counts.
+    const credential = found?.type === 'PASSWORD' ? found : null;
+    const hash = credential ? await this.store.zones.credentials.secretHash(credential.id) : null;
     const ok = await this.hasher.verify(password, hash ?? 'scrypt$ln=10,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     return ok && credential ? credential : null;
   }
+}
+
+/** The credentials of a platform-owned application are the platform's too. */
+async function requireCustomerOwned(tx: Store, credential: ApplicationCredential): Promise<void> {
+  const [app] = await tx.zones.applications.byIds([credential.applicationId]);
+  if (app?.ownerType === 'PLATFORM') throw new PlatformOwnedError('credential');
 }
 
 function kindField(type: CredentialType): string {

@@ -2,12 +2,13 @@
 // A provider's client secret is write-only: sealed with the zone secret box (associated data: the
 // provider's id) and only `clientSecretSet` is ever read back.
 import type { Authorizer } from '../authz/authorizer.js';
+import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { objectFor, sameZone, zoneFor } from './common.js';
 import type { SecretBox } from './crypto.js';
 import type { ApplicationType, OwnerType, Provider, ProviderOauth2, ProviderProtocols, ProviderType, Resource } from './model.js';
-import { freeSlug, httpUrl, jsonObject, optionalDescription, optionalHttpUrl, redirectUriFits, scopeList, slug as slugRule, slugFrom, text, ZONE_LIMITS } from './validation.js';
+import { freeSlug, httpUrl, jsonObject, optionalHttpUrl, redirectUriFits, scopeList, slug as slugRule, slugFrom, ZONE_LIMITS } from './validation.js';
 
 export interface ProviderOauth2Input {
   issuer: string;
@@ -96,11 +97,11 @@ export class CatalogService {
   ) {}
 
   createProvider(actor: Authorizer, zoneId: string, input: ProviderInput, ownerType: OwnerType = 'CUSTOMER'): Promise<Provider> {
-    const identifier = text('identifier', input.identifier, ZONE_LIMITS.identifier);
-    const name = text('name', input.name, ZONE_LIMITS.name);
+    const identifier = requiredText('identifier', input.identifier, ZONE_LIMITS.identifier);
+    const name = requiredText('name', input.name, ZONE_LIMITS.name);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
-    const description = optionalDescription('description', input.description, ZONE_LIMITS.description);
-    const clientId = input.clientId ? text('clientId', input.clientId, ZONE_LIMITS.identifier) : null;
+    const description = optionalText('description', input.description, ZONE_LIMITS.description);
+    const clientId = input.clientId ? requiredText('clientId', input.clientId, ZONE_LIMITS.identifier) : null;
     const secret = input.clientSecret === null || input.clientSecret === undefined ? null : clientSecret(input.clientSecret);
     const metadata = jsonObject('metadata', input.metadata);
     const protocols: ProviderProtocols = { oauth2: oauth2(input.oauth2), openid: { userinfoEndpoint: optionalHttpUrl('userinfoEndpoint', input.userinfoEndpoint) } };
@@ -133,11 +134,11 @@ export class CatalogService {
   }
 
   updateProvider(actor: Authorizer, providerId: string, patch: Partial<ProviderInput>): Promise<Provider> {
-    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : text('identifier', patch.identifier, ZONE_LIMITS.identifier);
-    const name = patch.name === undefined || patch.name === null ? undefined : text('name', patch.name, ZONE_LIMITS.name);
+    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : requiredText('identifier', patch.identifier, ZONE_LIMITS.identifier);
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name, ZONE_LIMITS.name);
     const slug = patch.slug === undefined || patch.slug === null ? undefined : slugRule('slug', patch.slug);
-    const description = patch.description === undefined ? undefined : optionalDescription('description', patch.description, ZONE_LIMITS.description);
-    const clientId = patch.clientId === undefined ? undefined : patch.clientId ? text('clientId', patch.clientId, ZONE_LIMITS.identifier) : null;
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, ZONE_LIMITS.description);
+    const clientId = patch.clientId === undefined ? undefined : patch.clientId ? requiredText('clientId', patch.clientId, ZONE_LIMITS.identifier) : null;
     const secret = patch.clientSecret === undefined || patch.clientSecret === null ? patch.clientSecret : clientSecret(patch.clientSecret);
     const metadata = patch.metadata === undefined ? undefined : jsonObject('metadata', patch.metadata);
     const newOauth2 = patch.oauth2 === undefined || patch.oauth2 === null ? undefined : oauth2(patch.oauth2);
@@ -186,10 +187,10 @@ export class CatalogService {
   }
 
   createResource(actor: Authorizer, zoneId: string, input: ResourceInput, ownerType: OwnerType = 'CUSTOMER'): Promise<Resource> {
-    const identifier = text('identifier', input.identifier, ZONE_LIMITS.identifier);
-    const name = text('name', input.name, ZONE_LIMITS.name);
+    const identifier = requiredText('identifier', input.identifier, ZONE_LIMITS.identifier);
+    const name = requiredText('name', input.name, ZONE_LIMITS.name);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
-    const description = optionalDescription('description', input.description, ZONE_LIMITS.description);
+    const description = optionalText('description', input.description, ZONE_LIMITS.description);
     const docsUrl = optionalHttpUrl('docsUrl', input.docsUrl);
     const scopes = scopeList('scopes', input.scopes);
     const applicationType = input.applicationType ?? 'WEB';
@@ -209,10 +210,10 @@ export class CatalogService {
   }
 
   updateResource(actor: Authorizer, resourceId: string, patch: Partial<ResourceInput>): Promise<Resource> {
-    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : text('identifier', patch.identifier, ZONE_LIMITS.identifier);
-    const name = patch.name === undefined || patch.name === null ? undefined : text('name', patch.name, ZONE_LIMITS.name);
+    const identifier = patch.identifier === undefined || patch.identifier === null ? undefined : requiredText('identifier', patch.identifier, ZONE_LIMITS.identifier);
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name, ZONE_LIMITS.name);
     const slug = patch.slug === undefined || patch.slug === null ? undefined : slugRule('slug', patch.slug);
-    const description = patch.description === undefined ? undefined : optionalDescription('description', patch.description, ZONE_LIMITS.description);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, ZONE_LIMITS.description);
     const docsUrl = patch.docsUrl === undefined ? undefined : optionalHttpUrl('docsUrl', patch.docsUrl);
     const scopes = patch.scopes === undefined || patch.scopes === null ? undefined : scopeList('scopes', patch.scopes);
     return this.store.transaction(async (tx) => {

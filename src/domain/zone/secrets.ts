@@ -2,13 +2,14 @@
 // AES-256-GCM (associated data: the secret's id). Every change of the value increments `version`.
 // Reading the value is its own capability, secret.value.read.
 import type { Authorizer } from '../authz/authorizer.js';
+import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { scopeOf } from './access.js';
 import { exactlyOne, objectFor, sameZone, zoneFor } from './common.js';
 import type { SecretBox } from './crypto.js';
 import type { Secret, SecretValue } from './model.js';
-import { jsonObject, optionalDescription, text, ZONE_LIMITS } from './validation.js';
+import { jsonObject, ZONE_LIMITS } from './validation.js';
 
 export interface SecretValueInput {
   token?: { token: string } | null;
@@ -41,8 +42,8 @@ export class SecretService {
   ) {}
 
   createSecret(actor: Authorizer, zoneId: string, input: SecretInput): Promise<Secret> {
-    const name = text('name', input.name, ZONE_LIMITS.name);
-    const description = optionalDescription('description', input.description, ZONE_LIMITS.secretDescription);
+    const name = requiredText('name', input.name, ZONE_LIMITS.name);
+    const description = optionalText('description', input.description, ZONE_LIMITS.secretDescription);
     const metadata = jsonObject('metadata', input.metadata);
     const value = valueOf('value', input.value);
     return this.store.transaction(async (tx) => {
@@ -56,8 +57,8 @@ export class SecretService {
   }
 
   updateSecret(actor: Authorizer, secretId: string, patch: Partial<SecretInput>): Promise<Secret> {
-    const name = patch.name === undefined || patch.name === null ? undefined : text('name', patch.name, ZONE_LIMITS.name);
-    const description = patch.description === undefined ? undefined : optionalDescription('description', patch.description, ZONE_LIMITS.secretDescription);
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name, ZONE_LIMITS.name);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, ZONE_LIMITS.secretDescription);
     const metadata = patch.metadata === undefined ? undefined : jsonObject('metadata', patch.metadata);
     const value = patch.value === undefined || patch.value === null ? undefined : valueOf('value', patch.value);
     return this.store.transaction(async (tx) => {

@@ -47,16 +47,6 @@ export async function freeSlug(base: string, taken: (slug: string) => Promise<bo
   throw new ValidationError('no free slug could be derived; give one', 'slug');
 }
 
-/** Required text of 1..max characters (after trimming), no control characters. */
-export function text(field: string, value: string, max: number): string {
-  const trimmed = value.trim();
-  if (trimmed.length === 0) throw new ValidationError(`${field} must not be empty`, field);
-  if (trimmed.length > max) throw new ValidationError(`${field} must be at most ${max} characters`, field);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new ValidationError(`${field} must not contain control characters`, field);
-  return trimmed;
-}
-
 function parse(value: string): URL | null {
   try {
     return new URL(value);
@@ -81,7 +71,7 @@ export function optionalHttpUrl(field: string, value: string | null | undefined)
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function isLoopback(url: URL): boolean {
+function isLoopback(url: URL): boolean {
   return LOOPBACK.has(url.hostname) || url.hostname.endsWith('.localhost');
 }
 
@@ -132,14 +122,6 @@ export function scopeList(field: string, values: readonly string[] | null | unde
     }
   }
   return [...new Set(list)];
-}
-
-export function optionalDescription(field: string, value: string | null | undefined, max: number): string | null {
-  if (value === null || value === undefined) return null;
-  const trimmed = value.trim();
-  if (trimmed.length === 0) return null;
-  if (trimmed.length > max) throw new ValidationError(`${field} must be at most ${max} characters`, field);
-  return trimmed;
 }
 
 export function jsonObject(field: string, value: Record<string, unknown> | null | undefined): Record<string, unknown> | null {

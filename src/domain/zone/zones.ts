@@ -1,11 +1,12 @@
 // Zones and zone members (reference 001: zones.*, zones.members.*), and the protocol endpoints a zone
 // publishes, derived from the public base URL.
 import type { Authorizer } from '../authz/authorizer.js';
+import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { objectFor, sameZone, zoneFor } from './common.js';
 import { ZONE_ROLES, type EncryptionKey, type LoginFlow, type Zone, type ZoneMember, type ZoneRole } from './model.js';
-import { freeSlug, optionalDescription, slug as slugRule, slugFrom, text, ZONE_LIMITS } from './validation.js';
+import { freeSlug, slug as slugRule, slugFrom, ZONE_LIMITS } from './validation.js';
 
 export interface ZoneInput {
   name: string;
@@ -80,9 +81,9 @@ export class ZoneService {
 
   async createZone(actor: Authorizer, accountId: string, input: ZoneInput): Promise<Zone> {
     await actor.authorize('zone.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
-    const name = text('name', input.name, ZONE_LIMITS.name);
+    const name = requiredText('name', input.name, ZONE_LIMITS.name);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
-    const description = optionalDescription('description', input.description, ZONE_LIMITS.description);
+    const description = optionalText('description', input.description, ZONE_LIMITS.description);
     const key = encryptionKey(input.encryptionKey);
     return this.store.transaction(async (tx) => {
       if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
@@ -108,9 +109,9 @@ export class ZoneService {
   }
 
   updateZone(actor: Authorizer, zoneId: string, patch: ZonePatch): Promise<Zone> {
-    const name = patch.name === undefined || patch.name === null ? undefined : text('name', patch.name, ZONE_LIMITS.name);
+    const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name, ZONE_LIMITS.name);
     const slug = patch.slug === undefined || patch.slug === null ? undefined : slugRule('slug', patch.slug);
-    const description = patch.description === undefined ? undefined : optionalDescription('description', patch.description, ZONE_LIMITS.description);
+    const description = patch.description === undefined ? undefined : optionalText('description', patch.description, ZONE_LIMITS.description);
     const key = patch.encryptionKey === undefined ? undefined : encryptionKey(patch.encryptionKey);
     return this.store.transaction(async (tx) => {
       const zone = await zoneFor(tx, actor, zoneId, 'zone.manage', 'id');

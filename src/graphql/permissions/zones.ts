@@ -197,4 +197,3 @@ export const zoneTypeRules: IRules = {
   ...Object.fromEntries(ZONE_STRUCTURAL_TYPES.map((name) => [name, allow])),
 };
 
-export { on };

@@ -4,6 +4,7 @@
 import type { PageArgs } from '../../domain/store.js';
 import type { ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
 import { newId } from '../ids.js';
+import { inOrder } from './rows.js';
 import { Prisma } from './client.js';
 import { containsPattern, countsByParent, pagesByParent } from './paging.js';
 
@@ -78,12 +79,7 @@ class Table<T, N> implements ZoneTable<T, N> {
 
   async byIds(ids: readonly string[]): Promise<(T | null)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.delegate.findMany({ where: { id: { in: [...ids] } } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => {
-      const row = byId.get(id);
-      return row ? this.map(row) : null;
-    });
+    return inOrder(ids, await this.delegate.findMany({ where: { id: { in: [...ids] } } }), (row) => this.map(row));
   }
 
   async findIn(zoneId: string, columnName: string, value: string): Promise<T | null> {

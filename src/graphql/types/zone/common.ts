@@ -112,4 +112,3 @@ export function requestNow(ctx: Context): Date {
 }
 
 /** Reads a field of a payload's optional object. */
-export const orNull = <T>(value: T | undefined): T | null => value ?? null;
