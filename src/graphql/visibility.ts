@@ -1,7 +1,9 @@
 // What the caller may see. node(id:), nodes(ids:), _entities and root fields return null for objects
 // the caller may not see, exactly as for objects that do not exist; the decision is the domain's.
 import type DataLoader from 'dataloader';
-import { scopes, type ObjectKind } from '../domain/authz/objects.js';
+import { isZoneKind, scopes, type ObjectKind } from '../domain/authz/objects.js';
+import { scopeOf, type ZoneKind } from '../domain/zone/access.js';
+import type { InZone } from '../domain/zone/model.js';
 import type { Scope } from '../domain/authz/resolve.js';
 import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../domain/store.js';
@@ -20,9 +22,10 @@ type Objects = {
   ServiceAccountCredential: ServiceAccountCredential;
   ApiKey: ApiKey;
   Invitation: Invitation;
-};
+} & Record<ZoneKind, Pick<InZone, 'id' | 'accountId'> & { zoneId?: string }>;
 
 export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<Scope[]> {
+  if (isZoneKind(kind)) return [scopeOf(kind, object as never)];
   switch (kind) {
     case 'Account':
       return [scopes.account(object as Account)];
@@ -66,8 +69,9 @@ async function decide<K extends ObjectKind>(ctx: Context, kind: K, object: Objec
   return ctx.authz.canSee(kind, await scopesOf(ctx, kind, object));
 }
 
-/** Loads an object by local id; null when it does not exist or the caller may not see it. */
-export async function loadVisible<K extends ObjectKind>(ctx: Context, kind: K, loader: DataLoader<string, Objects[K] | null>, id: string): Promise<Objects[K] | null> {
+/** Loads an object by local id; null when there is no id, no such object, or the caller may not see it. */
+export async function loadVisible<K extends ObjectKind, T extends Objects[K]>(ctx: Context, kind: K, loader: DataLoader<string, T | null>, id: string | null | undefined): Promise<T | null> {
+  if (!id) return null;
   const object = await loader.load(id);
   return object && (await isVisible(ctx, kind, object)) ? object : null;
 }

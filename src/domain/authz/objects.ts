@@ -1,9 +1,10 @@
 // Which capability lets a caller see each kind of object, and the scope a check on it happens in.
 import type { Account, Group, GroupMember, Workspace } from '../model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../store.js';
+import { ZONE_KINDS, type ZoneKind } from '../zone/access.js';
 import type { Scope } from './resolve.js';
 
-export const READ_CAPABILITY = {
+const ACCOUNT_OBJECTS = {
   Account: 'account.read',
   Workspace: 'workspace.read',
   User: 'user.read',
@@ -17,7 +18,17 @@ export const READ_CAPABILITY = {
   Invitation: 'invitation.read',
 } as const;
 
+/** The capability that lets a caller see each kind of object (zone kinds: see zone/access.ts). */
+export const READ_CAPABILITY: Record<keyof typeof ACCOUNT_OBJECTS | ZoneKind, string> = {
+  ...ACCOUNT_OBJECTS,
+  ...(Object.fromEntries(Object.entries(ZONE_KINDS).map(([kind, { read }]) => [kind, read])) as Record<ZoneKind, string>),
+};
+
 export type ObjectKind = keyof typeof READ_CAPABILITY;
+
+export function isZoneKind(kind: ObjectKind): kind is ZoneKind {
+  return kind in ZONE_KINDS;
+}
 
 export const scopes = {
   account: (a: Pick<Account, 'id'>): Scope => ({ accountId: a.id }),

@@ -1,34 +1,12 @@
 // Every field of the schema behind a graphql-shield rule, deny by default. Rules hold no logic: they
 // ask the domain (src/domain/authz) through the request's Authorizer. The domain services re-check
 // every write. test/permissions.test.ts fails when a type or field of the schema has no rule here.
-import { allow, deny, rule, shield } from 'graphql-shield';
+import { allow, deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import { createGraphQLError } from 'graphql-yoga';
-import type { ObjectKind } from '../../domain/authz/objects.js';
-import type { Context } from '../context.js';
-import { isVisible } from '../visibility.js';
+import { canSee, forbidden, isAuthenticated, onAccount } from './rules.js';
 import { zoneAccountRules, zoneMutationRules, zoneQueryRules, zoneTypeRules } from './zones.js';
 
-const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
-const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
-
-export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => ctx.authz.authenticated || unauthenticated());
-
-/** The parent object is visible to the caller (the same decision node(id:) makes). */
-function canSee(kind: ObjectKind) {
-  return rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
-    if (!ctx.authz.authenticated) return unauthenticated();
-    return (await isVisible(ctx, kind, parent as never)) || forbidden();
-  });
-}
-
-/** The caller holds `capability` account-wide on the parent account (for the account's lists). */
-function onAccount(capability: string) {
-  return rule(`onAccount:${capability}`, { cache: 'no_cache' })(async (account: { id: string }, _args, ctx: Context) => {
-    if (!ctx.authz.authenticated) return unauthenticated();
-    return (await ctx.authz.can(capability, { accountId: account.id })) || forbidden();
-  });
-}
+export { isAuthenticated };
 
 const readsAuth = onAccount('auth.read');
 

@@ -3,47 +3,13 @@
 // object inside its zone); lists need the capability that reads what they list, on their parent.
 import { allow, rule } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import { createGraphQLError } from 'graphql-yoga';
 import { scopeOf, type ZoneKind } from '../../domain/zone/access.js';
 import type { Context } from '../context.js';
-import { zoneVisible } from '../types/zone/common.js';
-
-const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
-const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
-
-const isAuthenticated = rule('zones:isAuthenticated', { cache: 'contextual' })((_p, _a, ctx: Context) => ctx.authz.authenticated || unauthenticated());
-
-// graphql-shield refuses two rules of one name: every rule is made once.
-type Rule = ReturnType<ReturnType<typeof rule>>;
-const made = new Map<string, Rule>();
-function once(name: string, make: () => Rule): Rule {
-  let r = made.get(name);
-  if (!r) made.set(name, (r = make()));
-  return r;
-}
-
-function canSee(kind: ZoneKind) {
-  return once(`canSee${kind}`, () => rule(`canSee${kind}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
-    if (!ctx.authz.authenticated) return unauthenticated();
-    return (await zoneVisible(ctx, kind, parent as never)) || forbidden();
-  }));
-}
+import { isVisible } from '../visibility.js';
+import { canSee, forbidden, holds, isAuthenticated, onAccount, unauthenticated } from './rules.js';
 
 /** The caller holds `capability` on the parent object (of `kind`) in its zone. */
-function on(kind: ZoneKind, capability: string) {
-  return once(`on${kind}:${capability}`, () => rule(`on${kind}:${capability}`, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
-    if (!ctx.authz.authenticated) return unauthenticated();
-    return (await ctx.authz.can(capability, scopeOf(kind, parent as never))) || forbidden();
-  }));
-}
-
-/** The caller holds `capability` account-wide on the parent account. */
-function onAccount(capability: string) {
-  return rule(`zones:onAccount:${capability}`, { cache: 'no_cache' })(async (account: { id: string }, _args, ctx: Context) => {
-    if (!ctx.authz.authenticated) return unauthenticated();
-    return (await ctx.authz.can(capability, { accountId: account.id })) || forbidden();
-  });
-}
+const on = (kind: ZoneKind, capability: string) => holds(`on${kind}`, capability, (parent) => scopeOf(kind, parent as never));
 
 /** Types with no data of their own: reachable only through protected fields. */
 export const ZONE_STRUCTURAL_TYPES: string[] = [
@@ -158,7 +124,7 @@ export const zoneAccountRules: IRules = {
 const canSeeDependency = rule('canSeeApplicationDependency', { cache: 'no_cache' })(async (parent: { applicationId: string }, _args, ctx: Context) => {
   if (!ctx.authz.authenticated) return unauthenticated();
   const application = await ctx.loaders.zones.application.load(parent.applicationId);
-  return (application !== null && (await zoneVisible(ctx, 'Application', application))) || forbidden();
+  return (application !== null && (await isVisible(ctx, 'Application', application))) || forbidden();
 });
 
 const canSeeCredential = canSee('ApplicationCredential');

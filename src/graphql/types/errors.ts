@@ -42,15 +42,19 @@ for (const [, name, description] of TYPENAMES) {
   builder.objectRef<MutationErrorShape>(name).implement({ description, interfaces: [MutationErrorRef], fields: () => ({}) });
 }
 
-/** The local id of a global id of type `typename`; anything else reads as a missing object. */
-export function localId(globalId: string, typename: string, field: string): string {
+/**
+ * The local id of a global id of type `typename` (or of one of several, for an interface's kinds);
+ * anything else reads as a missing `entity`.
+ */
+export function localId(globalId: string, typename: string | readonly string[], field: string, entity: string = typeof typename === 'string' ? typename : typename[0]!): string {
+  const accepted = typeof typename === 'string' ? [typename] : typename;
   try {
     const decoded = decodeGlobalID(globalId);
-    if (decoded.typename === typename && decoded.id.length > 0) return decoded.id;
+    if (accepted.includes(decoded.typename) && decoded.id.length > 0) return decoded.id;
   } catch {
     // fall through: an undecodable id names nothing
   }
-  throw new NotFoundError(typename, field);
+  throw new NotFoundError(entity, field);
 }
 
 export type Payload<T> = Partial<T> & { errors: MutationErrorShape[] };

@@ -16,14 +16,15 @@ export function visibleLoadMany<T>(kind: ObjectKind, loader: Loader<T>) {
   return (ids: string[], ctx: Context) => ids.map((id) => loadVisible(ctx, kind, loader(ctx) as never, id) as Promise<T | null>);
 }
 
-export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T>, kind: ObjectKind, loader: Loader<T>): void {
+/** A federation entity keyed by the Relay global id; `typenames` are the global id types that name it (default: the kind). */
+export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T>, kind: ObjectKind, loader: Loader<T>, typenames: readonly string[] = [kind]): void {
   builder.asEntity(ref, {
     key: builder.selection<{ id: string }>('id'),
     // The key is the Relay global id; a representation of another type names nothing.
     resolveReference: ({ id }, ctx) => {
       try {
         const decoded = decodeGlobalID(id);
-        return decoded.typename === kind ? (loadVisible(ctx, kind, loader(ctx) as never, decoded.id) as Promise<T | null>) : null;
+        return typenames.includes(decoded.typename) ? (loadVisible(ctx, kind, loader(ctx) as never, decoded.id) as Promise<T | null>) : null;
       } catch {
         return null;
       }
@@ -32,7 +33,7 @@ export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T
 }
 
 /** viewerPermissions and viewerCan: the GraphQL form of the reference's expand[]=permissions. */
-export function permissionFields<T>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, T>, kind: ObjectKind) {
+export function permissionFields<T>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, T> | PothosSchemaTypes.InterfaceFieldBuilder<Types, T>, kind: ObjectKind) {
   return {
     viewerPermissions: t.stringList({
       description: 'The capability keys the caller holds on this object.',

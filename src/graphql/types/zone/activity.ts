@@ -1,12 +1,14 @@
 // What happens in a zone (reference 001): delegated grants, user and application sessions, user agents
 // and zone users. Read-only lists, plus updating and revoking grants and sessions.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { loadVisible } from '../../visibility.js';
+import { visibleLoadMany, entityLoadedBy, permissionFields } from '../node.js';
 import type { DelegatedGrant, ZoneSession } from '../../../domain/zone/model.js';
 import { statusAt } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, requestNow, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { requestNow, zoneList } from './common.js';
 import { ApplicationRef, DelegatedGrantRef, ProviderRef, ResourceRef, SessionRef, UserAgentRef, ZoneUserRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -27,14 +29,14 @@ export const SessionTypeEnum = builder.enumType('SessionType', {
 builder.node(ZoneUserRef, {
   description: 'A user authenticated in a zone (an end user of its applications, not a keygraph account user).',
   id: { resolve: (u) => u.id },
-  loadMany: zoneLoadMany('ZoneUser', (ctx) => ctx.loaders.zones.zoneUser),
+  loadMany: visibleLoadMany('ZoneUser', (ctx) => ctx.loaders.zones.zoneUser),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'ZoneUser'),
+    ...permissionFields(t, 'ZoneUser'),
     email: t.exposeString('email', { description: 'Email address.' }),
     emailVerified: t.exposeBoolean('emailVerified', { description: 'Whether the email address is verified.' }),
     issuer: t.exposeString('issuer', { nullable: true, description: 'Issuer of the identity provider.' }),
     subject: t.exposeString('subject', { nullable: true, description: 'Subject at the identity provider.' }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider; null when it was deleted.', resolve: (u, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, u.providerId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider; null when it was deleted.', resolve: (u, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, u.providerId) }),
     authenticatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the user last authenticated.', resolve: (u) => u.authenticatedAt }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (u, _a, ctx) => (await ctx.loaders.zones.zone.load(u.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user first appeared.' }),
@@ -45,9 +47,9 @@ builder.node(ZoneUserRef, {
 builder.node(UserAgentRef, {
   description: 'A user agent (browser, desktop app, CLI) that starts user sessions through Dynamic Client Registration.',
   id: { resolve: (u) => u.id },
-  loadMany: zoneLoadMany('UserAgent', (ctx) => ctx.loaders.zones.userAgent),
+  loadMany: visibleLoadMany('UserAgent', (ctx) => ctx.loaders.zones.userAgent),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'UserAgent'),
+    ...permissionFields(t, 'UserAgent'),
     identifier: t.exposeString('identifier', { description: 'The OAuth client id of the user agent: ua:<sha256>.' }),
     name: t.exposeString('name', { description: 'Human-readable name.' }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
@@ -60,17 +62,17 @@ builder.node(UserAgentRef, {
 builder.node(DelegatedGrantRef, {
   description: "A user's authorization for a resource to be accessed on their behalf, issued through a provider.",
   id: { resolve: (g) => g.id },
-  loadMany: zoneLoadMany('DelegatedGrant', (ctx) => ctx.loaders.zones.delegatedGrant),
+  loadMany: visibleLoadMany('DelegatedGrant', (ctx) => ctx.loaders.zones.delegatedGrant),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'DelegatedGrant'),
+    ...permissionFields(t, 'DelegatedGrant'),
     status: t.field({ type: ZoneStatusEnum, description: 'ACTIVE, EXPIRED or REVOKED, as of this request.', resolve: (g, _a, ctx) => statusAt(g, requestNow(ctx)) }),
     scopes: t.stringList({ description: 'The granted OAuth scopes.', resolve: (g) => g.scopes }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the grant expires.' }),
     refreshTokenSet: t.exposeBoolean('refreshTokenSet', { description: 'Whether a refresh token is stored (such grants can be refreshed after the access token expires).' }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the grant was revoked.', resolve: (g) => g.revokedAt }),
-    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user who granted access.', resolve: (g, _a, ctx) => loadZoneObject(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, g.zoneUserId) }),
-    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource receiving the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadZoneObject(ctx, 'Resource', ctx.loaders.zones.resource, g.resourceId) }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider that issued the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, g.providerId) }),
+    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user who granted access.', resolve: (g, _a, ctx) => loadVisible(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, g.zoneUserId) }),
+    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource receiving the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, g.resourceId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider that issued the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, g.providerId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (g, _a, ctx) => (await ctx.loaders.zones.zone.load(g.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the grant was issued.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the grant last changed.' }),
@@ -83,7 +85,7 @@ SessionRef.implement({
   resolveType: (s) => (s.sessionType === 'USER' ? 'UserSession' : 'ApplicationSession'),
   fields: (t) => ({
     id: t.id({ description: 'Opaque global id; use it with node(id:).', resolve: (s) => encodeGlobalID(s.sessionType === 'USER' ? 'UserSession' : 'ApplicationSession', s.id) }),
-    ...zonePermissionFields(t, 'ZoneSession'),
+    ...permissionFields(t, 'ZoneSession'),
     sessionType: t.field({ type: SessionTypeEnum, description: 'USER or APPLICATION.', resolve: (s) => s.sessionType }),
     name: t.exposeString('name', { description: 'Name of the initiating application or user agent.' }),
     status: t.field({ type: ZoneStatusEnum, description: 'ACTIVE, EXPIRED or REVOKED, as of this request.', resolve: (s, _a, ctx) => statusAt(s, requestNow(ctx)) }),
@@ -91,8 +93,8 @@ SessionRef.implement({
     metadata: t.field({ type: 'JSONObject', nullable: true, description: 'Session metadata.', resolve: (s) => s.metadata }),
     issuer: t.exposeString('issuer', { nullable: true, description: 'Issuer URL of the identity provider.' }),
     subject: t.exposeString('subject', { nullable: true, description: 'Subject claim from the identity provider.' }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider.', resolve: (s, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, s.providerId) }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application that initiated the session.', resolve: (s, _a, ctx) => loadZoneObject(ctx, 'Application', ctx.loaders.zones.application, s.applicationId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, s.providerId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application that initiated the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, s.applicationId) }),
     authenticatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session was authenticated.', resolve: (s) => s.authenticatedAt }),
     expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session expires.', resolve: (s) => s.expiresAt }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session was revoked.', resolve: (s) => s.revokedAt }),
@@ -106,18 +108,18 @@ const UserSessionRef = builder.objectRef<ZoneSession>('UserSession');
 const ApplicationSessionRef = builder.objectRef<ZoneSession>('ApplicationSession');
 export const SessionConnection = connectionOf(SessionRef, 'Session', 'sessions');
 const SESSION_TYPENAMES = ['UserSession', 'ApplicationSession'];
-export const sessionLocalId = (globalId: string, field: string) => localIdOf(globalId, SESSION_TYPENAMES, field, 'Session');
+export const sessionLocalId = (globalId: string, field: string) => localId(globalId, SESSION_TYPENAMES, field, 'Session');
 
 builder.node(UserSessionRef, {
   description: 'A session of an end user. A top-level one is a web session; children are derived from their parent (token refresh, delegation).',
   interfaces: [SessionRef],
   isTypeOf: (s) => (s as ZoneSession).sessionType === 'USER',
   id: { resolve: (s) => s.id },
-  loadMany: (ids, ctx) => zoneLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'USER' ? p : null)),
+  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'USER' ? p : null)),
   fields: (t) => ({
-    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user.', resolve: (s, _a, ctx) => loadZoneObject(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, s.zoneUserId) }),
-    userAgent: t.field({ type: UserAgentRef, nullable: true, description: 'The user agent that started the session.', resolve: (s, _a, ctx) => loadZoneObject(ctx, 'UserAgent', ctx.loaders.zones.userAgent, s.userAgentId) }),
-    parent: t.field({ type: UserSessionRef, nullable: true, description: 'The session this one derives from; null for a web (top-level) session.', resolve: (s, _a, ctx) => loadZoneObject(ctx, 'ZoneSession', ctx.loaders.zones.session, s.parentId) }),
+    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, s.zoneUserId) }),
+    userAgent: t.field({ type: UserAgentRef, nullable: true, description: 'The user agent that started the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'UserAgent', ctx.loaders.zones.userAgent, s.userAgentId) }),
+    parent: t.field({ type: UserSessionRef, nullable: true, description: 'The session this one derives from; null for a web (top-level) session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneSession', ctx.loaders.zones.session, s.parentId) }),
     children: t.connection(
       {
         type: UserSessionRef,
@@ -139,14 +141,14 @@ builder.node(UserSessionRef, {
     ),
   }),
 });
-zoneEntity(UserSessionRef, 'ZoneSession', ['UserSession'], (ctx) => ctx.loaders.zones.session);
+entityLoadedBy(UserSessionRef, 'ZoneSession', (ctx) => ctx.loaders.zones.session, ['UserSession']);
 
 builder.node(ApplicationSessionRef, {
   description: 'A session of an application (service to service). Application sessions have no parent.',
   interfaces: [SessionRef],
   isTypeOf: (s) => (s as ZoneSession).sessionType === 'APPLICATION',
   id: { resolve: (s) => s.id },
-  loadMany: (ids, ctx) => zoneLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'APPLICATION' ? p : null)),
+  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'APPLICATION' ? p : null)),
   fields: () => ({}),
 });
 

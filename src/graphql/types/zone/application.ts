@@ -1,10 +1,12 @@
 // Applications and their dependencies (reference 001 zones.applications.*, .dependencies.*).
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { loadVisible } from '../../visibility.js';
+import { visibleLoadMany, entityLoadedBy, permissionFields } from '../node.js';
 import type { Application, ApplicationDependency } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { zoneList } from './common.js';
 import { ApplicationDependencyRef, ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ResourceRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -36,9 +38,9 @@ export const ResourceConnection = connectionOf(ResourceRef, 'Resource', 'resourc
 builder.node(ApplicationRef, {
   description: 'A software system with an identity that accesses resources, on its own behalf or on behalf of users.',
   id: { resolve: (a) => a.id },
-  loadMany: zoneLoadMany('Application', (ctx) => ctx.loaders.zones.application),
+  loadMany: visibleLoadMany('Application', (ctx) => ctx.loaders.zones.application),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'Application'),
+    ...permissionFields(t, 'Application'),
     identifier: t.exposeString('identifier', { description: 'Identifier given by its owner, unique within the zone (1..2048 characters).' }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
     name: t.exposeString('name', { description: 'Human-readable name, 1..255 characters.' }),
@@ -72,13 +74,13 @@ builder.node(ApplicationRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the application last changed.' }),
   }),
 });
-zoneEntity(ApplicationRef, 'Application', ['Application'], (ctx) => ctx.loaders.zones.application);
+entityLoadedBy(ApplicationRef, 'Application', (ctx) => ctx.loaders.zones.application);
 
 ApplicationDependencyRef.implement({
   description: 'A resource an application depends on.',
   fields: (t) => ({
     id: t.id({ description: 'Global id of the dependency (its resource and application together).', resolve: (d) => encodeGlobalID('ApplicationDependency', d.id) }),
-    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadZoneObject(ctx, 'Resource', ctx.loaders.zones.resource, d.resourceId) }),
+    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, d.resourceId) }),
     application: t.field({ type: ApplicationRef, description: 'The dependent application.', resolve: async (d, _a, ctx) => (await ctx.loaders.zones.application.load(d.applicationId))! }),
     whenAccessing: t.field({
       type: ['ID'],

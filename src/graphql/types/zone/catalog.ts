@@ -1,11 +1,13 @@
 // Providers and resources (reference 001 zones.providers.*, zones.resources.*). A provider's client
 // secret is write-only: inputs take it, reads only show clientSecretSet.
 import type { ProviderOauth2, Provider, Resource } from '../../../domain/zone/model.js';
+import { loadVisible } from '../../visibility.js';
+import { visibleLoadMany, entityLoadedBy, permissionFields } from '../node.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
 import { ResourceConnection } from './application.js';
-import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { zoneList } from './common.js';
 import { ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ProviderRef, ResourceRef } from './refs.js';
 import { optionalRef, ZoneRef } from './zone.js';
 
@@ -61,9 +63,9 @@ const ProviderProtocolsRef = builder.objectRef<Provider['protocols']>('ProviderP
 builder.node(ProviderRef, {
   description: 'A system that supplies access to resources and lets users or applications authenticate.',
   id: { resolve: (p) => p.id },
-  loadMany: zoneLoadMany('Provider', (ctx) => ctx.loaders.zones.provider),
+  loadMany: visibleLoadMany('Provider', (ctx) => ctx.loaders.zones.provider),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'Provider'),
+    ...permissionFields(t, 'Provider'),
     identifier: t.exposeString('identifier', { description: 'Identifier, unique within the zone.' }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
     name: t.exposeString('name', { description: 'Human-readable name.' }),
@@ -79,14 +81,14 @@ builder.node(ProviderRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the provider last changed.' }),
   }),
 });
-zoneEntity(ProviderRef, 'Provider', ['Provider'], (ctx) => ctx.loaders.zones.provider);
+entityLoadedBy(ProviderRef, 'Provider', (ctx) => ctx.loaders.zones.provider);
 
 builder.node(ResourceRef, {
   description: 'A system exposing protected information or functionality to authenticated users or applications.',
   id: { resolve: (r) => r.id },
-  loadMany: zoneLoadMany('Resource', (ctx) => ctx.loaders.zones.resource),
+  loadMany: visibleLoadMany('Resource', (ctx) => ctx.loaders.zones.resource),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'Resource'),
+    ...permissionFields(t, 'Resource'),
     identifier: t.exposeString('identifier', { description: 'Identifier (often its URL), unique within the zone.' }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
     name: t.exposeString('name', { description: 'Human-readable name.' }),
@@ -95,26 +97,26 @@ builder.node(ResourceRef, {
     applicationType: t.field({ type: ApplicationTypeEnum, description: 'The kind of client the resource expects.', resolve: (r) => r.applicationType }),
     ownerType: t.field({ type: OwnerTypeEnum, description: 'Who owns the resource.', resolve: (r) => r.ownerType }),
     scopes: t.stringList({ description: 'Scopes the resource supports.', resolve: (r) => r.scopes }),
-    credentialProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider of credentials for the resource.', resolve: (r, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, r.credentialProviderId) }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application providing the resource.', resolve: (r, _a, ctx) => loadZoneObject(ctx, 'Application', ctx.loaders.zones.application, r.applicationId) }),
+    credentialProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider of credentials for the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, r.credentialProviderId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application providing the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, r.applicationId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (r, _a, ctx) => (await ctx.loaders.zones.zone.load(r.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the resource was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the resource last changed.' }),
   }),
 });
-zoneEntity(ResourceRef, 'Resource', ['Resource'], (ctx) => ctx.loaders.zones.resource);
+entityLoadedBy(ResourceRef, 'Resource', (ctx) => ctx.loaders.zones.resource);
 
 export const ProviderConnection = connectionOf(ProviderRef, 'Provider', 'providers');
 
 builder.objectFields(ZoneRef, (t) => ({
-  defaultResource: t.field({ type: ResourceRef, nullable: true, description: 'The default resource of the zone.', resolve: (z, _a, ctx) => loadZoneObject(ctx, 'Resource', ctx.loaders.zones.resource, z.defaultResourceId) }),
+  defaultResource: t.field({ type: ResourceRef, nullable: true, description: 'The default resource of the zone.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, z.defaultResourceId) }),
   defaultMcpGatewayApplication: t.field({
     type: ApplicationRef,
     nullable: true,
     description: 'The default MCP gateway application of the zone.',
-    resolve: (z, _a, ctx) => loadZoneObject(ctx, 'Application', ctx.loaders.zones.application, z.defaultMcpGatewayApplicationId),
+    resolve: (z, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, z.defaultMcpGatewayApplicationId),
   }),
-  userIdentityProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider users log in with.', resolve: (z, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, z.userIdentityProviderId) }),
+  userIdentityProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider users log in with.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, z.userIdentityProviderId) }),
   providers: t.connection(
     {
       type: ProviderRef,

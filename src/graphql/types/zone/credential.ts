@@ -1,11 +1,13 @@
 // Application credentials (reference 001 zones.application_credentials.*): one interface, five kinds.
 // A password credential's password appears once, in the createApplicationCredential payload.
 import type { ObjectRef } from '@pothos/core';
+import { loadVisible } from '../../visibility.js';
+import { entityLoadedBy, visibleLoadMany, permissionFields } from '../node.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { ApplicationCredential, CredentialType } from '../../../domain/zone/model.js';
 import { builder, type Types } from '../../builder.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { zoneList } from './common.js';
 import { connectionOf } from '../../connection.js';
 import { ApplicationCredentialRef, ApplicationRef, ProviderRef } from './refs.js';
 import { ZoneRef } from './zone.js';
@@ -31,7 +33,7 @@ export const CREDENTIAL_TYPENAMES: Record<CredentialType, string> = {
 };
 const TYPENAMES = Object.values(CREDENTIAL_TYPENAMES);
 
-export const credentialLocalId = (globalId: string, field: string) => localIdOf(globalId, TYPENAMES, field, 'ApplicationCredential');
+export const credentialLocalId = (globalId: string, field: string) => localId(globalId, TYPENAMES, field, 'ApplicationCredential');
 
 ApplicationCredentialRef.implement({
   description: 'A credential an application authenticates with. Five kinds implement it.',
@@ -39,11 +41,11 @@ ApplicationCredentialRef.implement({
   resolveType: (c) => CREDENTIAL_TYPENAMES[c.type],
   fields: (t) => ({
     id: t.id({ description: 'Opaque global id; use it with node(id:).', resolve: (c) => encodeGlobalID(CREDENTIAL_TYPENAMES[c.type], c.id) }),
-    ...zonePermissionFields(t, 'ApplicationCredential'),
+    ...permissionFields(t, 'ApplicationCredential'),
     type: t.field({ type: CredentialTypeEnum, description: 'The kind of credential.', resolve: (c) => c.type }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
     identifier: t.exposeString('identifier', { description: 'What identifies the application with this credential: the subject or "*" (token), the client id (password, public key, public) or the URL.' }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application; null when the caller may not see it.', resolve: (c, _a, ctx) => loadZoneObject(ctx, 'Application', ctx.loaders.zones.application, c.applicationId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, c.applicationId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (c, _a, ctx) => (await ctx.loaders.zones.zone.load(c.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the credential was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the credential last changed.' }),
@@ -57,15 +59,15 @@ function kind(type: CredentialType, description: string, fields?: (t: PothosSche
     interfaces: [ApplicationCredentialRef],
     isTypeOf: (c) => (c as ApplicationCredential).type === type,
     id: { resolve: (c) => c.id },
-    loadMany: (ids, ctx) => zoneLoadMany('ApplicationCredential', (c) => c.loaders.zones.credential)(ids, ctx).map(async (p) => ((await p)?.type === type ? p : null)),
+    loadMany: (ids, ctx) => visibleLoadMany('ApplicationCredential', (c) => c.loaders.zones.credential)(ids, ctx).map(async (p) => ((await p)?.type === type ? p : null)),
     fields: (t) => ({ ...((fields?.(t) ?? {}) as object) }) as never,
   });
-  zoneEntity(ref, 'ApplicationCredential', [CREDENTIAL_TYPENAMES[type]], (ctx) => ctx.loaders.zones.credential);
+  entityLoadedBy(ref, 'ApplicationCredential', (ctx) => ctx.loaders.zones.credential, [CREDENTIAL_TYPENAMES[type]]);
   return ref;
 }
 
 kind('TOKEN', 'A token credential: tokens of a provider (for one subject, or any) identify the application.', (t) => ({
-  provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider issuing the tokens; null when the caller may not see it.', resolve: (c, _a, ctx) => loadZoneObject(ctx, 'Provider', ctx.loaders.zones.provider, c.providerId) }),
+  provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider issuing the tokens; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, c.providerId) }),
   subject: t.exposeString('subject', { nullable: true, description: 'The subject the tokens must name; null for any subject ("*").' }),
 }));
 kind('PASSWORD', 'A password credential: the identifier is the OAuth 2.0 client id; the password was returned once, on creation.');

@@ -1,12 +1,14 @@
 // Zone secrets (reference 001 zones.secrets.*). The value is a separate field needing
 // secret.value.read; everything else needs secret.read.
 import { decodeGlobalID } from '@pothos/plugin-relay';
+import { loadVisible } from '../../visibility.js';
+import { visibleLoadMany, entityLoadedBy, permissionFields } from '../node.js';
 import type { Secret, SecretValue } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import type { Context } from '../../context.js';
 import { attempt, localId, payload } from '../errors.js';
-import { loadZoneObject, localIdOf, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { zoneList } from './common.js';
 import { ApplicationRef, ProviderRef, ResourceRef, SecretRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -44,9 +46,9 @@ async function entityOf(secret: Secret, ctx: Context) {
   if (!secret.entityId) return null;
   const z = ctx.loaders.zones;
   const [application, resource, provider] = await Promise.all([
-    loadZoneObject(ctx, 'Application', z.application, secret.entityId),
-    loadZoneObject(ctx, 'Resource', z.resource, secret.entityId),
-    loadZoneObject(ctx, 'Provider', z.provider, secret.entityId),
+    loadVisible(ctx, 'Application', z.application, secret.entityId),
+    loadVisible(ctx, 'Resource', z.resource, secret.entityId),
+    loadVisible(ctx, 'Provider', z.provider, secret.entityId),
   ]);
   if (application) return { ...application, kind: 'Application' };
   if (resource) return { ...resource, kind: 'Resource' };
@@ -57,9 +59,9 @@ async function entityOf(secret: Secret, ctx: Context) {
 builder.node(SecretRef, {
   description: 'A secret of a zone (a token, or a username and password), encrypted at rest.',
   id: { resolve: (s) => s.id },
-  loadMany: zoneLoadMany('Secret', (ctx) => ctx.loaders.zones.secret),
+  loadMany: visibleLoadMany('Secret', (ctx) => ctx.loaders.zones.secret),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'Secret'),
+    ...permissionFields(t, 'Secret'),
     name: t.exposeString('name', { description: 'Name, unique within the zone.' }),
     type: t.field({ type: SecretTypeEnum, description: 'The kind of secret.', resolve: (s) => s.type }),
     description: t.exposeString('description', { nullable: true, description: 'Free text, up to 128 characters.' }),
@@ -77,7 +79,7 @@ builder.node(SecretRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the secret last changed.' }),
   }),
 });
-zoneEntity(SecretRef, 'Secret', ['Secret'], (ctx) => ctx.loaders.zones.secret);
+entityLoadedBy(SecretRef, 'Secret', (ctx) => ctx.loaders.zones.secret);
 
 export const SecretConnection = connectionOf(SecretRef, 'Secret', 'secrets');
 
@@ -154,7 +156,7 @@ const DeleteSecretPayload = payload<{ deletedSecretId: string }>('DeleteSecretPa
 function entityRef(value: string | null | undefined) {
   if (value === undefined || value === null) return value;
   const kinds = ['Application', 'Resource', 'Provider'] as const;
-  const id = localIdOf(value, kinds, 'entityId', 'Entity');
+  const id = localId(value, kinds, 'entityId', 'Entity');
   const typename = decodeGlobalID(value).typename as (typeof kinds)[number];
   return { kind: typename, id };
 }

@@ -1,5 +1,6 @@
 // Zone and ZoneMember (reference 001 zones.*, zones.members.*), Account.zones and zone(id:).
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { visibleLoadMany, entityLoadedBy, permissionFields } from '../node.js';
 import type { Zone, ZoneMember } from '../../../domain/zone/model.js';
 import { zoneProtocols, type ZoneProtocols } from '../../../domain/zone/zones.js';
 import { builder } from '../../builder.js';
@@ -8,7 +9,7 @@ import { loadVisible } from '../../visibility.js';
 import { AccountRef } from '../account.js';
 import { attempt, localId, payload } from '../errors.js';
 import { UserRef } from '../user.js';
-import { loadZoneObject, zoneEntity, zoneList, zoneLoadMany, zonePermissionFields } from './common.js';
+import { zoneList } from './common.js';
 import { connectionOf } from '../../connection.js';
 
 export const ZoneRef = builder.objectRef<Zone>('Zone');
@@ -72,9 +73,9 @@ const ZoneProtocolsRef = builder.objectRef<ZoneProtocols>('ZoneProtocols').imple
 builder.node(ZoneRef, {
   description: 'A zone of an account: an OAuth 2.0 / OpenID Connect authorization server with its applications, resources, providers, users and sessions.',
   id: { resolve: (zone) => zone.id },
-  loadMany: zoneLoadMany('Zone', (ctx) => ctx.loaders.zones.zone),
+  loadMany: visibleLoadMany('Zone', (ctx) => ctx.loaders.zones.zone),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'Zone'),
+    ...permissionFields(t, 'Zone'),
     name: t.exposeString('name', { description: 'Human-readable name, 1..255 characters.' }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the account (1..63 lower-case letters, digits and "-").' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text, up to 2048 characters.' }),
@@ -97,14 +98,14 @@ builder.node(ZoneRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the zone last changed.' }),
   }),
 });
-zoneEntity(ZoneRef, 'Zone', ['Zone'], (ctx) => ctx.loaders.zones.zone);
+entityLoadedBy(ZoneRef, 'Zone', (ctx) => ctx.loaders.zones.zone);
 
 builder.node(ZoneMemberRef, {
   description: "An account user's role in a zone.",
   id: { resolve: (m) => m.id },
-  loadMany: zoneLoadMany('ZoneMember', (ctx) => ctx.loaders.zones.member),
+  loadMany: visibleLoadMany('ZoneMember', (ctx) => ctx.loaders.zones.member),
   fields: (t) => ({
-    ...zonePermissionFields(t, 'ZoneMember'),
+    ...permissionFields(t, 'ZoneMember'),
     role: t.field({ type: ZoneRoleEnum, description: 'The role.', resolve: (m) => m.role }),
     userId: t.id({ description: 'Global id of the member (a User of the account).', resolve: (m) => builderUserId(m.userId) }),
     user: t.field({ type: UserRef, nullable: true, description: 'The member; null when the caller may not read the users of the account.', resolve: (m, _a, ctx) => loadVisible(ctx, 'User', ctx.loaders.user, m.userId) }),
@@ -142,7 +143,7 @@ builder.queryField('zone', (t) =>
     args: { id: t.arg.id({ required: true, description: 'Global id of the zone.' }) },
     resolve: (_root, { id }, ctx) => {
       try {
-        return loadZoneObject(ctx, 'Zone', ctx.loaders.zones.zone, localId(id, 'Zone', 'id'));
+        return loadVisible(ctx, 'Zone', ctx.loaders.zones.zone, localId(id, 'Zone', 'id'));
       } catch {
         return null;
       }

@@ -1,0 +1,47 @@
+// The rule builders every part of the rule map uses. graphql-shield refuses two different rules of one
+// name, so each rule is made once and shared.
+import { rule } from 'graphql-shield';
+import { createGraphQLError } from 'graphql-yoga';
+import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { Scope } from '../../domain/authz/resolve.js';
+import type { Context } from '../context.js';
+import { isVisible } from '../visibility.js';
+
+export const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+export const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+
+type Rule = ReturnType<ReturnType<typeof rule>>;
+const made = new Map<string, Rule>();
+
+function once(name: string, make: (name: string) => Rule): Rule {
+  let r = made.get(name);
+  if (!r) made.set(name, (r = make(name)));
+  return r;
+}
+
+export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => ctx.authz.authenticated || unauthenticated());
+
+/** The parent object is visible to the caller (the same decision node(id:) makes). */
+export function canSee(kind: ObjectKind): Rule {
+  return once(`canSee${kind}`, (name) =>
+    rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+      if (!ctx.authz.authenticated) return unauthenticated();
+      return (await isVisible(ctx, kind, parent as never)) || forbidden();
+    }),
+  );
+}
+
+/** The caller holds `capability` in the scope `scopeOf` gives for the parent object. */
+export function holds<P>(name: string, capability: string, scopeOf: (parent: P) => Scope): Rule {
+  return once(`${name}:${capability}`, (ruleName) =>
+    rule(ruleName, { cache: 'no_cache' })(async (parent: P, _args, ctx: Context) => {
+      if (!ctx.authz.authenticated) return unauthenticated();
+      return (await ctx.authz.can(capability, scopeOf(parent))) || forbidden();
+    }),
+  );
+}
+
+/** The caller holds `capability` account-wide on the parent account (for the account's lists). */
+export function onAccount(capability: string): Rule {
+  return holds<{ id: string }>('onAccount', capability, (account) => ({ accountId: account.id }));
+}
