@@ -5,7 +5,7 @@ import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { PasswordHasher } from '../user/service.js';
 import type { Store } from '../store.js';
-import { exactlyOne, objectFor, sameZone, zoneFor } from './common.js';
+import { exactlyOne, objectFor, allInZone, sameZone, zoneFor } from './common.js';
 import type { SecretGenerator } from './crypto.js';
 import type { Application, ApplicationCredential, ApplicationDependency, ApplicationTrait, CredentialType, OwnerType } from './model.js';
 import { freeSlug, httpUrl, optionalHttpUrl, redirectUriFits, slug as slugRule, slugFrom, uriList, ZONE_LIMITS } from './validation.js';
@@ -128,15 +128,9 @@ export class ApplicationService {
       const z = tx.zones;
       const [zone] = await z.zones.byIds([app.zoneId]);
       if (zone?.defaultMcpGatewayApplicationId === app.id) await z.zones.update(zone.id, { defaultMcpGatewayApplicationId: null });
-      for (const [table, parent] of [
-        [z.credentials, 'applicationId'],
-        [z.dependencies, 'applicationId'],
-      ] as const) {
-        const page = (await table.pages(parent, [app.id], { first: 100_000 })).get(app.id)!;
-        for (const edge of page.edges) await table.delete(edge.id);
-      }
-      const provided = (await z.resources.pages('applicationId', [app.id], { first: 100_000 })).get(app.id)!;
-      for (const edge of provided.edges) await z.resources.update(edge.id, { applicationId: null });
+      await z.credentials.deleteWhere('applicationId', app.id);
+      await z.dependencies.deleteWhere('applicationId', app.id);
+      await z.resources.updateWhere('applicationId', app.id, { applicationId: null });
       await z.applications.delete(app.id);
       return app;
     });
@@ -149,8 +143,7 @@ export class ApplicationService {
       const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
       if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application', 'applicationId');
       const resource = await sameZone(actor, tx.zones.resources, 'Resource', resourceId, app.zoneId, 'resourceId');
-      const when: string[] = [];
-      for (const id of new Set(whenAccessing ?? [])) when.push((await sameZone(actor, tx.zones.resources, 'Resource', id, app.zoneId, 'whenAccessing')).id);
+      const when = (await allInZone(actor, tx.zones.resources, 'Resource', [...new Set(whenAccessing ?? [])], app.zoneId, 'whenAccessing')).map((r) => r.id);
       const existing = await tx.zones.dependencies.find(app.id, resource.id);
       const dependency = existing
         ? await tx.zones.dependencies.update(existing.id, { whenAccessing: when })

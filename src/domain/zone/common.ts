@@ -47,9 +47,23 @@ export async function sameZone<T extends { id: string; accountId: string; zoneId
   zoneId: string,
   field: string,
 ): Promise<T> {
-  const [object] = await table.byIds([id]);
-  if (!object || object.zoneId !== zoneId || !(await actor.can(ZONE_KINDS[kind].read, scopeOf(kind, object)))) throw new NotFoundError(kind, field);
-  return object;
+  return (await allInZone(actor, table, kind, [id], zoneId, field))[0]!;
+}
+
+/** sameZone for many ids at once: one read. */
+export async function allInZone<T extends { id: string; accountId: string; zoneId: string }>(
+  actor: Authorizer,
+  table: Pick<ZoneTable<T, never>, 'byIds'>,
+  kind: ZoneKind,
+  ids: readonly string[],
+  zoneId: string,
+  field: string,
+): Promise<T[]> {
+  const objects = ids.length === 0 ? [] : await table.byIds(ids);
+  for (const object of objects) {
+    if (!object || object.zoneId !== zoneId || !(await actor.can(ZONE_KINDS[kind].read, scopeOf(kind, object)))) throw new NotFoundError(kind, field);
+  }
+  return objects as T[];
 }
 
 /** Exactly one of the named alternatives is set. */

@@ -36,6 +36,10 @@ export interface ZoneTable<T, N> {
   create(input: N): Promise<T>;
   update(id: string, patch: Partial<N>): Promise<T>;
   delete(id: string): Promise<void>;
+  /** Deletes every object whose `column` equals `value` (one statement). */
+  deleteWhere(column: string, value: string): Promise<void>;
+  /** Changes every object whose `column` equals `value` (one statement). */
+  updateWhere(column: string, value: string, patch: Partial<N>): Promise<void>;
   byIds(ids: readonly string[]): Promise<(T | null)[]>;
   /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
   findIn(zoneId: string, column: string, value: string): Promise<T | null>;

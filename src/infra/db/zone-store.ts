@@ -77,6 +77,14 @@ class Table<T, N> implements ZoneTable<T, N> {
     await this.delegate.deleteMany({ where: { id } });
   }
 
+  async deleteWhere(columnName: string, value: string): Promise<void> {
+    await this.delegate.deleteMany({ where: { [columnName]: value } });
+  }
+
+  async updateWhere(columnName: string, value: string, patch: Partial<N>): Promise<void> {
+    await this.delegate.updateMany({ where: { [columnName]: value }, data: this.data(patch as Record<string, unknown>) });
+  }
+
   async byIds(ids: readonly string[]): Promise<(T | null)[]> {
     if (ids.length === 0) return [];
     return inOrder(ids, await this.delegate.findMany({ where: { id: { in: [...ids] } } }), (row) => this.map(row));
