@@ -326,9 +326,11 @@ describe(`invitations (${provider})`, () => {
       expect((await frank.caller.ok<Json, Vars>(MEMBERS, { g: ops })).node).toMatchObject({ id: ops, name: 'Operations' });
     });
 
-    it('refuses an anonymous acceptance when a user with the email exists (ConflictError token), and changes nothing', async () => {
+    it('refuses an anonymous acceptance when a user with a verified email exists (ConflictError token), and changes nothing', async () => {
       const email = 'gina@example.test';
       const gina = await person(email);
+      // Gina proved her address; an unverified one is claimed instead (identity.test.ts).
+      await t.app.store.users.update(decodeGlobalID(gina.id).id, { emailVerifiedAt: new Date() });
       const { invitation } = await create({ email, assignments: [{ capabilityKey: 'workspace.read' }] });
       const token = await tokenFor(email);
       const refused = await accept({ token, password: 'another long password' });

@@ -11,6 +11,7 @@ import type { ApiKeyService } from '../domain/machine/api-keys.js';
 import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
 import { apiKeyPrincipal, serviceAccountBar, serviceAccountPrincipal } from '../domain/machine/standing.js';
 import type { Store } from '../domain/store.js';
+import type { UserService } from '../domain/user/service.js';
 import { AuthenticationError, type VerifiedToken } from './tokens.js';
 
 export interface AuthenticatorOptions {
@@ -18,6 +19,7 @@ export interface AuthenticatorOptions {
   store: Store;
   serviceAccounts: ServiceAccountService;
   apiKeys: ApiKeyService;
+  users: UserService;
 }
 
 export type Authenticate = (authorization: string | null) => Promise<Principal>;
@@ -32,7 +34,7 @@ export class ApiKeyPausedError extends Error {
 
 const KEYGRAPH_SECRET = /^kg[a-z]_/;
 
-export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }: AuthenticatorOptions): Authenticate {
+export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, users }: AuthenticatorOptions): Authenticate {
   const fromSecret = async (secret: string): Promise<Principal> => {
     if (secret.startsWith('kgk_')) {
       const found = await apiKeys.authenticate(secret);
@@ -75,15 +77,8 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys }:
       if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
       return serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt);
     }
-    let userId = await store.identities.userFor(token.issuer, token.subject);
-    if (userId === null && token.email !== null && token.emailVerified) {
-      // First sight of this external subject: link it to the keygraph user with the same verified email.
-      const user = await store.users.findByEmail(token.email.toLowerCase());
-      if (user) {
-        await store.identities.link(token.issuer, token.subject, user.id);
-        userId = user.id;
-      }
-    }
+    // Linking by email, and what a proven email does to an unverified user, is the domain's decision.
+    const userId = await users.signInExternal(token);
     if (userId === null) throw new AuthenticationError('external subject is not linked to a user');
     return { kind: 'user', userId, sessionId: null, expiresAt: token.expiresAt };
   };

@@ -23,6 +23,8 @@ export interface User {
   username: string | null;
   firstName: string | null;
   lastName: string | null;
+  /** When the person proved they own `email`; null while the address is only a claim. */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

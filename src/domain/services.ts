@@ -8,7 +8,7 @@ import { ApiKeyService } from './machine/api-keys.js';
 import { InvitationService } from './machine/invitations.js';
 import { OutboxDispatcher, type MessageSender } from './machine/outbox.js';
 import { ServiceAccountService } from './machine/service-accounts.js';
-import type { Store } from './store.js';
+import type { EmailProofPurpose, Store } from './store.js';
 import { UserService, type PasswordHasher } from './user/service.js';
 import { WorkspaceService } from './workspace/service.js';
 import { createZoneServices, type ZoneDeps, type ZoneServices } from './zone/services.js';
@@ -37,6 +37,8 @@ export interface ServiceOptions {
   sender: MessageSender;
   /** The accept link an invitation message carries. */
   invitationUrl: (token: string) => string;
+  /** The link of an email verification or password-reset message. */
+  emailProofUrl: (purpose: EmailProofPurpose, token: string) => string;
   onDeliveryError?: (error: unknown) => void;
   /** The zones graph: its secret sealer, generator of credentials, and public base URL. */
   zones: Omit<ZoneDeps, 'hasher'>;
@@ -51,7 +53,7 @@ export function createServices(options: ServiceOptions): Services {
     authorization: new AuthorizationService(store),
     accounts: new AccountService(store),
     workspaces: new WorkspaceService(store),
-    users: new UserService(store, hasher),
+    users: new UserService(store, hasher, { outbox, emailProofUrl: options.emailProofUrl }),
     groups: new GroupService(store),
     serviceAccounts,
     apiKeys: new ApiKeyService(store),

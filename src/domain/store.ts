@@ -44,6 +44,27 @@ export interface NewUser {
   firstName: string | null;
   lastName: string | null;
   passwordHash: string | null;
+  emailVerifiedAt?: Date | null;
+}
+
+/** A single-use link sent to an address (see domain/user/proofs.ts). */
+export type EmailProofPurpose = 'VERIFY_EMAIL' | 'RESET_PASSWORD';
+
+export interface EmailProofRecord {
+  id: string;
+  userId: string;
+  email: string;
+  purpose: EmailProofPurpose;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface EmailProofRepo {
+  create(input: { userId: string; email: string; purpose: EmailProofPurpose; tokenHash: string; expiresAt: Date }): Promise<EmailProofRecord>;
+  findByTokenHash(hash: string): Promise<EmailProofRecord | null>;
+  /** Marks an unused proof used; false when it already was (a concurrent use won). */
+  use(id: string, at: Date): Promise<boolean>;
 }
 
 export interface AccountRepo {
@@ -68,14 +89,18 @@ export interface WorkspaceRepo {
 
 export interface UserRepo {
   create(input: NewUser): Promise<User>;
-  update(id: string, patch: Partial<Omit<NewUser, 'passwordHash' | 'email'>> & { email?: string }): Promise<User>;
+  update(id: string, patch: Partial<Omit<NewUser, 'email'>> & { email?: string }): Promise<User>;
   byIds(ids: readonly string[]): Promise<(User | null)[]>;
   findByEmail(email: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
   /** The stored password hash, for login; never part of the User object. */
   passwordHash(userId: string): Promise<string | null>;
   addToAccount(accountId: string, userId: string): Promise<void>;
-  /** Removes the account membership, the user's group memberships in the account, and revokes the user's grants and role assignments on it. */
+  /**
+   * Removes the account membership, the user's group memberships in the account, and revokes the user's
+   * grants and role assignments on it - except SUPER_ADMIN, which is platform-level and outlives any
+   * one account membership.
+   */
   removeFromAccount(accountId: string, userId: string): Promise<void>;
   /** For each user id, whether it is a member of the account. */
   inAccount(accountId: string, userIds: readonly string[]): Promise<Set<string>>;
@@ -177,11 +202,15 @@ export interface SessionRepo {
   revoke(id: string): Promise<boolean>;
   /** Ends every open session of a service account. */
   revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;
+  /** Ends every open session of a user, but `except` (the caller's own, when it keeps it). */
+  revokeAllOfUser(userId: string, except?: string | null): Promise<number>;
 }
 
 export interface IdentityRepo {
   userFor(issuer: string, subject: string): Promise<string | null>;
   link(issuer: string, subject: string, userId: string): Promise<void>;
+  /** Drops every external identity linked to the user but `keep`; returns how many went. */
+  unlinkAllOf(userId: string, keep?: { issuer: string; subject: string } | null): Promise<number>;
 }
 
 export interface RoleAssignmentRepo {
@@ -216,7 +245,7 @@ export interface GrantRepo {
   /** Active grants and role assignments of many users or groups at once: one statement. */
   heldBy(subjectIds: readonly string[]): Promise<Map<string, SubjectGrants>>;
   hasActive(accountId: string, grantKind: GrantKind, subjectType: SubjectType, subjectId: string): Promise<boolean>;
-  /** Subject ids holding an unrevoked grant of this kind on any account. */
+  /** Subject ids holding an unrevoked grant of this kind on any account, oldest grant first. */
   activeSubjectsOfKind(grantKind: GrantKind): Promise<{ subjectType: SubjectType; subjectId: string; accountId: string }[]>;
 }
 
@@ -279,6 +308,8 @@ export interface ApiKeyRepo {
   update(id: string, patch: ApiKeyPatch): Promise<ApiKey>;
   rotate(id: string, token: StoredToken): Promise<ApiKey>;
   revoke(id: string, revokedById: string | null): Promise<ApiKey>;
+  /** Revokes every unrevoked key the user or service account created; returns how many. */
+  revokeAllCreatedBy(creatorId: string, at: Date): Promise<number>;
   byIds(ids: readonly string[]): Promise<(ApiKey | null)[]>;
   findByKeyHash(hash: string): Promise<ApiKey | null>;
   touch(id: string, at: Date): Promise<void>;
@@ -323,8 +354,13 @@ export interface OutboxMessage {
 
 export interface OutboxRepo {
   enqueue(input: { kind: string; recipient: string; payload: string }): Promise<OutboxMessage>;
-  /** Undelivered messages that are due at `now` (not backing off after a failure), oldest first. */
+  /** Undelivered messages that are due at `now` (not backing off after a failure, not claimed by a sender), oldest first. */
   pending(limit: number, now: Date): Promise<OutboxMessage[]>;
+  /**
+   * Claims a message for sending until `until`, atomically: false when it was delivered or another
+   * sender holds an unexpired claim (several instances share one outbox; each message is sent once).
+   */
+  claim(id: string, now: Date, until: Date): Promise<boolean>;
   markDelivered(id: string, at: Date): Promise<void>;
   /** Records a failed attempt; the message is due again at `retryAt`. */
   markFailed(id: string, error: string, retryAt: Date): Promise<void>;
@@ -343,6 +379,13 @@ export interface Store {
   roleAssignments: RoleAssignmentRepo;
   sessions: SessionRepo;
   identities: IdentityRepo;
+  emailProofs: EmailProofRepo;
+  /**
+   * Serialises changes that guard a platform-wide invariant (the last super administrator): on
+   * PostgreSQL a transaction-scoped advisory lock; SQLite serialises write transactions already.
+   * Call inside transaction().
+   */
+  lockPlatform(): Promise<void>;
   /**
    * Serialises changes to one account's group graph: on PostgreSQL a row lock on the account (held to
    * the end of the transaction); SQLite serialises write transactions already. Call inside transaction().

@@ -170,6 +170,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     outboxSealer: createSealer(masterKey, 'outbox'),
     sender: options.sender ?? logSender(log),
     invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
+    emailProofUrl: (purpose, token) => `${config.publicUrl}/${purpose === 'VERIFY_EMAIL' ? 'verify-email' : 'reset-password'}#token=${token}`,
     onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
     zones: { box: createSealer(masterKey, 'zone-secrets'), random: randomSecrets, publicUrl: config.publicUrl },
   });
@@ -178,6 +179,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     serviceAccounts: services.serviceAccounts,
     apiKeys: services.apiKeys,
+    users: services.users,
   });
 
   const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), beforeMutations as Plugin];

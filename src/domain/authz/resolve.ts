@@ -57,6 +57,12 @@ function isAccountWide(grant: HeldGrant): boolean {
   return grant.resourceType === null || (grant.resourceType === 'account' && grant.resourceId === grant.accountId);
 }
 
+/** Where a grant applies, as a scope: its account, or the one resource it names. */
+export function grantScope(grant: Pick<HeldGrant, 'accountId' | 'resourceType' | 'resourceId'>): Scope {
+  const accountWide = grant.resourceType === null || grant.resourceId === null || (grant.resourceType === 'account' && grant.resourceId === grant.accountId);
+  return accountWide ? { accountId: grant.accountId } : { accountId: grant.accountId, resource: { type: grant.resourceType!, id: grant.resourceId! } };
+}
+
 /** Whether `grant` applies to `scope`. */
 export function applies(grant: HeldGrant, scope: Scope): boolean {
   if (grant.kind === 'SUPER_ADMIN') return true;

@@ -5,8 +5,8 @@ import type { GrantKind, SubjectType } from '../model.js';
 import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants } from '../store.js';
 import { RESOURCE_TYPES, requiredText } from '../validation.js';
 import { type Authorizer, toFacts } from './authorizer.js';
-import { CAPABILITY_KEYS, expandRole, isCapability, roleOf } from './catalog.js';
-import { can, capabilitiesOn, grantsGiving, type HeldGrant, type Scope, type SubjectFacts } from './resolve.js';
+import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from './catalog.js';
+import { can, capabilitiesOn, grantScope, grantsGiving, type HeldGrant, type Scope, type SubjectFacts } from './resolve.js';
 
 export interface Subject {
   type: SubjectType;
@@ -102,9 +102,15 @@ export class AuthorizationService {
       if (grant.revokedAt) throw new ConflictError('the grant is already revoked', 'id');
       if (grant.grantKind === 'SUPER_ADMIN') {
         await actor.requireSuperAdmin();
-        if ((await tx.grants.activeSubjectsOfKind('SUPER_ADMIN')).length <= 1) throw new ConflictError('this is the last super administrator grant; grant another first', 'id');
-      } else if (grant.grantKind === 'ACCOUNT_OWNER') {
-        await this.requireHeld(actor, CAPABILITY_KEYS, { accountId: grant.accountId });
+        // Serialised platform-wide, so that concurrent revocations cannot each see another one left.
+        await tx.lockPlatform();
+        const [now] = await tx.grants.byIds([grantId]);
+        if (now!.revokedAt) throw new ConflictError('the grant is already revoked', 'id');
+        const people = (await tx.grants.activeSubjectsOfKind('SUPER_ADMIN')).filter((g) => g.subjectType === 'USER' && !(g.subjectType === grant.subjectType && g.subjectId === grant.subjectId));
+        if (grant.subjectType === 'USER' && people.length === 0) throw new ConflictError('this is the last super administrator; make someone else one first', 'id');
+      } else {
+        // Nobody removes more than they hold: revoking needs what the grant gives, where it gives it.
+        await this.requireHeld(actor, grant.grantKind === 'ACCOUNT_OWNER' ? CAPABILITY_KEYS : expand([grant.capabilityKey!]), grantScope(grant));
       }
       return tx.grants.revoke(grantId);
     });
@@ -137,6 +143,7 @@ export class AuthorizationService {
       if (!assignment) throw new NotFoundError('RoleAssignment', 'id');
       await actor.authorize('auth.manage', { accountId: assignment.accountId }, { see: 'auth.read', entity: 'RoleAssignment', field: 'id' });
       if (assignment.revokedAt) throw new ConflictError('the role assignment is already revoked', 'id');
+      await this.requireHeld(actor, expandRole(assignment.roleKey), grantScope(assignment));
       return tx.roleAssignments.revoke(assignmentId);
     });
   }

@@ -13,6 +13,8 @@ export const TOKEN_KINDS = {
   apiKey: 'kgk',
   clientSecret: 'kgc',
   invitation: 'kgi',
+  /** A link sent to an email address to prove it (verification, password reset). */
+  emailProof: 'kge',
 } as const;
 
 export type TokenKind = keyof typeof TOKEN_KINDS;
@@ -23,7 +25,7 @@ const PUBLIC_ID_LENGTH = 10;
 const SECRET_LENGTH = 30;
 const CHECKSUM_LENGTH = 6;
 const BODY_LENGTH = PUBLIC_ID_LENGTH + SECRET_LENGTH;
-const SHAPE = new RegExp(`^(kg[skci])_([0-9A-Za-z]{${BODY_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`);
+const SHAPE = new RegExp(`^(kg[skcie])_([0-9A-Za-z]{${BODY_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`);
 
 /** `length` uniformly random base62 characters (rejection sampling: no modulo bias). */
 export function randomBase62(length: number): string {

@@ -1,4 +1,5 @@
 import type { Authorizer } from '../authz/authorizer.js';
+import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
 import type { Store } from '../store.js';
@@ -65,7 +66,7 @@ export class GroupService {
 
   addGroupMemberUser(actor: Authorizer, groupId: string, userId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, actor, groupId, 'groupId');
+      const group = await this.loadForGranting(tx, actor, groupId);
       // A user of another account reads exactly like a user that does not exist.
       if (!(await tx.users.inAccount(group.accountId, [userId])).has(userId)) throw new NotFoundError('User', 'userId');
       const changed = await tx.groups.addUser(groupId, userId);
@@ -83,7 +84,7 @@ export class GroupService {
 
   addGroupMemberServiceAccount(actor: Authorizer, groupId: string, serviceAccountId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, actor, groupId, 'groupId');
+      const group = await this.loadForGranting(tx, actor, groupId);
       // A service account of another account reads exactly like one that does not exist.
       if (!(await tx.serviceAccounts.inAccount(group.accountId, [serviceAccountId])).has(serviceAccountId)) throw new NotFoundError('ServiceAccount', 'serviceAccountId');
       const changed = await tx.groups.addServiceAccount(groupId, serviceAccountId);
@@ -102,8 +103,7 @@ export class GroupService {
   /** Makes `childGroupId` a subgroup of `groupId`. A group has one parent; cycles are refused. */
   addGroupMemberGroup(actor: Authorizer, groupId: string, childGroupId: string): Promise<MembershipChange> {
     return this.store.transaction(async (tx) => {
-      const group = await this.load(tx, actor, groupId, 'groupId');
-      await tx.lockAccount(group.accountId);
+      const group = await this.loadForGranting(tx, actor, groupId);
       const [child] = await tx.groups.byIds([childGroupId]);
       if (!child || child.accountId !== group.accountId) throw new NotFoundError('Group', 'childGroupId');
       if (await tx.groups.isAncestorOrSelf(childGroupId, groupId)) throw new GroupCycleError(groupId, childGroupId);
@@ -124,6 +124,18 @@ export class GroupService {
       if (!(await tx.groups.detachGroup(groupId, childGroupId))) throw new NotFoundError('GroupMember', 'childGroupId');
       return { group, changed: true, stats: await tx.groups.stats(groupId) };
     });
+  }
+
+  /**
+   * A group the actor may add a member to. The account row is locked first, so that the membership is
+   * decided against the account as it is (a concurrent removeUser waits, or has finished). A new member
+   * gets everything the group holds (its own grants and its ancestors'): the actor must hold it all.
+   */
+  private async loadForGranting(tx: Store, actor: Authorizer, groupId: string): Promise<Group> {
+    const group = await this.load(tx, actor, groupId, 'groupId');
+    await tx.lockAccount(group.accountId);
+    await requireDominatesStored(tx, actor, { type: 'GROUP', id: groupId }, group.accountId, 'this group');
+    return group;
   }
 
   /** Loads a group the actor may manage; an invisible group reads as a missing one. */

@@ -2,6 +2,7 @@
 // what its creator holds at the moment of use (enforced by the Authorizer); it reaches workspace-scoped
 // objects only in the workspaces it was given; a read-only key runs no mutation; a paused key is refused.
 import type { Authorizer } from '../authz/authorizer.js';
+import { requireDominatesKey } from '../authz/dominance.js';
 import { isCapability } from '../authz/catalog.js';
 import { scopes } from '../authz/objects.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
@@ -62,11 +63,8 @@ export class ApiKeyService {
   async rotateApiKey(actor: Authorizer, id: string): Promise<{ apiKey: ApiKey; key: string }> {
     const issued = issueToken('apiKey');
     const apiKey = await this.store.transaction(async (tx) => {
+      // The new key is handed to whoever rotates: load() requires they dominate it.
       const current = await this.load(tx, actor, id);
-      // The new key is handed to whoever rotates: like an editor widening a key, they must hold what it carries.
-      for (const permission of current.permissions) {
-        if (!(await actor.can(permission, { accountId: current.accountId }))) throw new ForbiddenError(permission, `you do not hold ${permission}, so you cannot take over this key`);
-      }
       await tx.lockAccount(current.accountId);
       return tx.apiKeys.rotate(id, issued);
     });
@@ -141,6 +139,7 @@ export class ApiKeyService {
     if (!apiKey) throw new NotFoundError('ApiKey', field);
     await actor.authorize('api_key.manage', { accountId: apiKey.accountId }, { ...SEE, field });
     if (apiKey.revokedAt) throw new ConflictError('the API key is revoked', field);
+    await requireDominatesKey(actor, apiKey);
     return apiKey;
   }
 }

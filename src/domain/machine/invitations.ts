@@ -6,8 +6,9 @@ import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../au
 import { permissionContext, type PermissionContext } from '../authz/service.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { invitationStatus, type Invitation, type InvitationAssignment } from '../model.js';
+import { invitationStatus, type Invitation, type InvitationAssignment, type User } from '../model.js';
 import type { Store } from '../store.js';
+import { proveEmail } from '../user/claims.js';
 import type { PasswordHasher } from '../user/service.js';
 import { LIMITS, RESOURCE_TYPES, email as validEmail, optionalText, password as validPassword, requiredText, username as validUsername } from '../validation.js';
 import type { OutboxDispatcher } from './outbox.js';
@@ -126,16 +127,21 @@ export class InvitationService {
     if (!found) throw new NotFoundError('Invitation', 'token');
     this.requireAcceptable(found);
 
+    // The token reached its holder through the invited address: accepting proves the address is theirs.
     let userId = actor.userId;
     let passwordHash: string | null = null;
+    /** An existing user whose email nobody had proven, claimed by the address's owner (see user/claims.ts). */
+    let claimed: User | null = null;
     if (userId !== null) {
       const [user] = await this.store.users.byIds([userId]);
       if (!user || user.email !== found.email) throw new ValidationError('this invitation is addressed to another email address', 'token');
       if (input.password) throw new ValidationError('you are signed in: no password is needed', 'password');
     } else {
-      if (await this.store.users.findByEmail(found.email)) throw new ConflictError('a user with this email exists: sign in as them, then accept', 'token');
-      if (!input.password) throw new ValidationError('a password is needed to create your user', 'password');
+      const existing = await this.store.users.findByEmail(found.email);
+      if (existing && existing.emailVerifiedAt !== null) throw new ConflictError('a user with this email exists: sign in as them, then accept', 'token');
+      if (!input.password) throw new ValidationError(existing ? 'a password is needed to claim your user' : 'a password is needed to create your user', 'password');
       passwordHash = await this.hasher.hash(validPassword('password', input.password));
+      claimed = existing;
     }
     await this.requireInviterStillCovers(found);
     const profile = {
@@ -144,11 +150,17 @@ export class InvitationService {
       lastName: optionalText('lastName', input.lastName, LIMITS.personName),
     };
 
-    return this.store.transaction(async (tx) => {
+    const result = await this.store.transaction(async (tx) => {
       let mode: AcceptResult['mode'] = 'EXISTING_USER';
-      if (userId === null) {
+      if (claimed !== null) {
+        const [now] = await tx.users.byIds([claimed.id]);
+        if (!now || now.email !== found.email || now.emailVerifiedAt !== null) throw new ConflictError('a user with this email exists: sign in as them, then accept', 'token');
+        await proveEmail(tx, this.outbox, now, { how: 'accepted an invitation sent to it' });
+        await tx.users.update(now.id, { passwordHash });
+        userId = now.id;
+      } else if (userId === null) {
         if (profile.username && (await tx.users.findByUsername(profile.username))) throw new ConflictError('this username is taken', 'username');
-        userId = (await tx.users.create({ email: found.email, passwordHash, ...profile })).id;
+        userId = (await tx.users.create({ email: found.email, passwordHash, ...profile, emailVerifiedAt: new Date() })).id;
         mode = 'NEW_USER';
       }
       // The conditional update is the guard against a concurrent acceptance: only one wins.
@@ -158,6 +170,9 @@ export class InvitationService {
         throw new ConflictError('the invitation changed meanwhile; try again', 'token');
       }
       const accountId = found.accountId;
+      const [accepting] = await tx.users.byIds([userId]);
+      if (accepting && accepting.emailVerifiedAt === null) await tx.users.update(userId, { emailVerifiedAt: new Date() });
+      await tx.lockAccount(accountId);
       if (!(await tx.users.inAccount(accountId, [userId])).has(userId)) await tx.users.addToAccount(accountId, userId);
       const counts = { grantCount: 0, roleAssignmentCount: 0, groupMembershipCount: 0 };
       for (const a of found.assignments) {
@@ -184,6 +199,9 @@ export class InvitationService {
         permissionContext: permissionContext(toFacts('USER', userId, held), accountId),
       };
     });
+    // A claimed user's accounts are told (user/claims.ts).
+    if (claimed !== null) this.outbox.kick();
+    return result;
   }
 
   /**

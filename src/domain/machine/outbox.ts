@@ -1,8 +1,10 @@
 // The transactional outbox: a message is written in the same transaction as what it announces (so an
 // invitation is never created without its message, nor a message sent for a rolled-back invitation), then
 // delivered after commit by a pluggable sender. Payloads are sealed (encrypted): a link with a secret in it
-// never reaches the database in clear. Delivery is at least once; failures stay queued with their error and
-// are retried with exponential backoff (30 s doubling, at most an hour apart).
+// never reaches the database in clear. Failures stay queued with their error and are retried with
+// exponential backoff (30 s doubling, at most an hour apart). Several instances may share one outbox: each
+// message is claimed (an atomic lease) before it is sent, so it is sent by one of them, once - unless a
+// sender dies between sending and recording it, when the lease runs out and it is sent again.
 import type { Sealer } from '../crypto.js';
 import type { OutboxMessage, Store } from '../store.js';
 
@@ -25,6 +27,9 @@ const aad = (kind: string, recipient: string) => `outbox:${kind}:${recipient}`;
 
 /** How many messages a pass reads at a time. */
 const BATCH = 100;
+
+/** How long a claim keeps other senders off a message: longer than any one delivery should take. */
+export const CLAIM_LEASE_MS = 5 * 60_000;
 
 /** After the n-th failed attempt (from 0), wait 30 s x 2^n, at most an hour. */
 export function retryDelayMs(failedAttempts: number): number {
@@ -72,6 +77,9 @@ export class OutboxDispatcher {
       if (batch.length === 0) return delivered;
       for (const message of batch) {
         tried.add(message.id);
+        const now = new Date();
+        // Another instance may have it: then it is theirs to send.
+        if (!(await this.store.outbox.claim(message.id, now, new Date(now.getTime() + CLAIM_LEASE_MS)))) continue;
         try {
           const content = JSON.parse(this.sealer.open(message.payload, aad(message.kind, message.recipient))) as OutgoingMessage;
           await this.sender.send(content);

@@ -1,7 +1,7 @@
 // Service accounts (references 000 and 004): machine identities of one account, with a bearer token
 // shown once and client credentials. They are subjects of grants, roles and groups like users.
-import { toFacts, type Authorizer } from '../authz/authorizer.js';
-import { requireCovers } from '../authz/takeover.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ServiceAccount, ServiceAccountCredential } from '../model.js';
 import type { Store } from '../store.js';
@@ -70,7 +70,6 @@ export class ServiceAccountService {
     // and transactions that each hold a connection while waiting for another starve the pool (PostgreSQL,
     // as many concurrent rotations as connections). The account of a service account never changes.
     const current = await this.load(this.store, actor, id);
-    await this.requireTakeover(actor, current);
     const serviceAccount = await this.store.transaction(async (tx) => {
       await tx.lockAccount(current.accountId);
       const [locked] = await tx.serviceAccounts.byIds([id]);
@@ -107,7 +106,6 @@ export class ServiceAccountService {
     const description = optionalText('description', input.description, LIMITS.description);
     const secret = issueToken('clientSecret');
     const serviceAccount = await this.load(this.store, actor, serviceAccountId, 'serviceAccountId');
-    await this.requireTakeover(actor, serviceAccount);
     const credential = await this.store.transaction(async (tx) => {
       if (serviceAccount.revokedAt) throw new ConflictError('the service account is revoked', 'serviceAccountId');
       return tx.serviceAccounts.createCredential({ serviceAccountId, accountId: serviceAccount.accountId, name, description, clientId: newClientId(), secretHash: secret.hash });
@@ -162,12 +160,6 @@ export class ServiceAccountService {
     return serviceAccount;
   }
 
-  /** A new secret of a service account carries all it holds: the actor must hold all of that too. */
-  private async requireTakeover(actor: Authorizer, serviceAccount: ServiceAccount): Promise<void> {
-    const held = (await this.store.grants.heldBy([serviceAccount.id])).get(serviceAccount.id)!;
-    await requireCovers(actor, toFacts('SERVICE_ACCOUNT', serviceAccount.id, held), 'this service account');
-  }
-
   /** lastUsedAt, written at most once a minute per service account (not a write on every request). */
   private async touch(serviceAccount: ServiceAccount, now: Date): Promise<void> {
     if (dueForTouch(serviceAccount.lastUsedAt, now)) await this.store.serviceAccounts.touch(serviceAccount.id, now);
@@ -177,6 +169,9 @@ export class ServiceAccountService {
     const [serviceAccount] = await tx.serviceAccounts.byIds([id]);
     if (!serviceAccount) throw new NotFoundError('ServiceAccount', field);
     await actor.authorize('service_account.manage', { accountId: serviceAccount.accountId }, { ...SEE, field });
+    // Changing, revoking or deleting a service account, or handing out a secret of it (which carries all
+    // it holds), is acting on a principal: the actor must dominate it.
+    await requireDominatesStored(tx, actor, { type: 'SERVICE_ACCOUNT', id: serviceAccount.id }, null, 'this service account');
     return serviceAccount;
   }
 
@@ -184,6 +179,7 @@ export class ServiceAccountService {
     const [credential] = await tx.serviceAccounts.credentialByIds([id]);
     if (!credential) throw new NotFoundError('ServiceAccountCredential', 'id');
     await actor.authorize('service_account.manage', { accountId: credential.accountId }, SEE_CREDENTIAL);
+    await requireDominatesStored(tx, actor, { type: 'SERVICE_ACCOUNT', id: credential.serviceAccountId }, null, 'the service account of this credential');
     return credential;
   }
 }

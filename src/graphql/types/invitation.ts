@@ -190,7 +190,7 @@ const AcceptModeEnum = builder.enumType('InvitationAcceptMode', {
 });
 
 const AcceptInvitationPayload = payload<AcceptResult & { token: string | null; expiresAt: Date | null }>('AcceptInvitationPayload', 'The result of acceptInvitation (the counts of reference 000).', (t) => ({
-  token: t.string({ nullable: true, description: 'For a new user: a session token (as from login). Shown only here.', resolve: (p) => p.token ?? null }),
+  token: t.string({ nullable: true, description: 'For whoever accepted signed out (a new user, or one claiming their address): a session token (as from login). Shown only here.', resolve: (p) => p.token ?? null }),
   expiresAt: t.field({ type: 'DateTime', nullable: true, description: "When the new user's session ends.", resolve: (p) => p.expiresAt ?? null }),
   acceptedUser: t.field({ type: UserRef, nullable: true, description: 'The user who accepted (created when mode is NEW_USER).', resolve: (p, _args, ctx) => (p.acceptedUserId ? ctx.loaders.user.load(p.acceptedUserId) : null) }),
   account: t.field({ type: AccountRef, nullable: true, description: 'The account joined.', resolve: (p, _args, ctx) => (p.invitation ? ctx.loaders.account.load(p.invitation.accountId) : null) }),
@@ -247,11 +247,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: AcceptInvitationInput, required: true, description: 'The token (and, for a new user, a password).' }) },
     resolve: (_root, { input }, ctx) =>
       attempt(async () => {
+        const anonymous = !ctx.authz.authenticated;
         const result = await ctx.services.invitations.acceptInvitation(ctx.authz, input);
-        // The rest of the response reads with the new access: a new person gets a session, an existing
-        // user a fresh snapshot of their grants.
+        // The rest of the response reads with the new access: someone who accepted signed out (a new
+        // user, or one who claimed their address) gets a session, a signed-in user a fresh snapshot.
         ctx.loaders.heldBy.clear(result.acceptedUserId);
-        if (result.mode === 'NEW_USER') {
+        if (anonymous) {
           const session = await ctx.services.auth.startSession(result.acceptedUserId);
           ctx.authz = ctx.authz.as(session.principal);
           return { ...result, token: session.token, expiresAt: session.expiresAt };

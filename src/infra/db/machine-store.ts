@@ -219,6 +219,9 @@ export class ApiKeys implements ApiKeyRepo {
   async rotate(id: string, token: StoredToken) {
     return toApiKey(await this.db.apiKey.update({ where: { id }, data: { keyHash: token.hash, keyPrefix: token.prefix, keyLast4: token.last4, keyPublicId: token.publicId } }));
   }
+  async revokeAllCreatedBy(creatorId: string, at: Date) {
+    return (await this.db.apiKey.updateMany({ where: { createdById: creatorId, revokedAt: null }, data: { revokedAt: at } })).count;
+  }
   async revoke(id: string, revokedById: string | null) {
     return toApiKey(await this.db.apiKey.update({ where: { id }, data: { revokedAt: new Date(), revokedById } }));
   }
@@ -326,16 +329,28 @@ export class Outbox implements OutboxRepo {
   }
   async pending(limit: number, now: Date): Promise<OutboxMessage[]> {
     const rows = await this.db.outboxMessage.findMany({
-      where: { deliveredAt: null, OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] },
+      where: {
+        deliveredAt: null,
+        AND: [{ OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] }, { OR: [{ claimedUntil: null }, { claimedUntil: { lte: now } }] }],
+      },
       orderBy: { id: 'asc' },
       take: limit,
     });
     return rows.map((row) => ({ id: row.id, kind: row.kind, recipient: row.recipient, payload: row.payload as string, attempts: row.attempts, createdAt: row.createdAt }));
   }
+  async claim(id: string, now: Date, until: Date) {
+    // One conditional UPDATE: on PostgreSQL a concurrent claimer waits for the row and re-checks the
+    // condition after the first commits, so exactly one of them gets the message.
+    const { count } = await this.db.outboxMessage.updateMany({
+      where: { id, deliveredAt: null, OR: [{ claimedUntil: null }, { claimedUntil: { lte: now } }] },
+      data: { claimedUntil: until },
+    });
+    return count === 1;
+  }
   async markDelivered(id: string, at: Date) {
-    await this.db.outboxMessage.update({ where: { id }, data: { deliveredAt: at, attempts: { increment: 1 }, lastError: null } });
+    await this.db.outboxMessage.update({ where: { id }, data: { deliveredAt: at, attempts: { increment: 1 }, lastError: null, claimedUntil: null } });
   }
   async markFailed(id: string, error: string, retryAt: Date) {
-    await this.db.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 1000), nextAttemptAt: retryAt } });
+    await this.db.outboxMessage.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 1000), nextAttemptAt: retryAt, claimedUntil: null } });
   }
 }

@@ -1,6 +1,9 @@
 // The Prisma implementation of the domain's Store port: the only code that touches the database.
 import type { Account, Group, GroupMember, LinkedScope, MembershipStats, User, Workspace } from '../../domain/model.js';
 import type {
+  EmailProofPurpose,
+  EmailProofRecord,
+  EmailProofRepo,
   AccountRepo,
   GrantFilter,
   GrantRecord,
@@ -38,8 +41,8 @@ type UserRow = Awaited<ReturnType<Db['user']['findFirstOrThrow']>>;
 type GroupRow = Awaited<ReturnType<Db['group']['findFirstOrThrow']>>;
 
 function toUser(row: UserRow): User {
-  const { id, email, username, firstName, lastName, createdAt, updatedAt } = row;
-  return { id, email, username, firstName, lastName, createdAt, updatedAt };
+  const { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt } = row;
+  return { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt };
 }
 
 function toGroup(row: GroupRow): Group {
@@ -116,7 +119,7 @@ class Users implements UserRepo {
   async create(input: NewUser) {
     return toUser(await this.db.user.create({ data: { id: newId(), ...input, searchText: userSearchText(input) } }));
   }
-  async update(id: string, patch: Partial<Omit<NewUser, 'passwordHash' | 'email'>> & { email?: string }) {
+  async update(id: string, patch: Partial<Omit<NewUser, 'email'>> & { email?: string }) {
     const current = await this.db.user.findUniqueOrThrow({ where: { id } });
     const next = { ...current, ...patch };
     return toUser(await this.db.user.update({ where: { id }, data: { ...patch, searchText: userSearchText(next) } }));
@@ -141,7 +144,7 @@ class Users implements UserRepo {
   async removeFromAccount(accountId: string, userId: string) {
     await this.db.groupMember.deleteMany({ where: { accountId, userId } });
     const revoked = { where: { accountId, subjectType: 'USER' as const, subjectId: userId, revokedAt: null }, data: { revokedAt: new Date() } };
-    await this.db.authorizationGrant.updateMany(revoked);
+    await this.db.authorizationGrant.updateMany({ ...revoked, where: { ...revoked.where, grantKind: { not: 'SUPER_ADMIN' } } });
     await this.db.roleAssignment.updateMany(revoked);
     await this.db.accountUser.deleteMany({ where: { accountId, userId } });
   }
@@ -495,6 +498,10 @@ class Sessions implements SessionRepo {
   async revokeAllOfServiceAccount(serviceAccountId: string) {
     return (await this.db.session.updateMany({ where: { serviceAccountId, revokedAt: null }, data: { revokedAt: new Date() } })).count;
   }
+  async revokeAllOfUser(userId: string, except: string | null = null) {
+    const where = { userId, revokedAt: null, ...(except ? { id: { not: except } } : {}) };
+    return (await this.db.session.updateMany({ where, data: { revokedAt: new Date() } })).count;
+  }
 }
 
 class Identities implements IdentityRepo {
@@ -505,6 +512,29 @@ class Identities implements IdentityRepo {
   async link(issuer: string, subject: string, userId: string) {
     await this.db.externalIdentity.upsert({ where: { issuer_subject: { issuer, subject } }, create: { id: newId(), issuer, subject, userId }, update: {} });
   }
+  async unlinkAllOf(userId: string, keep: { issuer: string; subject: string } | null = null) {
+    const where = keep ? { userId, NOT: { issuer: keep.issuer, subject: keep.subject } } : { userId };
+    return (await this.db.externalIdentity.deleteMany({ where })).count;
+  }
+}
+
+class EmailProofs implements EmailProofRepo {
+  constructor(private readonly db: Tx) {}
+  async create(input: { userId: string; email: string; purpose: EmailProofPurpose; tokenHash: string; expiresAt: Date }) {
+    return toEmailProof(await this.db.emailProof.create({ data: { id: newId(), ...input } }));
+  }
+  async findByTokenHash(hash: string) {
+    const row = await this.db.emailProof.findUnique({ where: { tokenHash: hash } });
+    return row && toEmailProof(row);
+  }
+  async use(id: string, at: Date) {
+    return (await this.db.emailProof.updateMany({ where: { id, usedAt: null }, data: { usedAt: at } })).count === 1;
+  }
+}
+
+function toEmailProof(row: { id: string; userId: string; email: string; purpose: string; expiresAt: Date; usedAt: Date | null; createdAt: Date }): EmailProofRecord {
+  const { id, userId, email, purpose, expiresAt, usedAt, createdAt } = row;
+  return { id, userId, email, purpose: purpose as EmailProofPurpose, expiresAt, usedAt, createdAt };
 }
 
 export class PrismaStore implements Store {
@@ -516,6 +546,7 @@ export class PrismaStore implements Store {
   readonly roleAssignments: RoleAssignmentRepo;
   readonly sessions: SessionRepo;
   readonly identities: IdentityRepo;
+  readonly emailProofs: EmailProofRepo;
   readonly zones: PrismaZoneStore;
   readonly serviceAccounts: ServiceAccounts;
   readonly apiKeys: ApiKeys;
@@ -535,6 +566,7 @@ export class PrismaStore implements Store {
     this.roleAssignments = new RoleAssignments(db);
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);
+    this.emailProofs = new EmailProofs(db);
     this.zones = new PrismaZoneStore(db);
     this.serviceAccounts = new ServiceAccounts(db);
     this.apiKeys = new ApiKeys(db);
@@ -552,6 +584,11 @@ export class PrismaStore implements Store {
         ? await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Account" WHERE "id" = ${accountId} FOR UPDATE`
         : await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Account" WHERE "id" = ${accountId}`;
     return rows.length > 0;
+  }
+
+  async lockPlatform(): Promise<void> {
+    // One advisory lock key for the whole platform (any constant works; this one spells "kgplatfm").
+    if (this.provider === 'postgresql') await this.db.$executeRaw`SELECT pg_advisory_xact_lock(7739370089066376557)`;
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
