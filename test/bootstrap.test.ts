@@ -18,10 +18,14 @@ describe(`bootstrap command (${provider})`, () => {
   afterAll(() => database.drop());
 
   async function bootstrap(...args: string[]) {
+    return bootstrapWith({}, ...args);
+  }
+
+  async function bootstrapWith(env: Record<string, string>, ...args: string[]) {
     try {
       const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/bootstrap.ts', ...args], {
         cwd: root,
-        env: { ...process.env, DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir },
+        env: { ...process.env, DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env },
       });
       return { code: 0, stdout, stderr };
     } catch (error) {
@@ -69,5 +73,31 @@ describe(`bootstrap command (${provider})`, () => {
     const weak = await bootstrap('--email', 'x@example.com', '--password', 'short');
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('password');
+  });
+
+  it('reads the password from KEYGRAPH_BOOTSTRAP_PASSWORD, and repairs a platform left with no super administrator', async () => {
+    // The first super administrator exists (first test): repair is refused while a person holds SUPER_ADMIN.
+    const refused = await bootstrapWith({ KEYGRAPH_BOOTSTRAP_PASSWORD: 'a repaired passphrase' }, '--repair', '--email', 'root@example.com');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('has a super administrator');
+
+    // A database edited by hand: every SUPER_ADMIN grant revoked.
+    const db = createDb(database.url);
+    try {
+      await db.prisma.authorizationGrant.updateMany({ where: { grantKind: 'SUPER_ADMIN' }, data: { revokedAt: new Date() } });
+      const repaired = await bootstrapWith({ KEYGRAPH_BOOTSTRAP_PASSWORD: 'a repaired passphrase' }, '--repair', '--email', 'root@example.com');
+      expect(repaired.code, repaired.stderr).toBe(0);
+      expect(repaired.stderr).toContain('super administrator again');
+      const { userId } = JSON.parse(repaired.stdout) as { userId: string };
+      const store = PrismaStore.of(db.prisma, db.provider);
+      const id = decodeGlobalID(userId).id;
+      expect((await store.grants.activeSubjectsOfKind('SUPER_ADMIN')).map((g) => g.subjectId)).toEqual([id]);
+      expect((await store.users.byIds([id]))[0]!.emailVerifiedAt).not.toBeNull();
+      // The password came from the environment: no --password argument was needed.
+      const { ScryptHasher } = await import('../src/infra/crypto/password.js');
+      expect(await new ScryptHasher().verify('a repaired passphrase', (await store.users.passwordHash(id))!)).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 });
