@@ -1,11 +1,10 @@
 // Authentication end to end: login, whoami, bearer tokens, logout revoking at once, expired and
 // tampered tokens, the published keys, and a trusted external issuer mapped to a keygraph user.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { account, user } from './support/fixtures.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, provider, startTestApp, type TestApp } from './support/harness.js';
+import { startIdp, type TestIdp } from './support/idp.js';
 import { CreateUserDocument } from './generated/graphql.js';
 
 const VIEWER = '{ viewer { authenticated principalType expiresAt user { id email } } }';
@@ -15,24 +14,18 @@ type LoginData = { login: { token: string | null; expiresAt: string | null; view
 
 describe(`authentication (${provider})`, () => {
   let t: TestApp;
-  let idp: Server;
-  let idpKeys: Awaited<ReturnType<typeof generateKeyPair>>;
-  const IDP = 'https://idp.example.test';
+  let idp: TestIdp;
 
   beforeAll(async () => {
-    idpKeys = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(idpKeys.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
-    idp = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
-    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`;
-    t = await startTestApp({ KEYGRAPH_TRUSTED_ISSUERS: JSON.stringify([{ issuer: IDP, audience: 'keygraph-frontend', jwksUrl, algorithms: ['RS256'] }]) });
+    idp = await startIdp();
+    t = await startTestApp({ KEYGRAPH_TRUSTED_ISSUERS: idp.trustedIssuers });
     const acme = await account(t, 'Acme');
     await t.ok(CreateUserDocument, { input: { accountId: acme, email: 'ada@example.com', username: 'ada', password: 'correct horse battery' } });
     await user(t, acme, 'nopassword@example.com');
   });
   afterAll(async () => {
     await t.close();
-    await new Promise((resolve) => idp.close(resolve));
+    await idp.close();
   });
 
   const expectUnauthenticated = (result: { errors?: { message: string; extensions?: Record<string, unknown> }[]; data?: unknown }) => {
@@ -126,7 +119,7 @@ describe(`authentication (${provider})`, () => {
 
   describe('a trusted external issuer', () => {
     const external = (claims: Record<string, unknown>, audience = 'keygraph-frontend') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setIssuer(IDP).setAudience(audience).setIssuedAt().setExpirationTime('5m').sign(idpKeys.privateKey);
+      idp.sign(claims, audience);
 
     it('maps (iss, sub) to the user with the same verified email, then by the link alone', async () => {
       const first = await external({ sub: 'idp|42', email: 'Ada@Example.com', email_verified: true });

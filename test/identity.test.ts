@@ -1,19 +1,16 @@
 // Issue 10: nobody acts above themselves. Each of the seven reproduced takeover paths, refused; SUPER_ADMIN
 // is platform-level; emails are claims until proven; the invariants hold under concurrency on PostgreSQL;
 // the outbox delivers each message once across instances.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/server/app.js';
 import { ADMIN_PASSWORD, provider, startTestApp, type TestApp } from './support/harness.js';
 import { account, addUser, group, user } from './support/fixtures.js';
+import { startIdp, type TestIdp } from './support/idp.js';
 import { capturingSender, type CapturingSender } from './support/outbox.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
-const IDP = 'https://idp.example.test';
 const PASSWORD = 'a long enough password';
 /** Concurrency rounds: PostgreSQL is where transactions interleave; SQLite serialises writes. */
 const ROUNDS = provider === 'postgresql' ? 24 : 6;
@@ -22,16 +19,14 @@ type Errors = { __typename: string; message: string; field: string | null }[];
 
 describe(`who may act on whom (${provider})`, () => {
   let t: TestApp;
-  let idp: Server;
-  let idpKeys: Awaited<ReturnType<typeof generateKeyPair>>;
+  let idp: TestIdp;
   let sender: CapturingSender;
   /** The bootstrap account, its super admin, and an ACCOUNT_OWNER of it who is not a super admin. */
   let operators: string;
   let root: string;
   let owner: { id: string; token: string };
 
-  const external = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setIssuer(IDP).setAudience('keygraph-frontend').setIssuedAt().setExpirationTime('5m').sign(idpKeys.privateKey);
+  const external = (claims: Record<string, unknown>) => idp.sign(claims);
 
   const gql = async <T = Record<string, unknown>>(token: string | null, query: string, variables: Record<string, unknown> = {}) => t.as(token).gql<T, Record<string, unknown>>(query, variables);
 
@@ -74,13 +69,9 @@ describe(`who may act on whom (${provider})`, () => {
   const local = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':').slice(1).join(':');
 
   beforeAll(async () => {
-    idpKeys = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(idpKeys.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
-    idp = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
-    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`;
+    idp = await startIdp();
     sender = capturingSender();
-    t = await startTestApp({ KEYGRAPH_TRUSTED_ISSUERS: JSON.stringify([{ issuer: IDP, audience: 'keygraph-frontend', jwksUrl, algorithms: ['RS256'] }]) }, { sender });
+    t = await startTestApp({ KEYGRAPH_TRUSTED_ISSUERS: idp.trustedIssuers }, { sender });
     operators = encodeGlobalID('Account', t.admin.accountId);
     root = encodeGlobalID('User', t.admin.userId);
     owner = await person(operators, 'owner@operators.test');
@@ -88,7 +79,7 @@ describe(`who may act on whom (${provider})`, () => {
   });
   afterAll(async () => {
     await t.close();
-    await new Promise((resolve) => idp.close(resolve));
+    await idp.close();
   });
 
   describe('the seven reproduced paths', () => {
