@@ -162,6 +162,8 @@ interface MutationCase {
 
 type MutationTable = Record<string, MutationCase[] | { skip: string }>;
 
+const INVITATION_PREVIEW = `query($token: String!) { invitationPreview(token: $token) { inviterName accountName email expiresAt } }`;
+
 describe(`tenant isolation (${provider})`, () => {
   let t: TestApp;
   let a: Tenant;
@@ -542,6 +544,11 @@ describe(`tenant isolation (${provider})`, () => {
       }
       await probe(section, 'accounts', anonymous, ACCOUNTS, {}, refused('UNAUTHENTICATED'));
       await probe(section, 'viewer.user.permissionContext(B)', anonymous, VIEWER_CONTEXT, { account: b.account }, nullAt(['viewer', 'user']));
+      // invitationPreview is addressed by a token, never an id: B's invitation id (or anything but its token) previews nothing.
+      for (const token of [b.invitation, decodeGlobalID(b.invitation).id, `kgi_${'A'.repeat(46)}`]) {
+        await probe(section, `invitationPreview(${token === b.invitation ? "B's invitation id" : token.slice(0, 8)})`, anonymous, INVITATION_PREVIEW, { token }, nullAt(['invitationPreview']));
+        await probe('read as owner of A', `invitationPreview(${token.slice(0, 8)}) as A`, asA, INVITATION_PREVIEW, { token }, nullAt(['invitationPreview']));
+      }
       expect(leaksOf(section)).toEqual([]);
     });
   });

@@ -75,7 +75,7 @@ const beforeMutations: Plugin<Context> = {
   },
 };
 
-const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']);
+const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/accept-invitation']);
 
 const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, log in:
 #   mutation { login(input: { identifier: "<email>", password: "<password>" }) { token } }

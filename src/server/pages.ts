@@ -1,7 +1,9 @@
 // The HTML pages keygraph serves next to its API: GraphiQL at GET /graphql (inline assets, so it works
-// offline; compressed and cacheable, see static-page.ts) and its answer to HEAD /graphql.
+// offline; compressed and cacheable, see static-page.ts) and its answer to HEAD /graphql, and the page an
+// invitation's accept link opens, /accept-invitation (accept-page.ts).
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Plugin } from 'graphql-yoga';
+import { acceptInvitationPage } from './accept-page.js';
 import { staticPage } from './static-page.js';
 
 export interface PagesOptions {
@@ -19,9 +21,20 @@ export function pagesPlugin(options: PagesOptions): Plugin {
         cacheControl: 'public, max-age=600',
       })
     : null;
+  const accept = acceptInvitationPage(endpoint);
+  const acceptPage = staticPage(() => accept.html, {
+    contentType: 'text/html; charset=utf-8',
+    cacheControl: 'public, max-age=600',
+    headers: { 'content-security-policy': accept.contentSecurityPolicy, 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' },
+  });
 
   return {
     async onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/accept-invitation') {
+        if (request.method === 'GET' || request.method === 'HEAD') endResponse(await acceptPage.respond(request));
+        else endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
       if (url.pathname !== endpoint && url.pathname !== `${endpoint}/`) return;
       const wantsHtml = request.headers.get('accept')?.includes('text/html') ?? false;
       if (request.method === 'HEAD') {

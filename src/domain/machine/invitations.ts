@@ -52,6 +52,18 @@ export interface AcceptResult {
   permissionContext: PermissionContext;
 }
 
+/**
+ * What the accept page shows before the invitee decides: only what the message already told them (the
+ * account, their own email, the expiry) and who invited them, by display name (never their email). Given
+ * for a valid token of a pending, unexpired invitation only; anything else is null, whatever the reason.
+ */
+export interface InvitationPreview {
+  inviterName: string | null;
+  accountName: string;
+  email: string;
+  expiresAt: Date;
+}
+
 const SEE = { see: 'invitation.read', entity: 'Invitation', field: 'id' };
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 
@@ -112,6 +124,26 @@ export class InvitationService {
       await this.loadPending(tx, actor, id, true);
       return tx.invitations.revoke(id);
     });
+  }
+
+  /** The preview of a pending invitation by its token, for whoever holds the token; null otherwise. */
+  async previewInvitation(token: string): Promise<InvitationPreview | null> {
+    if (parseToken(token)?.kind !== 'invitation') return null;
+    const found = await this.store.invitations.findByTokenHash(hashToken(token));
+    if (!found || invitationStatus(found) !== 'PENDING') return null;
+    const [account] = await this.store.accounts.byIds([found.accountId]);
+    if (!account) return null;
+    return { inviterName: found.createdById ? await this.displayName(found.createdById) : null, accountName: account.name, email: found.email, expiresAt: found.expiresAt };
+  }
+
+  /** A person's first and last name (or username); a service account's or API key's name. Never an email. */
+  private async displayName(id: string): Promise<string | null> {
+    const [user] = await this.store.users.byIds([id]);
+    if (user) return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
+    const [serviceAccount] = await this.store.serviceAccounts.byIds([id]);
+    if (serviceAccount) return serviceAccount.name;
+    const [key] = await this.store.apiKeys.byIds([id]);
+    return key?.name ?? null;
   }
 
   /**

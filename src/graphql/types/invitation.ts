@@ -1,6 +1,6 @@
 // Invitations (reference 000): created by an account's managers, delivered through the outbox, accepted
 // by the invitee with the token from the message. The token never appears in the graph.
-import type { AcceptResult, AssignmentInput } from '../../domain/machine/invitations.js';
+import type { AcceptResult, AssignmentInput, InvitationPreview } from '../../domain/machine/invitations.js';
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../../domain/model.js';
 import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
@@ -261,3 +261,23 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+
+const InvitationPreviewRef = builder.objectRef<InvitationPreview>('InvitationPreview').implement({
+  description: 'What the holder of an invitation token may know before accepting: who invites them, by display name, into which account, at which email, until when.',
+  fields: (t) => ({
+    inviterName: t.exposeString('inviterName', { nullable: true, description: "The inviter's display name (a person's first and last name or username, a service account's or API key's name); never an email." }),
+    accountName: t.exposeString('accountName', { description: 'The name of the account the invitation is to.' }),
+    email: t.exposeString('email', { description: 'The email address the invitation is addressed to.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'Until when it can be accepted.' }),
+  }),
+});
+
+builder.queryField('invitationPreview', (t) =>
+  t.field({
+    type: InvitationPreviewRef,
+    nullable: true,
+    description: 'The invitation a token names, as the accept page shows it; needs no credentials (the token is the secret). Null for any token that is not one of a pending, unexpired invitation.',
+    args: { token: t.arg.string({ required: true, description: 'The kgi_ token from the accept link.' }) },
+    resolve: (_root, { token }, ctx) => ctx.services.invitations.previewInvitation(token),
+  }),
+);
