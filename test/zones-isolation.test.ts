@@ -254,6 +254,25 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     record('[manager A -> A2] Account.zones', zones.data?.account === null ? [] : ['the account is visible to a zone manager'], zones);
   });
 
+  it("filters by another tenant's or zone's objects find nothing in one's own zone: Zone.members(userId:), Application.dependencies(resourceId:)", async () => {
+    const FILTERED = `query($z: ID!, $u: ID, $r: ID) { zone(id: $z) { members(userId: $u) { totalCount edges { node { id } } } applications { edges { node { dependencies(resourceId: $r) { totalCount edges { node { resource { id } } } } } } } } }`;
+    for (const [label, caller, x] of [['owner A -> B', ownerA, b], ['manager A -> A2', managerA, a2]] as const) {
+      const real = (await caller.gql<Json, Vars>(FILTERED, { z: a.zone, u: x.memberUser, r: x.resource })) as GraphQLResult<Json>;
+      const fabricated = (await caller.gql<Json, Vars>(FILTERED, withFakes({ z: a.zone, u: x.memberUser, r: x.resource }, x))) as GraphQLResult<Json>;
+      const problems: string[] = [];
+      if (real.errors?.length) problems.push(`errors ${JSON.stringify(real.errors)}`);
+      const zoneData = real.data?.zone;
+      if (!zoneData || zoneData.members.totalCount !== 0 || zoneData.applications.edges.some((e: Json) => e.node.dependencies.totalCount !== 0)) problems.push('found something');
+      if (normalized(real) !== normalized(fabricated)) problems.push('differs from fabricated ids');
+      record(`[${label}] own zone filtered by the other side's user and resource`, problems, real);
+      // The same filters on one's own objects do find them (the probe is not vacuous).
+      const own = (await caller.gql<Json, Vars>(FILTERED, { z: a.zone, u: a.memberUser, r: a.resource })) as GraphQLResult<Json>;
+      expect(own.data?.zone.members.totalCount).toBe(1);
+      expect(own.data?.zone.applications.edges.map((e: Json) => e.node.dependencies.totalCount)).toContain(1);
+    }
+    expect(leaks).toEqual([]);
+  });
+
   it('without credentials, every zones mutation is UNAUTHENTICATED', async () => {
     const anonymous = t.as(null);
     for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser }))) {

@@ -6,7 +6,7 @@ import type { Application, ApplicationDependency } from '../../../domain/zone/mo
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { zoneList } from './common.js';
+import { idOrNothing, zoneList } from './common.js';
 import { ApplicationDependencyRef, ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ResourceRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -55,8 +55,17 @@ builder.node(ApplicationRef, {
       {
         type: ApplicationDependencyRef,
         description: 'The resources the application depends on, in the order they were added.',
+        args: { resourceId: t.arg.id({ description: 'Only the dependency on this resource (global id), as zones.applications.dependencies.retrieve asks for one.' }) },
         resolve: (a, args, ctx) =>
-          zoneList(ctx, { name: 'application.dependencies', table: ctx.store.zones.dependencies as never, parent: 'applicationId', parentId: a.id, args, load: ctx.loaders.zones.dependency }),
+          zoneList(ctx, {
+            name: 'application.dependencies',
+            table: ctx.store.zones.dependencies as never,
+            parent: 'applicationId',
+            parentId: a.id,
+            args,
+            filter: { equals: args.resourceId ? { resourceId: idOrNothing(args.resourceId, 'Resource') } : {} },
+            load: ctx.loaders.zones.dependency,
+          }),
       },
       ApplicationDependencyConnection,
     ),
