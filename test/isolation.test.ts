@@ -114,10 +114,10 @@ const WALK = `query($id: ID!) {
         credentials(first: 100) { totalCount edges { node { id name clientId lastUsedAt } } } } }
     }
     apiKeys(first: 100) {
-      totalCount edges { node { id name keyPrefix keyLast4 permissions active revokedAt workspacesTotal workspacesPreview { id name } workspaces(first: 100) { totalCount edges { node { id name } } } } }
+      totalCount edges { node { id name keyPrefix keyLast4 permissions active revokedAt system scope workspacesTotal workspacesPreview { id name } workspaces(first: 100) { totalCount edges { node { id name } } } } }
     }
     invitations(first: 100) {
-      totalCount edges { node { id email status note expiresAt assignments { assignmentKind roleKey group { id } } group { id } } }
+      totalCount edges { node { id email status note expiresAt assignments { id assignmentKind roleKey group { id } } group { id } } }
     }
   }
 }`;
@@ -141,7 +141,7 @@ const SNAPSHOT = `query($id: ID!) {
     serviceAccounts(first: 100, includeRevoked: true) {
       totalCount edges { node { id name description tokenLast4 revokedAt expiresAt updatedAt credentials(first: 100) { totalCount edges { node { id name updatedAt } } } } }
     }
-    apiKeys(first: 100) { totalCount edges { node { id name description keyLast4 permissions active revokedAt mcpReadOnly updatedAt workspacesTotal } } }
+    apiKeys(first: 100) { totalCount edges { node { id name description keyLast4 permissions active revokedAt mcpReadOnly system scope updatedAt workspacesTotal } } }
     invitations(first: 100) { totalCount edges { node { id email status note expiresAt updatedAt assignments { assignmentKind roleKey } } } }
   }
 }`;

@@ -40,7 +40,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   resources { edges { node { id name scopes application { id } } } }
   providers { edges { node { id name clientSecretSet } } }
   secrets { edges { node { id name version } } }
-  delegatedGrants { edges { node { id status scopes expiresAt } } }
+  delegatedGrants { edges { node { id status scopes expiresAt refreshedAt } } }
   sessions { edges { node { id status expiresAt } } }
 } }`;
 
