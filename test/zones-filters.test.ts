@@ -59,4 +59,24 @@ describe(`zone list filters by object (${provider})`, () => {
       expect(none.zone.applications.edges.every((a: Json) => a.node.dependencies.totalCount === 0), r).toBe(true);
     }
   });
+
+  it('an application dependency is a Node, seen (and held) as its application', async () => {
+    const all: Json = await owner.ok(DEPENDENCIES, { z: production });
+    const dependency = all.zone.applications.edges.flatMap((a: Json) => a.node.dependencies.edges.map((d: Json) => d.node))[0];
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on ApplicationDependency { resource { id } application { name } viewerCan(capability: "application.manage") viewerPermissions } } }`;
+    // (node and nodes asking for the same id in one request trip a Pothos type-resolution error for every node type: asked apart.)
+    const NODES = `query($id: ID!) { nodes(ids: [$id]) { id } }`;
+    const asOwner: Json = await owner.ok(NODE, { id: dependency.id });
+    expect(asOwner.node).toMatchObject({ __typename: 'ApplicationDependency', id: dependency.id, resource: { id: dependency.resource.id }, viewerCan: true });
+    expect((await owner.ok<Json, Json>(NODES, { id: dependency.id })).nodes).toEqual([{ id: dependency.id }]);
+    // linus views Production (ZONE_VIEWER): he sees it, and may not change it; ada manages Staging only: nothing.
+    const linus: Json = await t.as(await t.login('linus@acme-demo.example', PASSWORD)).ok(NODE, { id: dependency.id });
+    expect(linus.node).toMatchObject({ __typename: 'ApplicationDependency', viewerCan: false });
+    expect(linus.node.viewerPermissions).toContain('application.read');
+    const ada = t.as(await t.login('ada@acme-demo.example', PASSWORD));
+    for (const caller of [ada, t.as(null)]) {
+      expect(await caller.ok<Json, Json>(NODE, { id: dependency.id })).toEqual({ node: null });
+      expect(await caller.ok<Json, Json>(NODES, { id: dependency.id })).toEqual({ nodes: [null] });
+    }
+  });
 });

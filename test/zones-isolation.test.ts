@@ -19,6 +19,7 @@ interface ZoneWorld {
   application: string;
   resource: string;
   resource2: string;
+  dependency: string;
   provider: string;
   credential: string;
   secret: string;
@@ -57,7 +58,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const res = await resource(t, z, `https://${l}.api.example`, { name: `${label} API`, scopes: [`${l}.read`] });
     const res2 = await resource(t, z, `https://${l}.files.example`, { name: `${label} Files` });
     const idp = await provider(t, z, `${l}-idp`, { name: `${label} IdP`, clientSecret: `${label}-client-secret` });
-    await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res, whenAccessing: [res2] }, 'dependency { id }');
+    const dependency = (await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res, whenAccessing: [res2] }, 'dependency { id }')).dependency.id as string;
     const credential = (await must(t, 'createApplicationCredential', { applicationId: app, password: { identifier: `${l}-client` } }, 'applicationCredential { id }')).applicationCredential.id;
     const secret = (await must(t, 'createSecret', { zoneId: z, name: `${l}-secret`, value: { token: { token: `${label}-secret-value` } } }, 'secret { id }')).secret.id;
     const email = `manager@${l}-zone.test`;
@@ -75,6 +76,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       application: app,
       resource: res,
       resource2: res2,
+      dependency,
       provider: idp,
       credential,
       secret,
@@ -173,7 +175,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
+    const ids = [x.zone, x.application, x.resource, x.dependency, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],

@@ -85,10 +85,12 @@ builder.node(ApplicationRef, {
 });
 entityLoadedBy(ApplicationRef, 'Application', (ctx) => ctx.loaders.zones.application);
 
-ApplicationDependencyRef.implement({
-  description: 'A resource an application depends on.',
+builder.node(ApplicationDependencyRef, {
+  description: 'A resource an application depends on (reference 001 zones.applications.dependencies); seen with its application.',
+  id: { resolve: (d) => d.id },
+  loadMany: visibleLoadMany('ApplicationDependency', (ctx) => ctx.loaders.zones.dependency),
   fields: (t) => ({
-    id: t.id({ description: 'Global id of the dependency (its resource and application together).', resolve: (d) => encodeGlobalID('ApplicationDependency', d.id) }),
+    ...permissionFields(t, 'ApplicationDependency'),
     resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, d.resourceId) }),
     application: t.field({ type: ApplicationRef, description: 'The dependent application.', resolve: async (d, _a, ctx) => (await ctx.loaders.zones.application.load(d.applicationId))! }),
     whenAccessing: t.field({
@@ -99,6 +101,7 @@ ApplicationDependencyRef.implement({
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the dependency was added.' }),
   }),
 });
+entityLoadedBy(ApplicationDependencyRef, 'ApplicationDependency', (ctx) => ctx.loaders.zones.dependency);
 
 builder.objectField(ZoneRef, 'applications', (t) =>
   t.connection(
