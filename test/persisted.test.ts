@@ -62,5 +62,8 @@ describe(`persisted operations only (${provider})`, () => {
     }
     const page = await t.app.fetch('/graphql', { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('graphiql');
+    // Without GraphiQL, HEAD of the endpoint has no page to describe: 405 with what is allowed (not 406).
+    const head = await t.app.fetch('/graphql', { method: 'HEAD', headers: { accept: 'text/html' } });
+    expect([head.status, head.headers.get('allow')]).toEqual([405, 'GET, POST']);
   });
 });
