@@ -642,6 +642,18 @@ describe(`invitations (${provider})`, () => {
       expect(await ids(one.invitation.id)).toEqual(all.slice(0, 2));
     });
 
+    it("permissionContext: null while not accepted; once accepted, the invitee's permissions on the account", async () => {
+      const CONTEXT = `query($id: ID!) { node(id: $id) { ... on Invitation { status permissionContext { subjectType subjectId assignedBundleKeys resolvedCapabilityKeys status } } } }`;
+      const { invitation } = await create({ email: 'context@example.test', assignments: [{ roleKey: 'VIEWER' }] });
+      expect((await t.ok<Json, Vars>(CONTEXT, { id: invitation.id })).node).toEqual({ status: 'PENDING', permissionContext: null });
+      const accepted = await accept({ token: await tokenFor('context@example.test'), password: PASSWORD });
+      expect(accepted.errors).toEqual([]);
+      const [user] = await usersNamed('context@example.test');
+      const after = (await t.ok<Json, Vars>(CONTEXT, { id: invitation.id })).node;
+      expect(after).toMatchObject({ status: 'ACCEPTED', permissionContext: { subjectType: 'USER', subjectId: user!.id, assignedBundleKeys: ['viewer'], status: 'ACTIVE' } });
+      expect(after.permissionContext.resolvedCapabilityKeys).toContain('group.read');
+    });
+
     it('refuses an unknown group, a bad email and a bad locale', async () => {
       const missing = Buffer.from('Group:01ARZ3NDEKTSV4RRFFQ69G5FAV').toString('base64');
       const cases: [Vars, string, string][] = [

@@ -117,7 +117,7 @@ const WALK = `query($id: ID!) {
       totalCount edges { node { id name keyPrefix keyLast4 permissions active revokedAt system scope workspacesTotal workspacesPreview { id name } workspaces(first: 100) { totalCount edges { node { id name } } } } }
     }
     invitations(first: 100) {
-      totalCount edges { node { id email status note expiresAt assignments { id assignmentKind roleKey group { id } } group { id } } }
+      totalCount edges { node { id email status note expiresAt assignments { id assignmentKind roleKey group { id } } permissionContext { subjectId resolvedCapabilityKeys } group { id } } }
     }
   }
 }`;

@@ -6,7 +6,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
-import { GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
+import { contextFor, GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
 import { attempt, localId, mutationName, payload } from './errors.js';
 import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
@@ -73,6 +73,13 @@ builder.node(InvitationRef, {
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the token stops working (7 days after sending).' }),
     acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true, description: 'When it was accepted.' }),
     acceptedUser: t.field({ type: UserRef, nullable: true, description: 'Who accepted it.', resolve: (i, _args, ctx) => (i.acceptedUserId ? ctx.loaders.user.load(i.acceptedUserId) : null) }),
+    permissionContext: t.field({
+      type: PermissionContextRef,
+      nullable: true,
+      description:
+        "Reference 000 permission_context: for an accepted invitation, the permissions its invitee holds on the account now (null unless the caller has auth.read there or is the invitee). Null until then: nobody holds anything through an invitation that is not accepted; `assignments` list what acceptance gives.",
+      resolve: (i, _args, ctx) => (i.acceptedUserId ? contextFor(ctx, { type: 'USER', id: i.acceptedUserId }, i.accountId) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
