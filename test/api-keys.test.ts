@@ -174,6 +174,21 @@ describe(`API keys (${provider})`, () => {
   });
   afterAll(() => t.close());
 
+  it('system (reference 002) is false for keys made through the API; scope (reference 003) is kept as given at creation and validated', async () => {
+    const SCOPED = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id system scope } errors { __typename field } } }`;
+    const scoped = (await t.ok<Json, Vars>(SCOPED, { input: { accountId: acme, name: 'Scoped', scope: 'organization' } })).createApiKey;
+    expect(scoped).toEqual({ apiKey: { id: expect.any(String), system: false, scope: 'organization' }, errors: [] });
+    const plain = (await t.ok<Json, Vars>(SCOPED, { input: { accountId: acme, name: 'Unscoped' } })).createApiKey;
+    expect(plain.apiKey).toMatchObject({ system: false, scope: null });
+    for (const scope of ['has spaces', 'x'.repeat(65), 'semi;colon']) {
+      const bad = (await t.ok<Json, Vars>(SCOPED, { input: { accountId: acme, name: 'Bad scope', scope } })).createApiKey;
+      expect(bad, scope).toEqual({ apiKey: null, errors: [{ __typename: 'ValidationError', field: 'scope' }] });
+    }
+    for (const id of [scoped.apiKey.id, plain.apiKey.id]) {
+      expect((await t.ok<Json, Vars>(`mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { errors { message } } }`, { i: { id } })).revokeApiKey.errors).toEqual([]);
+    }
+  });
+
   describe('issuing', () => {
     it('createApiKey returns the key once; it names itself by prefix, last 4 and public id, and authenticates as API_KEY', async () => {
       const { createApiKey } = await t.ok<Json, Vars>(CREATE, {

@@ -35,7 +35,7 @@ const CATALOG: readonly (readonly [key: string, implies: readonly string[]])[] =
   ['group.read', ['account.read']],
   ['group.manage', ['group.read']],
   ['auth.read', ['account.read', 'user.read', 'group.read']],
-  ['auth.manage', ['auth.read', 'user.manage', 'group.manage', 'invitation.manage']],
+  ['auth.manage', ['auth.read', 'user.manage', 'group.manage', 'invitation.manage', 'service_account.manage', 'api_key.manage']],
   ['invitation.read', ['account.read']],
   ['invitation.manage', ['invitation.read']],
   ['service_account.read', ['account.read']],

@@ -1,13 +1,11 @@
 // `npm run bootstrap`: the first administrator, created once, as a real command.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../src/infra/db/client.js';
 import { PrismaStore } from '../src/infra/db/store.js';
 import { freshDatabase, provider, type TestDatabase } from './support/harness.js';
 
-const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 
 describe(`bootstrap command (${provider})`, () => {
@@ -21,17 +19,18 @@ describe(`bootstrap command (${provider})`, () => {
     return bootstrapWith({}, ...args);
   }
 
-  async function bootstrapWith(env: Record<string, string>, ...args: string[]) {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/bootstrap.ts', ...args], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
+  /** Runs the command with `input` on its standard input (closed after it: nobody types more). */
+  function bootstrapWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return bootstrapTyping('', env, ...args);
+  }
+
+  function bootstrapTyping(input: string, env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/bootstrap.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input);
+    });
   }
 
   it('creates a super administrator and an account it owns, once', async () => {
@@ -70,6 +69,9 @@ describe(`bootstrap command (${provider})`, () => {
     const missing = await bootstrap('--email', 'x@example.com');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('usage: npm run bootstrap');
+    const differ = await bootstrapTyping('one long passphrase\nanother long passphrase\n', {}, '--email', 'x@example.com');
+    expect(differ.code).toBe(2);
+    expect(differ.stderr).toContain('the two passwords differ');
     const weak = await bootstrap('--email', 'x@example.com', '--password', 'short');
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('password');

@@ -582,6 +582,80 @@ describe(`invitations (${provider})`, () => {
       expect(await members(qa)).toEqual({ totalCount: 1, emails: [email] });
     });
 
+    it('for a user already in the account: no invitation, they join the group at once, and the answer is the membership result (reference 000)', async () => {
+      const DIRECT = `mutation($i: CreateGroupInvitationInput!) { createGroupInvitation(input: $i) {
+        invitation { id } mode acceptedSubjectId acceptedUser { id email } email assignmentCount grantCount roleAssignmentCount groupMembershipCount
+        permissionContext { subjectType subjectId status } errors { __typename message field } } }`;
+      const member = await person('already-member@example.test');
+      const qa2 = await group(t, acme, 'QA 2');
+      const invitations = await t.app.db.prisma.invitation.count();
+      const sent = sender.messages.length;
+      const first = (await t.ok<Json, Vars>(DIRECT, { i: { groupId: qa2, email: 'Already-Member@example.test' } })).createGroupInvitation;
+      expect(first).toEqual({
+        invitation: null,
+        mode: 'EXISTING_MEMBER',
+        acceptedSubjectId: member.id,
+        acceptedUser: { id: member.id, email: 'already-member@example.test' },
+        email: 'already-member@example.test',
+        assignmentCount: 1,
+        grantCount: 0,
+        roleAssignmentCount: 0,
+        groupMembershipCount: 1,
+        permissionContext: { subjectType: 'USER', subjectId: member.id, status: expect.any(String) },
+        errors: [],
+      });
+      expect(await members(qa2)).toEqual({ totalCount: 1, emails: ['already-member@example.test'] });
+      // Again: already in the group, nothing added.
+      const again = (await t.ok<Json, Vars>(DIRECT, { i: { groupId: qa2, email: 'already-member@example.test' } })).createGroupInvitation;
+      expect(again).toMatchObject({ invitation: null, mode: 'EXISTING_MEMBER', groupMembershipCount: 0, errors: [] });
+      await t.app.services.outbox.flush();
+      expect([await t.app.db.prisma.invitation.count(), sender.messages.length]).toEqual([invitations, sent]);
+
+      // A keygraph user of another account only is invited as anyone else: they have an account to join.
+      const elsewhere = await account(t, 'Elsewhere for group invitations');
+      await person('other-account@example.test', elsewhere);
+      const outside = (await t.ok<Json, Vars>(DIRECT, { i: { groupId: qa2, email: 'other-account@example.test' } })).createGroupInvitation;
+      expect(outside).toMatchObject({ invitation: { id: expect.any(String) }, mode: null, acceptedSubjectId: null, groupMembershipCount: null, errors: [] });
+      expect((await members(qa2)).totalCount).toBe(1);
+    });
+
+    it('does not tell someone who may not read the users whether an email is a member: they get an invitation like anyone', async () => {
+      const blind = await person('blind-inviter@example.test');
+      for (const capabilityKey of ['invitation.manage', 'group.manage']) {
+        const { data } = await gqlAs(t, GRANT, { accountId: acme, grantKind: 'CAPABILITY', capabilityKey, subjectType: 'USER', subjectId: blind.id });
+        expect(data.grantAuthorization.errors).toEqual([]);
+      }
+      await person('seen-member@example.test');
+      const qa3 = await group(t, acme, 'QA 3');
+      const answer = await blind.caller.ok<Json, Vars>(`mutation($i: CreateGroupInvitationInput!) { createGroupInvitation(input: $i) { invitation { id status } mode acceptedSubjectId errors { message } } }`, {
+        i: { groupId: qa3, email: 'seen-member@example.test' },
+      });
+      expect(answer.createGroupInvitation).toEqual({ invitation: { id: expect.any(String), status: 'PENDING' }, mode: null, acceptedSubjectId: null, errors: [] });
+      expect((await members(qa3)).totalCount).toBe(0);
+    });
+
+    it('gives each assignment an id, distinct within and across invitations', async () => {
+      const one = await create({ email: 'ids-1@example.test', assignments: [{ roleKey: 'VIEWER' }, { groupId: eng }] });
+      const two = await create({ email: 'ids-2@example.test', assignments: [{ roleKey: 'VIEWER' }] });
+      const ids = async (id: string) => (await t.ok<Json, Vars>(`query($id: ID!) { node(id: $id) { ... on Invitation { assignments { id position } } } }`, { id })).node.assignments.map((a: Json) => a.id);
+      const all = [...(await ids(one.invitation.id)), ...(await ids(two.invitation.id))];
+      expect(all).toHaveLength(3);
+      expect(new Set(all).size).toBe(3);
+      expect(await ids(one.invitation.id)).toEqual(all.slice(0, 2));
+    });
+
+    it("permissionContext: null while not accepted; once accepted, the invitee's permissions on the account", async () => {
+      const CONTEXT = `query($id: ID!) { node(id: $id) { ... on Invitation { status permissionContext { subjectType subjectId assignedBundleKeys resolvedCapabilityKeys status } } } }`;
+      const { invitation } = await create({ email: 'context@example.test', assignments: [{ roleKey: 'VIEWER' }] });
+      expect((await t.ok<Json, Vars>(CONTEXT, { id: invitation.id })).node).toEqual({ status: 'PENDING', permissionContext: null });
+      const accepted = await accept({ token: await tokenFor('context@example.test'), password: PASSWORD });
+      expect(accepted.errors).toEqual([]);
+      const [user] = await usersNamed('context@example.test');
+      const after = (await t.ok<Json, Vars>(CONTEXT, { id: invitation.id })).node;
+      expect(after).toMatchObject({ status: 'ACCEPTED', permissionContext: { subjectType: 'USER', subjectId: user!.id, assignedBundleKeys: ['viewer'], status: 'ACTIVE' } });
+      expect(after.permissionContext.resolvedCapabilityKeys).toContain('group.read');
+    });
+
     it('refuses an unknown group, a bad email and a bad locale', async () => {
       const missing = Buffer.from('Group:01ARZ3NDEKTSV4RRFFQ69G5FAV').toString('base64');
       const cases: [Vars, string, string][] = [

@@ -114,10 +114,10 @@ const WALK = `query($id: ID!) {
         credentials(first: 100) { totalCount edges { node { id name clientId lastUsedAt } } } } }
     }
     apiKeys(first: 100) {
-      totalCount edges { node { id name keyPrefix keyLast4 permissions active revokedAt workspacesTotal workspacesPreview { id name } workspaces(first: 100) { totalCount edges { node { id name } } } } }
+      totalCount edges { node { id name keyPrefix keyLast4 permissions active revokedAt system scope workspacesTotal workspacesPreview { id name } workspaces(first: 100) { totalCount edges { node { id name } } } } }
     }
     invitations(first: 100) {
-      totalCount edges { node { id email status note expiresAt assignments { assignmentKind roleKey group { id } } group { id } } }
+      totalCount edges { node { id email status note expiresAt assignments { id assignmentKind roleKey group { id } } permissionContext { subjectId resolvedCapabilityKeys } group { id } } }
     }
   }
 }`;
@@ -141,7 +141,7 @@ const SNAPSHOT = `query($id: ID!) {
     serviceAccounts(first: 100, includeRevoked: true) {
       totalCount edges { node { id name description tokenLast4 revokedAt expiresAt updatedAt credentials(first: 100) { totalCount edges { node { id name updatedAt } } } } }
     }
-    apiKeys(first: 100) { totalCount edges { node { id name description keyLast4 permissions active revokedAt mcpReadOnly updatedAt workspacesTotal } } }
+    apiKeys(first: 100) { totalCount edges { node { id name description keyLast4 permissions active revokedAt mcpReadOnly system scope updatedAt workspacesTotal } } }
     invitations(first: 100) { totalCount edges { node { id email status note expiresAt updatedAt assignments { assignmentKind roleKey } } } }
   }
 }`;
@@ -161,6 +161,8 @@ interface MutationCase {
 }
 
 type MutationTable = Record<string, MutationCase[] | { skip: string }>;
+
+const INVITATION_PREVIEW = `query($token: String!) { invitationPreview(token: $token) { inviterName accountName email expiresAt } }`;
 
 describe(`tenant isolation (${provider})`, () => {
   let t: TestApp;
@@ -542,6 +544,11 @@ describe(`tenant isolation (${provider})`, () => {
       }
       await probe(section, 'accounts', anonymous, ACCOUNTS, {}, refused('UNAUTHENTICATED'));
       await probe(section, 'viewer.user.permissionContext(B)', anonymous, VIEWER_CONTEXT, { account: b.account }, nullAt(['viewer', 'user']));
+      // invitationPreview is addressed by a token, never an id: B's invitation id (or anything but its token) previews nothing.
+      for (const token of [b.invitation, decodeGlobalID(b.invitation).id, `kgi_${'A'.repeat(46)}`]) {
+        await probe(section, `invitationPreview(${token === b.invitation ? "B's invitation id" : token.slice(0, 8)})`, anonymous, INVITATION_PREVIEW, { token }, nullAt(['invitationPreview']));
+        await probe('read as owner of A', `invitationPreview(${token.slice(0, 8)}) as A`, asA, INVITATION_PREVIEW, { token }, nullAt(['invitationPreview']));
+      }
       expect(leaksOf(section)).toEqual([]);
     });
   });

@@ -1,5 +1,5 @@
 // Persisted operations: started with a manifest, keygraph runs only the operations it lists.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +11,25 @@ const operations = new URL('operations/', import.meta.url).pathname;
 describe(`persisted operations only (${provider})`, () => {
   let t: TestApp;
   let manifest: Record<string, string>;
+  let folder: string;
 
   beforeAll(async () => {
     manifest = manifestOf(readdirSync(operations).filter((f) => f.endsWith('.graphql')).map((f) => readFileSync(join(operations, f), 'utf8')));
-    const file = join(mkdtempSync(join(tmpdir(), 'keygraph-manifest-')), 'operations.json');
+    folder = mkdtempSync(join(tmpdir(), 'keygraph-manifest-'));
+    const file = join(folder, 'operations.json');
     writeFileSync(file, JSON.stringify(manifest));
-    t = await startTestApp({ KEYGRAPH_PERSISTED_OPERATIONS: file });
+    try {
+      t = await startTestApp({ KEYGRAPH_PERSISTED_OPERATIONS: file });
+    } finally {
+      // The manifest is read once, at start: its temporary folder goes at once, whatever happens next.
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
   afterAll(() => t.close());
+
+  it('leaves no temporary folder behind', () => {
+    expect(existsSync(folder)).toBe(false);
+  });
 
   const idOf = (name: string) => Object.entries(manifest).find(([, text]) => text.includes(`${name}(`) || text.includes(`${name} {`))![0];
   const post = (body: object) =>
@@ -51,5 +62,8 @@ describe(`persisted operations only (${provider})`, () => {
     }
     const page = await t.app.fetch('/graphql', { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('graphiql');
+    // Without GraphiQL, HEAD of the endpoint has no page to describe: 405 with what is allowed (not 406).
+    const head = await t.app.fetch('/graphql', { method: 'HEAD', headers: { accept: 'text/html' } });
+    expect([head.status, head.headers.get('allow')]).toEqual([405, 'GET, POST']);
   });
 });

@@ -5,6 +5,12 @@ import { DEMO_OWNER_EMAIL, seedDemo } from '../src/domain/demo.js';
 import { ScryptHasher } from '../src/infra/crypto/password.js';
 import { provider, startTestApp, type TestApp } from './support/harness.js';
 import type { Json } from './support/zones.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createDb } from '../src/infra/db/client.js';
+import { PrismaStore } from '../src/infra/db/store.js';
+import { freshDatabase, type TestDatabase } from './support/harness.js';
 
 const PASSWORD = 'demo password for tests';
 
@@ -82,5 +88,32 @@ describe(`seed:demo (${provider})`, () => {
   it('a second run changes nothing', async () => {
     const again = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), 'another password');
     expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null, machineSecrets: null });
+  });
+});
+
+describe(`npm run seed:demo, the command (${provider})`, () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('prints the URL of the port it is given, and the invitation message with its accept link; nothing stays queued', { timeout: 120_000 }, async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/seed-demo.ts', '--password', PASSWORD], {
+      cwd: root,
+      env: { ...process.env, PORT: '4567', DATABASE_URL: db.url, KEYGRAPH_DATA_DIR: db.dataDir, KEYGRAPH_PUBLIC_URL: '' },
+    });
+    expect(stdout).toContain('Open http://localhost:4567/graphql (PORT=4567 npm start)');
+    expect(stdout).not.toContain('4000');
+    expect(stdout).toContain('outgoing message (invitation) to newhire@acme-demo.example: You are invited to Acme Demo');
+    expect(stdout).toMatch(/http:\/\/localhost:4567\/accept-invitation#token=kgi_\w+/);
+    // Printed, so delivered: the server will not send it again, and it is not lost.
+    const handle = createDb(db.url);
+    try {
+      expect(await PrismaStore.of(handle.prisma, handle.provider).outbox.pending(10, new Date(Date.now() + 365 * 86400_000))).toEqual([]);
+    } finally {
+      await handle.close();
+    }
   });
 });

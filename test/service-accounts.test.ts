@@ -636,6 +636,29 @@ describe(`service accounts (${provider})`, () => {
     expect(allowed.data.rotateServiceAccountToken.token).toMatch(TOKEN_SHAPE);
   });
 
+  it('auth.manage alone covers service accounts and API keys (reference 000: auth.service_accounts.* need auth.manage)', async () => {
+    const created = await t.ok<Json, Vars>(`mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } ${ERRORS} } }`, {
+      i: { accountId: acme, email: 'auth-manager@acme.test', password: 'auth manager password' },
+    });
+    const given = await t.ok<Json, Vars>(GRANT, { i: { accountId: acme, grantKind: 'CAPABILITY', subjectType: 'USER', subjectId: created.createUser.user.id, capabilityKey: 'auth.manage' } });
+    expect(given.grantAuthorization.errors).toEqual([]);
+    const asManager = t.as(await t.login('auth-manager@acme.test', 'auth manager password'));
+    const listed = await asManager.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { serviceAccounts(first: 1) { totalCount } apiKeys(first: 1) { totalCount } } }`, { id: acme });
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data.account.serviceAccounts.totalCount).toBeGreaterThan(0);
+    const robot = await asManager.gql<Json, Vars>(CREATE, { i: { accountId: acme, name: 'Made by auth.manage' } });
+    expect(robot.errors).toBeUndefined();
+    expect(robot.data.createServiceAccount).toMatchObject({ token: expect.stringMatching(TOKEN_SHAPE), errors: [] });
+    const key = await asManager.gql<Json, Vars>(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { permissions } ${ERRORS} } }`, {
+      i: { accountId: acme, name: 'Made by auth.manage', permissions: ['group.read'] },
+    });
+    expect(key.errors).toBeUndefined();
+    expect(key.data.createApiKey).toMatchObject({ key: expect.stringMatching(/^kgk_/), apiKey: { permissions: ['group.read'] }, errors: [] });
+    const rotated = await asManager.gql<Json, Vars>(ROTATE, { i: { id: robot.data.createServiceAccount.serviceAccount.id } });
+    expect(rotated.errors).toBeUndefined();
+    expect(rotated.data.rotateServiceAccountToken.errors).toEqual([]);
+  });
+
   it('rotation ends the sessions started with the old token; an expired service account cannot be rotated', async () => {
     const robot = await createSa(acme, 'Session robot');
     const login = await t.as(null).gql<Json, Vars>(LOGIN, { i: { serviceAccountToken: robot.token } });

@@ -190,4 +190,21 @@ describe(`delegated grants, sessions, user agents and zone users (${dbProvider})
       expect(rows.map((r) => r!.revokedAt)).toEqual([null, null]);
     });
   });
+
+  it('refreshedAt (reference 001): null until the zone records a refresh of a grant with a refresh token; never on a revoked grant', async () => {
+    const READ = `query($id: ID!) { node(id: $id) { ... on DelegatedGrant { refreshedAt refreshTokenSet } } }`;
+    const activity = t.app.services.zones.activity;
+    const extra = (await activity.recordDelegatedGrant(zoneId, { resourceId: local(res), providerId: local(idp), refreshTokenSet: true, zoneUserId: userIds[2]!, scopes: ['mail.read'], expiresAt: new Date(Date.now() + HOUR) })).id;
+    const id = encodeGlobalID('DelegatedGrant', extra);
+    expect((await t.ok<Json, Json>(READ, { id })).node).toEqual({ refreshedAt: null, refreshTokenSet: true });
+    const at = new Date(Date.now() - 60_000);
+    await activity.recordDelegatedGrantRefresh(extra, at);
+    expect((await t.ok<Json, Json>(READ, { id })).node).toEqual({ refreshedAt: at.toISOString(), refreshTokenSet: true });
+    const without = (await activity.recordDelegatedGrant(zoneId, { resourceId: local(res), providerId: local(idp), refreshTokenSet: false, zoneUserId: userIds[2]!, scopes: ['mail.read'], expiresAt: new Date(Date.now() + HOUR) })).id;
+    await expect(activity.recordDelegatedGrantRefresh(without)).rejects.toThrow(/no refresh token/);
+    const deleted = await t.ok<Json, Json>(`mutation($i: DeleteDelegatedGrantInput!) { deleteDelegatedGrant(input: $i) { errors { message } } }`, { i: { id } });
+    expect(deleted.deleteDelegatedGrant.errors).toEqual([]);
+    await expect(activity.recordDelegatedGrantRefresh(extra)).rejects.toThrow(/revoked/);
+    expect((await t.ok<Json, Json>(READ, { id })).node.refreshedAt).toBe(at.toISOString());
+  });
 });

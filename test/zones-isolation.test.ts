@@ -19,6 +19,7 @@ interface ZoneWorld {
   application: string;
   resource: string;
   resource2: string;
+  dependency: string;
   provider: string;
   credential: string;
   secret: string;
@@ -40,7 +41,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   resources { edges { node { id name scopes application { id } } } }
   providers { edges { node { id name clientSecretSet } } }
   secrets { edges { node { id name version } } }
-  delegatedGrants { edges { node { id status scopes expiresAt } } }
+  delegatedGrants { edges { node { id status scopes expiresAt refreshedAt } } }
   sessions { edges { node { id status expiresAt } } }
 } }`;
 
@@ -57,7 +58,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const res = await resource(t, z, `https://${l}.api.example`, { name: `${label} API`, scopes: [`${l}.read`] });
     const res2 = await resource(t, z, `https://${l}.files.example`, { name: `${label} Files` });
     const idp = await provider(t, z, `${l}-idp`, { name: `${label} IdP`, clientSecret: `${label}-client-secret` });
-    await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res, whenAccessing: [res2] }, 'dependency { id }');
+    const dependency = (await must(t, 'addApplicationDependency', { applicationId: app, resourceId: res, whenAccessing: [res2] }, 'dependency { id }')).dependency.id as string;
     const credential = (await must(t, 'createApplicationCredential', { applicationId: app, password: { identifier: `${l}-client` } }, 'applicationCredential { id }')).applicationCredential.id;
     const secret = (await must(t, 'createSecret', { zoneId: z, name: `${l}-secret`, value: { token: { token: `${label}-secret-value` } } }, 'secret { id }')).secret.id;
     const email = `manager@${l}-zone.test`;
@@ -75,6 +76,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       application: app,
       resource: res,
       resource2: res2,
+      dependency,
       provider: idp,
       credential,
       secret,
@@ -173,7 +175,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
+    const ids = [x.zone, x.application, x.resource, x.dependency, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],
@@ -252,6 +254,25 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
     const zones = (await managerA.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { zones { totalCount } } }`, { id: accountA })) as GraphQLResult<Json>;
     record('[manager A -> A2] Account.zones', zones.data?.account === null ? [] : ['the account is visible to a zone manager'], zones);
+  });
+
+  it("filters by another tenant's or zone's objects find nothing in one's own zone: Zone.members(userId:), Application.dependencies(resourceId:)", async () => {
+    const FILTERED = `query($z: ID!, $u: ID, $r: ID) { zone(id: $z) { members(userId: $u) { totalCount edges { node { id } } } applications { edges { node { dependencies(resourceId: $r) { totalCount edges { node { resource { id } } } } } } } } }`;
+    for (const [label, caller, x] of [['owner A -> B', ownerA, b], ['manager A -> A2', managerA, a2]] as const) {
+      const real = (await caller.gql<Json, Vars>(FILTERED, { z: a.zone, u: x.memberUser, r: x.resource })) as GraphQLResult<Json>;
+      const fabricated = (await caller.gql<Json, Vars>(FILTERED, withFakes({ z: a.zone, u: x.memberUser, r: x.resource }, x))) as GraphQLResult<Json>;
+      const problems: string[] = [];
+      if (real.errors?.length) problems.push(`errors ${JSON.stringify(real.errors)}`);
+      const zoneData = real.data?.zone;
+      if (!zoneData || zoneData.members.totalCount !== 0 || zoneData.applications.edges.some((e: Json) => e.node.dependencies.totalCount !== 0)) problems.push('found something');
+      if (normalized(real) !== normalized(fabricated)) problems.push('differs from fabricated ids');
+      record(`[${label}] own zone filtered by the other side's user and resource`, problems, real);
+      // The same filters on one's own objects do find them (the probe is not vacuous).
+      const own = (await caller.gql<Json, Vars>(FILTERED, { z: a.zone, u: a.memberUser, r: a.resource })) as GraphQLResult<Json>;
+      expect(own.data?.zone.members.totalCount).toBe(1);
+      expect(own.data?.zone.applications.edges.map((e: Json) => e.node.dependencies.totalCount)).toContain(1);
+    }
+    expect(leaks).toEqual([]);
   });
 
   it('without credentials, every zones mutation is UNAUTHENTICATED', async () => {

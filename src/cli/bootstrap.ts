@@ -1,7 +1,7 @@
 // npm run bootstrap -- --email <e> [--account-name <n>]           the first super administrator, once
 // npm run bootstrap -- --repair --email <e> [--account-name <n>]  break-glass: a platform with no super admin
-// The password comes from KEYGRAPH_BOOTSTRAP_PASSWORD, or is asked for (not echoed) when the terminal is
-// interactive; --password <p> still works but leaves it in the shell's history and in npm's echo.
+// The password comes from KEYGRAPH_BOOTSTRAP_PASSWORD, or is asked for twice (not echoed at a terminal; a
+// pipe may answer); --password <p> still works but leaves it in the shell's history and in npm's echo.
 // Prints the ids as JSON. Running the first form again with the same email changes nothing and says so.
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
@@ -18,7 +18,7 @@ import { ScryptHasher } from '../infra/crypto/password.js';
 const usage = [
   'usage: npm run bootstrap -- --email <email> [--account-name <name>]',
   '       npm run bootstrap -- --repair --email <email> [--account-name <name>]',
-  'The password is read from KEYGRAPH_BOOTSTRAP_PASSWORD, or asked for when the terminal is interactive.',
+  'The password is read from KEYGRAPH_BOOTSTRAP_PASSWORD, or asked for twice (typed without echo, or piped in).',
   '--repair (break-glass, needs shell access to the server): when no person is a super administrator any',
   'more, makes the user with this email one (created if missing); with a password, it also becomes theirs.',
 ].join('\n');
@@ -41,8 +41,8 @@ if (!values.email) {
   process.exit(2);
 }
 
-/** Asks for a password on the terminal without echoing it. */
-async function prompt(question: string): Promise<string> {
+/** Reads lines from standard input: typed at a terminal without echo, or piped in. */
+function lineReader() {
   let muted = false;
   const output = new Writable({
     write(chunk, _encoding, done) {
@@ -50,26 +50,45 @@ async function prompt(question: string): Promise<string> {
       done();
     },
   });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
-  const answer = new Promise<string>((resolve) => rl.question(question, resolve));
-  muted = true;
-  const value = await answer;
-  rl.close();
-  process.stderr.write('\n');
-  return value;
+  const terminal = process.stdin.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output, terminal });
+  const lines: string[] = [];
+  const waiting: ((line: string | null) => void)[] = [];
+  rl.on('line', (line) => (waiting.length ? waiting.shift()!(line) : lines.push(line)));
+  rl.on('close', () => waiting.splice(0).forEach((resolve) => resolve(null)));
+  return {
+    async ask(question: string): Promise<string | null> {
+      muted = false;
+      output.write(question);
+      muted = true;
+      const line = lines.length ? lines.shift()! : await new Promise<string | null>((resolve) => waiting.push(resolve));
+      if (terminal) process.stderr.write('\n');
+      return line;
+    },
+    close: () => rl.close(),
+  };
 }
 
 async function readPassword(required: boolean): Promise<string | null> {
   const given = values.password ?? process.env.KEYGRAPH_BOOTSTRAP_PASSWORD;
   if (given) return given;
-  if (!process.stdin.isTTY) {
-    if (!required) return null;
-    console.error(`no password: set KEYGRAPH_BOOTSTRAP_PASSWORD (or run this in a terminal to be asked)\n${usage}`);
-    process.exit(2);
+  if (!required && !process.stdin.isTTY) return null;
+  const reader = lineReader();
+  const ask = async (question: string) => {
+    const line = await reader.ask(question);
+    if (line === null) {
+      console.error(`no password: type it when asked, pipe it in, or set KEYGRAPH_BOOTSTRAP_PASSWORD\n${usage}`);
+      process.exit(2);
+    }
+    return line;
+  };
+  const first = await ask(required ? 'Password for the super administrator: ' : 'New password (empty keeps the current one): ');
+  if (!first && !required) {
+    reader.close();
+    return null;
   }
-  const first = await prompt(required ? 'Password for the super administrator: ' : 'New password (empty keeps the current one): ');
-  if (!first && !required) return null;
-  const second = await prompt('The same password again: ');
+  const second = await ask('The same password again: ');
+  reader.close();
   if (first !== second) {
     console.error('keygraph: the two passwords differ; nothing changed');
     process.exit(2);

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { loadConfig } from '../config.js';
 import { DEMO_OWNER_EMAIL, seedDemo } from '../domain/demo.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
+import type { MessageSender } from '../domain/machine/outbox.js';
 import { createApp } from '../server/app.js';
 
 const { values } = parseArgs({ options: { password: { type: 'string' } } });
@@ -19,13 +20,23 @@ if (password.length < 8) {
   process.exit(2);
 }
 const config = loadConfig();
-const app = await createApp(config, { log: pino({ level: 'warn' }) });
+// The demo's outgoing messages (its invitation) are printed here, in full: this command is where someone
+// trying keygraph looks. The outbox marks a message delivered only once it has been printed.
+const printed: string[] = [];
+const consoleSender: MessageSender = {
+  send: async (message) => {
+    printed.push(`outgoing message (${message.kind}) to ${message.to}: ${message.subject}\n${message.text}${message.link && !message.text.includes(message.link) ? `\n${message.link}` : ''}`);
+  },
+};
+const app = await createApp(config, { log: pino({ level: 'warn' }), sender: consoleSender });
 try {
   const result = await seedDemo(app.store, app.services, new ScryptHasher(), password);
+  await app.services.outbox.flush();
   const url = `${config.publicUrl}/graphql`;
+  const start = process.env.KEYGRAPH_PUBLIC_URL || !process.env.PORT ? 'npm start' : `PORT=${config.port} npm start`;
   console.log(result.created ? 'keygraph: demo data created.' : 'keygraph: the demo data is already there; nothing changed.');
   console.log(`
-Open ${url} (npm start) and log in:
+Open ${url} (${start}) and log in:
 
   mutation { login(input: { identifier: "${DEMO_OWNER_EMAIL}", password: "${result.created ? password : '<the password printed the first time>'}" }) { token } }
 
@@ -50,8 +61,9 @@ the Production zone (ZONE_MANAGER), linus views it (ZONE_VIEWER), ada manages St
   if (result.machineSecrets) {
     console.log(`The "CI deployer" service account's token, shown this once (use it as a Bearer token): ${result.machineSecrets.serviceAccountToken}`);
     console.log(`The read-only "Reporting" API key (Analytics workspace only), shown this once: ${result.machineSecrets.apiKey}`);
-    console.log('A pending invitation for newhire@acme-demo.example was sent to the log (look for "outgoing message").');
   }
+  for (const message of printed) console.log(`\n${message}`);
+  if (printed.length) console.log(`(open the link while the server runs: it shows the invitation and accepts it)`);
 } finally {
   await app.close();
 }

@@ -148,6 +148,10 @@ export interface ApiKey extends McpSettings {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   revokedById: string | null;
+  /** Made by the platform itself (reference 002 `system`); keys made through the API never are. */
+  system: boolean;
+  /** What the key is scoped to (reference 003 `scope`), as given at creation; null when not given. */
+  scope: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -294,6 +294,7 @@ export interface NewApiKey extends McpSettings {
   accountId: string;
   name: string;
   description: string | null;
+  scope?: string | null;
   token: StoredToken;
   permissions: string[];
   createdByType: ActorType;

@@ -3,7 +3,7 @@
 import type DataLoader from 'dataloader';
 import { isZoneKind, scopes, type ObjectKind } from '../domain/authz/objects.js';
 import { scopeOf, type ZoneKind } from '../domain/zone/access.js';
-import type { InZone } from '../domain/zone/model.js';
+import type { ApplicationDependency, InZone } from '../domain/zone/model.js';
 import type { Scope } from '../domain/authz/resolve.js';
 import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../domain/store.js';
@@ -22,6 +22,7 @@ type Objects = {
   ServiceAccountCredential: ServiceAccountCredential;
   ApiKey: ApiKey;
   Invitation: Invitation;
+  ApplicationDependency: ApplicationDependency;
 } & Record<ZoneKind, Pick<InZone, 'id' | 'accountId'> & { zoneId?: string }>;
 
 export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<Scope[]> {
@@ -40,6 +41,11 @@ export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, obje
     case 'AuthorizationGrant':
     case 'RoleAssignment':
       return [scopes.grant(object as GrantRecord)];
+    case 'ApplicationDependency': {
+      // Seen, and held, exactly as its application.
+      const application = await ctx.loaders.zones.application.load((object as ApplicationDependency).applicationId);
+      return application ? [scopeOf('Application', application)] : [];
+    }
     default:
       return [scopes.ofAccount(object as { accountId: string })];
   }

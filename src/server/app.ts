@@ -1,7 +1,6 @@
 // One keygraph instance: database, services, the Yoga server with GraphiQL, and the operational routes
 // (/healthz, /readyz, /metrics). `app.fetch` serves everything in-process (the tests use it, no port);
 // `app.yoga` is also a Node request listener (src/server/main.ts).
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { NoSchemaIntrospectionCustomRule, getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
@@ -24,6 +23,7 @@ import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.j
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
+import { pagesPlugin } from './pages.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -75,7 +75,7 @@ const beforeMutations: Plugin<Context> = {
   },
 };
 
-const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']);
+const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/accept-invitation']);
 
 const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, log in:
 #   mutation { login(input: { identifier: "<email>", password: "<password>" }) { token } }
@@ -184,6 +184,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), beforeMutations as Plugin];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
+  // GraphiQL (compressed, cacheable) and HEAD /graphql: src/server/pages.ts.
+  plugins.push(pagesPlugin({ graphqlEndpoint: '/graphql', graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false }));
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
@@ -192,8 +194,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false,
-    renderGraphiQL,
+    graphiql: false, // served by pagesPlugin
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),

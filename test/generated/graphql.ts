@@ -467,6 +467,7 @@ export type NodeQuery = { node:
     | { __typename: 'Account', name: string, id: string }
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'Application', id: string }
+    | { __typename: 'ApplicationDependency', id: string }
     | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'DelegatedGrant', id: string }
@@ -502,6 +503,7 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Account', id: string }
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'Application', id: string }
+    | { __typename: 'ApplicationDependency', id: string }
     | { __typename: 'ApplicationSession', id: string }
     | { __typename: 'AuthorizationGrant', id: string }
     | { __typename: 'DelegatedGrant', id: string }

@@ -34,7 +34,7 @@ describe('catalog', () => {
 
   it.each([
     [['group.manage'], ['account.read', 'group.read', 'group.manage']],
-    [['auth.manage'], ['account.read', 'user.read', 'user.manage', 'group.read', 'group.manage', 'auth.read', 'auth.manage', 'invitation.read', 'invitation.manage']],
+    [['auth.manage'], ['account.read', 'user.read', 'user.manage', 'group.read', 'group.manage', 'auth.read', 'auth.manage', 'invitation.read', 'invitation.manage', 'service_account.read', 'service_account.manage', 'api_key.read', 'api_key.manage']],
     [['secret.value.read'], ['account.read', 'secret.read', 'secret.value.read']],
     [['account.read'], ['account.read']],
     [['no.such.key'], []],

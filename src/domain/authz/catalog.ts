@@ -24,8 +24,8 @@ export const CAPABILITIES: readonly Capability[] = [
   { key: 'auth.read', description: 'Read users, groups, grants and role assignments of the account.', implies: ['account.read', 'user.read', 'group.read'] },
   {
     key: 'auth.manage',
-    description: 'Manage who has access: users, groups, grants, role assignments and invitations (reference 000: every auth operation).',
-    implies: ['auth.read', 'user.manage', 'group.manage', 'invitation.manage'],
+    description: 'Manage who has access: users, groups, grants, role assignments, invitations, service accounts and API keys (reference 000: every auth operation, auth.service_accounts.* included).',
+    implies: ['auth.read', 'user.manage', 'group.manage', 'invitation.manage', 'service_account.manage', 'api_key.manage'],
   },
   ...area('invitation', 'invitations'),
   ...area('service_account', 'service accounts and their credentials'),

@@ -18,9 +18,15 @@ const ACCOUNT_OBJECTS = {
   Invitation: 'invitation.read',
 } as const;
 
+/** Objects seen with another: an application's dependency is seen (and scoped) as its application. */
+const DEPENDENT_OBJECTS = {
+  ApplicationDependency: 'application.read',
+} as const;
+
 /** The capability that lets a caller see each kind of object (zone kinds: see zone/access.ts). */
-export const READ_CAPABILITY: Record<keyof typeof ACCOUNT_OBJECTS | ZoneKind, string> = {
+export const READ_CAPABILITY: Record<keyof typeof ACCOUNT_OBJECTS | keyof typeof DEPENDENT_OBJECTS | ZoneKind, string> = {
   ...ACCOUNT_OBJECTS,
+  ...DEPENDENT_OBJECTS,
   ...(Object.fromEntries(Object.entries(ZONE_KINDS).map(([kind, { read }]) => [kind, read])) as Record<ZoneKind, string>),
 };
 

@@ -20,12 +20,15 @@ export const MAX_PERMISSIONS = 100;
 export interface ApiKeyInput extends Partial<McpSettings> {
   name: string;
   description?: string | null;
+  /** Reference 003: what the key is scoped to; set at creation only. */
+  scope?: string | null;
   permissions?: string[] | null;
   expiresAt?: Date | null;
 }
 
 const SEE = { see: 'api_key.read', entity: 'ApiKey', field: 'id' };
 const NAME = /^[A-Za-z0-9_.:*\-/]+$/;
+const SCOPE = /^[A-Za-z0-9_.:-]+$/;
 
 export class ApiKeyService {
   constructor(private readonly store: Store) {}
@@ -38,11 +41,13 @@ export class ApiKeyService {
     const description = optionalText('description', input.description, LIMITS.description);
     const permissions = await this.permissions(actor, accountId, input.permissions ?? []);
     const expiresAt = futureDate('expiresAt', input.expiresAt);
+    const scope = optionalText('scope', input.scope, 64);
+    if (scope !== null && !SCOPE.test(scope)) throw new ValidationError('scope must be letters, digits and . _ : - (e.g. "organization" or "project:alpha")', 'scope');
     const mcp = mcpSettings(input, null) as McpSettings;
     const issued = issueToken('apiKey');
     const apiKey = await this.store.transaction(async (tx) => {
       if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'accountId');
-      return tx.apiKeys.create({ accountId, name, description, permissions, expiresAt, createdByType: creator.type, createdById: creator.id, token: issued, ...mcp });
+      return tx.apiKeys.create({ accountId, name, description, scope, permissions, expiresAt, createdByType: creator.type, createdById: creator.id, token: issued, ...mcp });
     });
     return { apiKey, key: issued.token };
   }

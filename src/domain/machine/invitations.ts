@@ -53,6 +53,36 @@ export interface AcceptResult {
   permissionContext: PermissionContext;
 }
 
+/**
+ * A group invitation for someone already in the account is no invitation: they are put in the group at
+ * once, and the answer is the membership result of reference 000 (accepted subject, counts, mode).
+ */
+export interface DirectMembership {
+  acceptedUserId: string;
+  email: string;
+  mode: 'EXISTING_MEMBER';
+  assignmentCount: number;
+  grantCount: number;
+  roleAssignmentCount: number;
+  groupMembershipCount: number;
+  permissionContext: PermissionContext;
+}
+
+export type GroupInvitationResult = { invitation: Invitation; membership: null } | { invitation: null; membership: DirectMembership };
+
+
+/**
+ * What the accept page shows before the invitee decides: only what the message already told them (the
+ * account, their own email, the expiry) and who invited them, by display name (never their email). Given
+ * for a valid token of a pending, unexpired invitation only; anything else is null, whatever the reason.
+ */
+export interface InvitationPreview {
+  inviterName: string | null;
+  accountName: string;
+  email: string;
+  expiresAt: Date;
+}
+
 const SEE = { see: 'invitation.read', entity: 'Invitation', field: 'id' };
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 
@@ -70,13 +100,43 @@ export class InvitationService {
     return this.create(actor, accountId, null, input, assignments);
   }
 
-  /** An invitation whose one assignment is membership of the group. */
-  async createGroupInvitation(actor: Authorizer, groupId: string, input: Omit<InvitationInput, 'assignments'>): Promise<Invitation> {
+  /**
+   * An invitation whose one assignment is membership of the group. For a user already in the account, whom
+   * the actor may see (user.read), there is nothing to accept: they join the group at once and the answer
+   * is the membership result. Anyone else (unknown, or a keygraph user of other accounts) gets an invitation.
+   */
+  async createGroupInvitation(actor: Authorizer, groupId: string, input: Omit<InvitationInput, 'assignments'>): Promise<GroupInvitationResult> {
     const [group] = await this.store.groups.byIds([groupId]);
     if (!group) throw new NotFoundError('Group', 'groupId');
-    await actor.authorize('invitation.manage', { accountId: group.accountId }, { see: 'group.read', entity: 'Group', field: 'groupId' });
-    if (!(await actor.can('group.manage', { accountId: group.accountId }))) throw new ForbiddenError('group.manage');
-    return this.create(actor, group.accountId, groupId, input, [{ kind: 'GROUP', groupId }]);
+    const accountId = group.accountId;
+    await actor.authorize('invitation.manage', { accountId }, { see: 'group.read', entity: 'Group', field: 'groupId' });
+    if (!(await actor.can('group.manage', { accountId }))) throw new ForbiddenError('group.manage');
+    const to = validEmail('email', input.email);
+    this.locale(input.locale);
+    const existing = await this.store.users.findByEmail(to);
+    if (existing && (await actor.can('user.read', { accountId })) && (await this.store.users.inAccount(accountId, [existing.id])).has(existing.id)) {
+      return this.store.transaction(async (tx) => {
+        if (!(await tx.lockAccount(accountId))) throw new NotFoundError('Account', 'groupId');
+        const [still] = await tx.groups.byIds([groupId]);
+        if (!still) throw new NotFoundError('Group', 'groupId');
+        const added = await tx.groups.addUser(groupId, existing.id);
+        const held = (await tx.grants.heldBy([existing.id])).get(existing.id)!;
+        return {
+          invitation: null,
+          membership: {
+            acceptedUserId: existing.id,
+            email: to,
+            mode: 'EXISTING_MEMBER',
+            assignmentCount: 1,
+            grantCount: 0,
+            roleAssignmentCount: 0,
+            groupMembershipCount: added ? 1 : 0,
+            permissionContext: permissionContext(toFacts('USER', existing.id, held), accountId),
+          },
+        };
+      });
+    }
+    return { invitation: await this.create(actor, accountId, groupId, input, [{ kind: 'GROUP', groupId }]), membership: null };
   }
 
   async updateInvitation(actor: Authorizer, id: string, patch: { assignments?: AssignmentInput[] | null; note?: string | null }): Promise<Invitation> {
@@ -113,6 +173,26 @@ export class InvitationService {
       await this.loadPending(tx, actor, id, true);
       return tx.invitations.revoke(id);
     });
+  }
+
+  /** The preview of a pending invitation by its token, for whoever holds the token; null otherwise. */
+  async previewInvitation(token: string): Promise<InvitationPreview | null> {
+    if (parseToken(token)?.kind !== 'invitation') return null;
+    const found = await this.store.invitations.findByTokenHash(hashToken(token));
+    if (!found || invitationStatus(found) !== 'PENDING') return null;
+    const [account] = await this.store.accounts.byIds([found.accountId]);
+    if (!account) return null;
+    return { inviterName: found.createdById ? await this.displayName(found.createdById) : null, accountName: account.name, email: found.email, expiresAt: found.expiresAt };
+  }
+
+  /** A person's first and last name (or username); a service account's or API key's name. Never an email. */
+  private async displayName(id: string): Promise<string | null> {
+    const [user] = await this.store.users.byIds([id]);
+    if (user) return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
+    const [serviceAccount] = await this.store.serviceAccounts.byIds([id]);
+    if (serviceAccount) return serviceAccount.name;
+    const [key] = await this.store.apiKeys.byIds([id]);
+    return key?.name ?? null;
   }
 
   /**

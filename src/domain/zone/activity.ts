@@ -85,7 +85,17 @@ export class ActivityService {
     return this.store.zones.userAgents.create({ ...input, name: requiredText('name', input.name, ZONE_LIMITS.name), slug: slugRule('slug', input.slug), accountId: zone.accountId, zoneId: zone.id });
   }
 
-  async recordDelegatedGrant(zoneId: string, input: Omit<NewDelegatedGrant, 'accountId' | 'zoneId' | 'revokedAt'>): Promise<DelegatedGrant> {
+  /** The zone's token endpoint refreshed a grant's tokens: it records when (refreshedAt). */
+  async recordDelegatedGrantRefresh(grantId: string, at: Date = new Date()): Promise<DelegatedGrant> {
+    return this.store.transaction(async (tx) => {
+      const grant = await mustLoad(tx.zones.delegatedGrants, grantId, 'DelegatedGrant', 'grantId');
+      if (grant.revokedAt) throw new ConflictError('the delegated grant is revoked', 'grantId');
+      if (!grant.refreshTokenSet) throw new ConflictError('the delegated grant has no refresh token', 'grantId');
+      return tx.zones.delegatedGrants.update(grant.id, { refreshedAt: at });
+    });
+  }
+
+  async recordDelegatedGrant(zoneId: string, input: Omit<NewDelegatedGrant, 'accountId' | 'zoneId' | 'revokedAt' | 'refreshedAt'> & { refreshedAt?: Date | null }): Promise<DelegatedGrant> {
     return this.store.transaction(async (tx) => {
       const zone = await mustLoad(tx.zones.zones, zoneId, 'Zone', 'zoneId');
       for (const [table, id, field] of [
@@ -96,7 +106,7 @@ export class ActivityService {
         const [object] = await (table as { byIds(ids: string[]): Promise<({ zoneId: string } | null)[]> }).byIds([id]);
         if (!object || object.zoneId !== zone.id) throw new NotFoundError(field, field);
       }
-      return tx.zones.delegatedGrants.create({ ...input, scopes: scopeList('scopes', input.scopes), revokedAt: null, accountId: zone.accountId, zoneId: zone.id });
+      return tx.zones.delegatedGrants.create({ ...input, scopes: scopeList('scopes', input.scopes), refreshedAt: input.refreshedAt ?? null, revokedAt: null, accountId: zone.accountId, zoneId: zone.id });
     });
   }
 

@@ -149,6 +149,8 @@ export interface DelegatedGrant extends InZone {
   scopes: string[];
   expiresAt: Date;
   refreshTokenSet: boolean;
+  /** When its tokens were last refreshed (reference 001 refreshed_at); null when never. */
+  refreshedAt: Date | null;
   revokedAt: Date | null;
 }
 

@@ -80,6 +80,7 @@ export const STRUCTURAL_TYPES = [
   'InvitationConnection',
   'InvitationEdge',
   'InvitationAssignment',
+  'InvitationPreview',
   'CreateServiceAccountPayload',
   'UpdateServiceAccountPayload',
   'RotateServiceAccountTokenPayload',
@@ -110,6 +111,8 @@ export const rules: IRules = {
   Query: {
     // Public: whoami, and the lookups that return null for whatever the caller may not see.
     viewer: allow,
+    // The token is the credential: the preview says only what its message already said, and who sent it.
+    invitationPreview: allow,
     node: allow,
     nodes: allow,
     account: allow,

@@ -120,13 +120,6 @@ export const zoneAccountRules: IRules = {
   zones: onAccount('zone.read'),
 };
 
-/** A dependency is seen with its application. */
-const canSeeDependency = rule('canSeeApplicationDependency', { cache: 'no_cache' })(async (parent: { applicationId: string }, _args, ctx: Context) => {
-  if (!ctx.authz.authenticated) return unauthenticated();
-  const application = await ctx.loaders.zones.application.load(parent.applicationId);
-  return (application !== null && (await isVisible(ctx, 'Application', application))) || forbidden();
-});
-
 const canSeeCredential = canSee('ApplicationCredential');
 
 export const zoneTypeRules: IRules = {
@@ -143,7 +136,8 @@ export const zoneTypeRules: IRules = {
     '*': canSee('Application'),
     credentials: on('Application', 'credential.read'),
   },
-  ApplicationDependency: canSeeDependency,
+  // Seen with its application (visibility.ts scopes it as the application).
+  ApplicationDependency: canSee('ApplicationDependency'),
   TokenCredential: canSeeCredential,
   PasswordCredential: canSeeCredential,
   PublicKeyCredential: canSeeCredential,

@@ -48,6 +48,8 @@ builder.node(ApiKeyRef, {
     mcpInstanceIds: t.exposeIDList('mcpInstanceIds', { description: 'Instances the key is limited to for MCP.' }),
     mcpPreset: t.exposeString('mcpPreset', { nullable: true, description: 'A named preset of MCP settings.' }),
     mcpPermissions: t.exposeStringList('mcpPermissions', { description: 'Granular MCP permissions.' }),
+    system: t.exposeBoolean('system', { description: 'Made by the platform itself (reference 002 system); keys made through the API never are.' }),
+    scope: t.exposeString('scope', { nullable: true, description: 'What the key is scoped to (reference 003 scope, e.g. "organization"), as given at creation; null when not given.' }),
     workspacesPreview: t.field({
       type: [WorkspaceRef],
       description: `Up to ${WORKSPACES_PREVIEW} of the workspaces the key can reach (the reference's preview; use workspaces for all).`,
@@ -128,6 +130,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     accountId: t.id({ required: true, description: 'Global id of the account.' }),
     name: t.string({ required: true, description: 'Display name, 1..255 characters.' }),
     description: t.string({ description: 'Free text, up to 2048 characters.' }),
+    scope: t.string({ description: 'What the key is scoped to (reference 003 scope), up to 64 letters, digits and . _ : -; set at creation only.' }),
     permissions: t.stringList({ description: 'Capability keys of the catalog; you must hold each one account-wide.' }),
     expiresAt: t.field({ type: 'DateTime', description: 'When the key stops working (in the future); omit for never.' }),
     ...mcpFields(t as never),
@@ -204,6 +207,7 @@ builder.mutationFields((t) => ({
         ctx.services.apiKeys.createApiKey(ctx.authz, localId(input.accountId, 'Account', 'accountId'), {
           name: input.name,
           description: input.description,
+          scope: input.scope,
           permissions: input.permissions,
           expiresAt: input.expiresAt,
           ...mcpPatch(input),

@@ -1,11 +1,12 @@
 // Invitations (reference 000): created by an account's managers, delivered through the outbox, accepted
 // by the invitee with the token from the message. The token never appears in the graph.
-import type { AcceptResult, AssignmentInput } from '../../domain/machine/invitations.js';
+import type { AcceptResult, AssignmentInput, DirectMembership, InvitationPreview } from '../../domain/machine/invitations.js';
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../../domain/model.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
-import { GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
+import { contextFor, GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
 import { attempt, localId, mutationName, payload } from './errors.js';
 import { GroupRef, ResourceTypeEnum } from './group.js';
 import { entityLoadedBy, permissionFields, visibleLoadMany } from './node.js';
@@ -32,12 +33,16 @@ const AssignmentKindEnum = builder.enumType('InvitationAssignmentKind', {
   } as const,
 });
 
-type PositionedAssignment = InvitationAssignment & { position: number };
+type PositionedAssignment = InvitationAssignment & { position: number; invitationId: string };
 
 const InvitationAssignmentRef = builder.objectRef<PositionedAssignment>('InvitationAssignment').implement({
   description: 'One thing an invitation gives when accepted.',
   fields: (t) => ({
     assignmentKind: t.field({ type: AssignmentKindEnum, description: 'What it gives.', resolve: (a) => a.kind }),
+    id: t.id({
+      description: 'Opaque id of the assignment (reference 000 assignment id), made of its invitation and its place (updateInvitation replaces the assignments: the id then names the new one at that place).',
+      resolve: (a) => encodeGlobalID('InvitationAssignment', `${a.invitationId}:${a.position}`),
+    }),
     position: t.exposeInt('position', { description: 'Its place in the invitation, from 0.' }),
     grantKind: t.field({ type: GrantKindEnum, nullable: true, description: 'The kind of grant, for a grant.', resolve: (a) => (a.kind === 'GRANT' ? a.grantKind : null) }),
     capabilityKey: t.string({ nullable: true, description: 'The capability, for a CAPABILITY grant.', resolve: (a) => (a.kind === 'GRANT' ? a.capabilityKey : null) }),
@@ -61,13 +66,20 @@ builder.node(InvitationRef, {
     assignments: t.field({
       type: [InvitationAssignmentRef],
       description: 'What acceptance gives, in order (at most 50).',
-      resolve: (i) => i.assignments.map((a, position) => ({ ...a, position })),
+      resolve: (i) => i.assignments.map((a, position) => ({ ...a, position, invitationId: i.id })),
     }),
     note: t.exposeString('note', { nullable: true, description: 'A note for the invitee, up to 2048 characters.' }),
     locale: t.exposeString('locale', { nullable: true, description: 'The language of the message, e.g. "en" or "pt-BR".' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the token stops working (7 days after sending).' }),
     acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true, description: 'When it was accepted.' }),
     acceptedUser: t.field({ type: UserRef, nullable: true, description: 'Who accepted it.', resolve: (i, _args, ctx) => (i.acceptedUserId ? ctx.loaders.user.load(i.acceptedUserId) : null) }),
+    permissionContext: t.field({
+      type: PermissionContextRef,
+      nullable: true,
+      description:
+        "Reference 000 permission_context: for an accepted invitation, the permissions its invitee holds on the account now (null unless the caller has auth.read there or is the invitee). Null until then: nobody holds anything through an invitation that is not accepted; `assignments` list what acceptance gives.",
+      resolve: (i, _args, ctx) => (i.acceptedUserId ? contextFor(ctx, { type: 'USER', id: i.acceptedUserId }, i.accountId) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
@@ -186,8 +198,29 @@ const invitationPayload = (name: string) =>
 
 const AcceptModeEnum = builder.enumType('InvitationAcceptMode', {
   description: 'How an invitation was accepted.',
-  values: { EXISTING_USER: { description: 'By a signed-in user.' }, NEW_USER: { description: 'By creating a new user.' } } as const,
+  values: {
+    EXISTING_USER: { description: 'By a signed-in user.' },
+    NEW_USER: { description: 'By creating a new user.' },
+    EXISTING_MEMBER: { description: 'Nothing to accept: a group invitation for a user already in the account put them in the group at once.' },
+  } as const,
 });
+
+const CreateGroupInvitationPayload = payload<{ invitation: Invitation | null; membership: DirectMembership | null }>(
+  'CreateGroupInvitationPayload',
+  'The result of createGroupInvitation: a pending invitation, or, for a user already in the account, the membership result of reference 000 (invitation null).',
+  (t) => ({
+    invitation: t.field({ type: InvitationRef, nullable: true, description: 'The invitation sent; null when the user was already in the account (see mode).', resolve: (p) => p.invitation ?? null }),
+    mode: t.field({ type: AcceptModeEnum, nullable: true, description: 'EXISTING_MEMBER when the user was already in the account and joined the group at once; null when an invitation was sent.', resolve: (p) => p.membership?.mode ?? null }),
+    acceptedSubjectId: t.id({ nullable: true, description: 'For EXISTING_MEMBER: global id of the user put in the group (reference accepted_subject_id).', resolve: (p) => (p.membership ? encodeGlobalID('User', p.membership.acceptedUserId) : null) }),
+    acceptedUser: t.field({ type: UserRef, nullable: true, description: 'For EXISTING_MEMBER: the user put in the group.', resolve: (p, _args, ctx) => (p.membership ? ctx.loaders.user.load(p.membership.acceptedUserId) : null) }),
+    email: t.string({ nullable: true, description: 'For EXISTING_MEMBER: the email invited.', resolve: (p) => p.membership?.email ?? null }),
+    assignmentCount: t.int({ nullable: true, description: 'For EXISTING_MEMBER: how many assignments the invitation held (1, the group).', resolve: (p) => p.membership?.assignmentCount ?? null }),
+    grantCount: t.int({ nullable: true, description: 'For EXISTING_MEMBER: grants created (0).', resolve: (p) => p.membership?.grantCount ?? null }),
+    roleAssignmentCount: t.int({ nullable: true, description: 'For EXISTING_MEMBER: role assignments created (0).', resolve: (p) => p.membership?.roleAssignmentCount ?? null }),
+    groupMembershipCount: t.int({ nullable: true, description: 'For EXISTING_MEMBER: group memberships added (0 when already a member).', resolve: (p) => p.membership?.groupMembershipCount ?? null }),
+    permissionContext: t.field({ type: PermissionContextRef, nullable: true, description: "For EXISTING_MEMBER: the user's permissions on the account afterwards.", resolve: (p) => p.membership?.permissionContext ?? null }),
+  }),
+);
 
 const AcceptInvitationPayload = payload<AcceptResult & { token: string | null; expiresAt: Date | null }>('AcceptInvitationPayload', 'The result of acceptInvitation (the counts of reference 000).', (t) => ({
   token: t.string({ nullable: true, description: 'For whoever accepted signed out (a new user, or one claiming their address): a session token (as from login). Shown only here.', resolve: (p) => p.token ?? null }),
@@ -214,11 +247,15 @@ builder.mutationFields((t) => ({
       })),
   }),
   createGroupInvitation: t.field({
-    type: invitationPayload('CreateGroupInvitationPayload'),
-    description: 'Invites someone to a group (and its account).',
+    type: CreateGroupInvitationPayload,
+    description: 'Invites someone to a group (and its account). Someone already in the account is put in the group at once (mode EXISTING_MEMBER, no invitation), as reference 000 answers.',
     args: { input: t.arg({ type: CreateGroupInvitationInput, required: true, description: 'The invitation.' }) },
     resolve: (_root, { input }, ctx) =>
-      attempt(async () => ({ invitation: await ctx.services.invitations.createGroupInvitation(ctx.authz, localId(input.groupId, 'Group', 'groupId'), input) })),
+      attempt(async () => {
+        const result = await ctx.services.invitations.createGroupInvitation(ctx.authz, localId(input.groupId, 'Group', 'groupId'), input);
+        if (result.membership) ctx.loaders.heldBy.clear(result.membership.acceptedUserId);
+        return result;
+      }),
   }),
   updateInvitation: t.field({
     type: invitationPayload('UpdateInvitationPayload'),
@@ -262,3 +299,23 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+
+const InvitationPreviewRef = builder.objectRef<InvitationPreview>('InvitationPreview').implement({
+  description: 'What the holder of an invitation token may know before accepting: who invites them, by display name, into which account, at which email, until when.',
+  fields: (t) => ({
+    inviterName: t.exposeString('inviterName', { nullable: true, description: "The inviter's display name (a person's first and last name or username, a service account's or API key's name); never an email." }),
+    accountName: t.exposeString('accountName', { description: 'The name of the account the invitation is to.' }),
+    email: t.exposeString('email', { description: 'The email address the invitation is addressed to.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'Until when it can be accepted.' }),
+  }),
+});
+
+builder.queryField('invitationPreview', (t) =>
+  t.field({
+    type: InvitationPreviewRef,
+    nullable: true,
+    description: 'The invitation a token names, as the accept page shows it; needs no credentials (the token is the secret). Null for any token that is not one of a pending, unexpired invitation.',
+    args: { token: t.arg.string({ required: true, description: 'The kgi_ token from the accept link.' }) },
+    resolve: (_root, { token }, ctx) => ctx.services.invitations.previewInvitation(token),
+  }),
+);

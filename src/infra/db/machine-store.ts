@@ -73,6 +73,8 @@ function toApiKey(row: ApiKeyRow): ApiKey {
     mcpInstanceIds: strings(row.mcpInstanceIds),
     mcpPreset: row.mcpPreset,
     mcpPermissions: strings(row.mcpPermissions),
+    system: row.system,
+    scope: row.scope,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -69,6 +69,7 @@ builder.node(DelegatedGrantRef, {
     scopes: t.stringList({ description: 'The granted OAuth scopes.', resolve: (g) => g.scopes }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the grant expires.' }),
     refreshTokenSet: t.exposeBoolean('refreshTokenSet', { description: 'Whether a refresh token is stored (such grants can be refreshed after the access token expires).' }),
+    refreshedAt: t.field({ type: 'DateTime', nullable: true, description: "When the grant's tokens were last refreshed; null when never.", resolve: (g) => g.refreshedAt }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the grant was revoked.', resolve: (g) => g.revokedAt }),
     user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user who granted access.', resolve: (g, _a, ctx) => loadVisible(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, g.zoneUserId) }),
     resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource receiving the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, g.resourceId) }),

@@ -6,7 +6,7 @@ import type { Application, ApplicationDependency } from '../../../domain/zone/mo
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { attempt, localId, payload } from '../errors.js';
-import { zoneList } from './common.js';
+import { idOrNothing, zoneList } from './common.js';
 import { ApplicationDependencyRef, ApplicationRef, DocsMetadataRef, OwnerTypeEnum, ResourceRef } from './refs.js';
 import { ZoneRef } from './zone.js';
 
@@ -55,8 +55,17 @@ builder.node(ApplicationRef, {
       {
         type: ApplicationDependencyRef,
         description: 'The resources the application depends on, in the order they were added.',
+        args: { resourceId: t.arg.id({ description: 'Only the dependency on this resource (global id), as zones.applications.dependencies.retrieve asks for one.' }) },
         resolve: (a, args, ctx) =>
-          zoneList(ctx, { name: 'application.dependencies', table: ctx.store.zones.dependencies as never, parent: 'applicationId', parentId: a.id, args, load: ctx.loaders.zones.dependency }),
+          zoneList(ctx, {
+            name: 'application.dependencies',
+            table: ctx.store.zones.dependencies as never,
+            parent: 'applicationId',
+            parentId: a.id,
+            args,
+            filter: { equals: args.resourceId ? { resourceId: idOrNothing(args.resourceId, 'Resource') } : {} },
+            load: ctx.loaders.zones.dependency,
+          }),
       },
       ApplicationDependencyConnection,
     ),
@@ -76,10 +85,12 @@ builder.node(ApplicationRef, {
 });
 entityLoadedBy(ApplicationRef, 'Application', (ctx) => ctx.loaders.zones.application);
 
-ApplicationDependencyRef.implement({
-  description: 'A resource an application depends on.',
+builder.node(ApplicationDependencyRef, {
+  description: 'A resource an application depends on (reference 001 zones.applications.dependencies); seen with its application.',
+  id: { resolve: (d) => d.id },
+  loadMany: visibleLoadMany('ApplicationDependency', (ctx) => ctx.loaders.zones.dependency),
   fields: (t) => ({
-    id: t.id({ description: 'Global id of the dependency (its resource and application together).', resolve: (d) => encodeGlobalID('ApplicationDependency', d.id) }),
+    ...permissionFields(t, 'ApplicationDependency'),
     resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, d.resourceId) }),
     application: t.field({ type: ApplicationRef, description: 'The dependent application.', resolve: async (d, _a, ctx) => (await ctx.loaders.zones.application.load(d.applicationId))! }),
     whenAccessing: t.field({
@@ -90,6 +101,7 @@ ApplicationDependencyRef.implement({
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the dependency was added.' }),
   }),
 });
+entityLoadedBy(ApplicationDependencyRef, 'ApplicationDependency', (ctx) => ctx.loaders.zones.dependency);
 
 builder.objectField(ZoneRef, 'applications', (t) =>
   t.connection(

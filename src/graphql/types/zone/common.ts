@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import type { ListFilter, ZoneTable } from '../../../domain/zone/store.js';
 import { relationConnection, type Connection, type RelayArgs } from '../../connection.js';
 import type { Context } from '../../context.js';
+import { localId } from '../errors.js';
 
 /**
  * A batched list of a zone table under a parent (the parent column names it): one page statement and
@@ -24,6 +25,15 @@ export function zoneList<T>(
     counts: (ids, term) => options.table.counts(options.parent, ids, { ...rest, search: term }),
     load: options.load,
   });
+}
+
+/** The local id of a filter's global id; an id of another type (or no id) matches nothing. */
+export function idOrNothing(globalId: string, typename: string): string {
+  try {
+    return localId(globalId, typename, 'filter');
+  } catch {
+    return '';
+  }
 }
 
 const nows = new WeakMap<object, Date>();

@@ -9,7 +9,7 @@ import { loadVisible } from '../../visibility.js';
 import { AccountRef } from '../account.js';
 import { attempt, localId, payload } from '../errors.js';
 import { UserRef } from '../user.js';
-import { zoneList } from './common.js';
+import { idOrNothing, zoneList } from './common.js';
 import { connectionOf } from '../../connection.js';
 
 export const ZoneRef = builder.objectRef<Zone>('Zone');
@@ -88,9 +88,16 @@ builder.node(ZoneRef, {
       {
         type: ZoneMemberRef,
         description: 'The account users with a role in the zone, oldest first (people who left the account are not listed; their role no longer counts).',
-        args: { role: t.arg({ type: ZoneRoleEnum, description: 'Only members with this role.' }) },
-        resolve: (z, args, ctx) =>
-          zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals: args.role ? { role: args.role } : {}, inAccount: true }, load: ctx.loaders.zones.member }),
+        args: {
+          role: t.arg({ type: ZoneRoleEnum, description: 'Only members with this role.' }),
+          userId: t.arg.id({ description: 'Only the membership of this user of the account (global id; the reference keys zone members by organization user).' }),
+        },
+        resolve: (z, args, ctx) => {
+          const equals: Record<string, string> = {};
+          if (args.role) equals.role = args.role;
+          if (args.userId) equals.userId = idOrNothing(args.userId, 'User');
+          return zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals, inAccount: true }, load: ctx.loaders.zones.member });
+        },
       },
       ZoneMemberConnection,
     ),
