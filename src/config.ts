@@ -29,6 +29,29 @@ export interface Config {
   publicUrl: string;
   /** KEYGRAPH_MASTER_KEY: 32 bytes (base64 or hex) that encryption keys are derived from; without it one is generated in the data directory. */
   masterKey: string | undefined;
+  /** Limits checked before anything runs (README, "Limits and hardening"). */
+  limits: Limits;
+}
+
+export interface Limits {
+  /** Largest request body, in bytes (HTTP 413 beyond). */
+  maxBodyBytes: number;
+  /** GraphQL tokens in one document (graphql-armor). */
+  maxTokens: number;
+  /** Field depth of an operation, fragments flattened (graphql-armor). */
+  maxDepth: number;
+  /** Aliases in one operation (graphql-armor). */
+  maxAliases: number;
+  /** Directives in one operation (graphql-armor). */
+  maxDirectives: number;
+  /** Operations defined in one document. */
+  maxOperations: number;
+  /** Characters of one string argument (literal or variable). */
+  maxStringLength: number;
+  /** Ids of one nodes(ids:) call. */
+  maxNodeIds: number;
+  /** Nodes an operation may ask for, computed from first/last before it runs (GitHub-style). */
+  maxNodes: number;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -42,6 +65,12 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const parsed = integer(name, value, fallback);
+  if (parsed === 0) throw new Error(`${name} must be at least 1`);
   return parsed;
 }
 
@@ -93,5 +122,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     persistedOperations: env.KEYGRAPH_PERSISTED_OPERATIONS || undefined,
     publicUrl: publicUrl(env.KEYGRAPH_PUBLIC_URL || `http://localhost:${port}`),
     masterKey: env.KEYGRAPH_MASTER_KEY || undefined,
+    limits: {
+      maxBodyBytes: positive('KEYGRAPH_MAX_BODY_BYTES', env.KEYGRAPH_MAX_BODY_BYTES, 1_048_576),
+      maxTokens: positive('KEYGRAPH_MAX_TOKENS', env.KEYGRAPH_MAX_TOKENS, 5_000),
+      maxDepth: positive('KEYGRAPH_MAX_DEPTH', env.KEYGRAPH_MAX_DEPTH, 16),
+      maxAliases: positive('KEYGRAPH_MAX_ALIASES', env.KEYGRAPH_MAX_ALIASES, 300),
+      maxDirectives: positive('KEYGRAPH_MAX_DIRECTIVES', env.KEYGRAPH_MAX_DIRECTIVES, 50),
+      maxOperations: positive('KEYGRAPH_MAX_OPERATIONS', env.KEYGRAPH_MAX_OPERATIONS, 25),
+      maxStringLength: positive('KEYGRAPH_MAX_STRING_LENGTH', env.KEYGRAPH_MAX_STRING_LENGTH, 32_768),
+      maxNodeIds: 100,
+      maxNodes: positive('KEYGRAPH_MAX_NODES', env.KEYGRAPH_MAX_NODES, 500_000),
+    },
   };
 }

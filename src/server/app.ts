@@ -24,6 +24,7 @@ import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.j
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
+import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -180,7 +181,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     apiKeys: services.apiKeys,
   });
 
-  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), beforeMutations as Plugin];
+  const plugins: Plugin[] = [
+    operationalRoutes(() => app, publicJwks(signingKey)),
+    httpMetricsPlugin(metrics, log),
+    nestingPlugin(),
+    armorPlugin(config.limits, { hardened: !config.introspection }),
+    costPlugin(config.limits),
+    operationsPlugin(metrics),
+    beforeMutations as Plugin,
+  ];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
   if (!config.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
@@ -189,6 +198,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
+    maxRequestBodySize: config.limits.maxBodyBytes,
     landingPage: false,
     graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false,
     renderGraphiQL,

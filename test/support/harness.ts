@@ -24,6 +24,8 @@ export const provider: Provider = process.env.KEYGRAPH_TEST_PROVIDER === 'postgr
 export interface GraphQLResult<T> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** What the server adds: the operation's cost (src/server/limits.ts). */
+  extensions?: Record<string, unknown>;
 }
 
 export interface TestDatabase {
