@@ -31,6 +31,26 @@ export interface Config {
   masterKey: string | undefined;
   /** Limits checked before anything runs (README, "Limits and hardening"). */
   limits: Limits;
+  /** Login throttling (README, "Limits and hardening"). */
+  throttle: ThrottleConfig;
+}
+
+export interface ThrottleConfig {
+  /** KEYGRAPH_REDIS_URL: counters shared by every instance in Redis; in memory (per process) without it. */
+  redisUrl: string | undefined;
+  /** Prefix of the counters' keys in Redis. */
+  keyPrefix: string;
+  /** Login attempts per identifier per window (successful ones are given back). */
+  loginPerIdentifier: number;
+  /** Login attempts per client address per window (successful ones are given back). */
+  loginPerAddress: number;
+  /** The window, and how long a caller over either limit waits, in seconds. */
+  loginWindowSeconds: number;
+  /** KEYGRAPH_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed (proxy-addr: addresses, CIDRs, loopback, linklocal, uniquelocal). */
+  trustedProxies: string[];
+  /** Password hashes computed at once, and how many may wait; beyond, RATE_LIMITED at once. */
+  hashConcurrency: number;
+  hashQueue: number;
 }
 
 export interface Limits {
@@ -132,6 +152,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxStringLength: positive('KEYGRAPH_MAX_STRING_LENGTH', env.KEYGRAPH_MAX_STRING_LENGTH, 32_768),
       maxNodeIds: 100,
       maxNodes: positive('KEYGRAPH_MAX_NODES', env.KEYGRAPH_MAX_NODES, 500_000),
+    },
+    throttle: {
+      redisUrl: env.KEYGRAPH_REDIS_URL || undefined,
+      keyPrefix: env.KEYGRAPH_REDIS_PREFIX || 'keygraph',
+      loginPerIdentifier: positive('KEYGRAPH_LOGIN_ATTEMPTS_PER_IDENTIFIER', env.KEYGRAPH_LOGIN_ATTEMPTS_PER_IDENTIFIER, 10),
+      loginPerAddress: positive('KEYGRAPH_LOGIN_ATTEMPTS_PER_ADDRESS', env.KEYGRAPH_LOGIN_ATTEMPTS_PER_ADDRESS, 100),
+      loginWindowSeconds: positive('KEYGRAPH_LOGIN_WINDOW_SECONDS', env.KEYGRAPH_LOGIN_WINDOW_SECONDS, 900),
+      trustedProxies: (env.KEYGRAPH_TRUSTED_PROXIES || '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+      hashConcurrency: positive('KEYGRAPH_HASH_CONCURRENCY', env.KEYGRAPH_HASH_CONCURRENCY, 2),
+      hashQueue: integer('KEYGRAPH_HASH_QUEUE', env.KEYGRAPH_HASH_QUEUE, 32),
     },
   };
 }

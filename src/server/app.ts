@@ -19,12 +19,13 @@ import { migrate } from '../infra/db/migrate.js';
 import { PrismaStore } from '../infra/db/store.js';
 import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
 import { randomSecrets } from '../infra/crypto/secrets.js';
-import { ScryptHasher } from '../infra/crypto/password.js';
+import { BoundedHasher, ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
+import { addressResolver, createLoginThrottle, loginThrottlePlugin } from './throttle.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -165,7 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const masterKey = loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });
   const services = createServices({
     store,
-    hasher: new ScryptHasher(options.passwordHashCost),
+    hasher: new BoundedHasher(new ScryptHasher(options.passwordHashCost), config.throttle.hashConcurrency, config.throttle.hashQueue),
     tokens: issuer,
     sessionTtlSeconds: config.sessionTtlSeconds,
     outboxSealer: createSealer(masterKey, 'outbox'),
@@ -181,12 +182,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     apiKeys: services.apiKeys,
   });
 
+  const throttle = createLoginThrottle(config.throttle, log);
   const plugins: Plugin[] = [
     operationalRoutes(() => app, publicJwks(signingKey)),
     httpMetricsPlugin(metrics, log),
     nestingPlugin(),
     armorPlugin(config.limits, { hardened: !config.introspection }),
     costPlugin(config.limits),
+    loginThrottlePlugin(throttle, addressResolver(config.throttle.trustedProxies)),
     operationsPlugin(metrics),
     beforeMutations as Plugin,
   ];
@@ -235,7 +238,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     metrics,
     log,
-    close: () => db.close(),
+    close: async () => {
+      await throttle.close();
+      await db.close();
+    },
   };
   return app;
 }
