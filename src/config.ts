@@ -33,6 +33,14 @@ export interface Config {
   limits: Limits;
   /** Login throttling (README, "Limits and hardening"). */
   throttle: ThrottleConfig;
+  /** KEYGRAPH_CORS_ORIGINS: origins (scheme://host[:port]) whose pages may call the API; none by default (same origin only). */
+  corsOrigins: string[];
+  /** KEYGRAPH_FEDERATION_SDL: who may read `_service { sdl }`: public (default), authenticated (default when hardened) or off. */
+  sdlAccess: 'public' | 'authenticated' | 'off';
+  /** KEYGRAPH_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Distinct operation names /metrics labels; later names are counted as `other`. */
+  metricsOperationNames: number;
 }
 
 export interface ThrottleConfig {
@@ -94,6 +102,28 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return parsed;
 }
 
+function origins(value: string | undefined): string[] {
+  const list = (value || '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of list) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+      throw new Error(`KEYGRAPH_CORS_ORIGINS must list origins like https://app.example.com (no path, no wildcard, no null), got ${JSON.stringify(origin)}`);
+    }
+  }
+  return list;
+}
+
+function sdlAccess(value: string | undefined, hardened: boolean): Config['sdlAccess'] {
+  if (value === undefined || value === '') return hardened ? 'authenticated' : 'public';
+  if (value === 'public' || value === 'authenticated' || value === 'off') return value;
+  throw new Error(`KEYGRAPH_FEDERATION_SDL must be public, authenticated or off, got ${JSON.stringify(value)}`);
+}
+
 export function providerOf(databaseUrl: string): DatabaseProvider {
   if (databaseUrl.startsWith('file:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
@@ -153,6 +183,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxNodeIds: 100,
       maxNodes: positive('KEYGRAPH_MAX_NODES', env.KEYGRAPH_MAX_NODES, 500_000),
     },
+    corsOrigins: origins(env.KEYGRAPH_CORS_ORIGINS),
+    sdlAccess: sdlAccess(env.KEYGRAPH_FEDERATION_SDL, !introspection),
+    metricsToken: env.KEYGRAPH_METRICS_TOKEN || undefined,
+    metricsOperationNames: integer('KEYGRAPH_METRICS_OPERATION_NAMES', env.KEYGRAPH_METRICS_OPERATION_NAMES, 100),
     throttle: {
       redisUrl: env.KEYGRAPH_REDIS_URL || undefined,
       keyPrefix: env.KEYGRAPH_REDIS_PREFIX || 'keygraph',

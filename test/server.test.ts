@@ -255,6 +255,9 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     expect(metrics).toMatch(/^keygraph_graphql_operations_total\{operation_name=[^}]*outcome="success"[^}]*\} [1-9]/m);
     const inserts = sampleValue(metrics, 'keygraph_db_statements_total{model="Account",operation="insert"}');
     expect(inserts, metrics).toBeGreaterThanOrEqual(1);
+    // Process metrics under `npm start` too (issue 13: they were on only when no logger was passed).
+    expect(metrics).toMatch(/^keygraph_process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^keygraph_nodejs_heap_size_used_bytes \d/m);
   });
 
   it('hardened configuration turns off introspection and GraphiQL', async () => {

@@ -2,7 +2,7 @@
 // (/healthz, /readyz, /metrics). `app.fetch` serves everything in-process (the tests use it, no port);
 // `app.yoga` is also a Node request listener (src/server/main.ts).
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule, getOperationAST, type DocumentNode } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -26,6 +26,8 @@ import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
 import { addressResolver, createLoginThrottle, loginThrottlePlugin } from './throttle.js';
+import { corsFor, csrfPlugin, graphiqlWithCsp, hardenedPlugin, sdlAccessPlugin, securityHeadersPlugin } from './surface.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -47,6 +49,8 @@ export interface AppOptions {
   passwordHashCost?: number;
   /** Where outgoing messages (invitations) go; by default they are written to the log. */
   sender?: MessageSender;
+  /** Node.js process metrics on /metrics (default: when no logger is given; `npm start` turns them on). */
+  processMetrics?: boolean;
 }
 
 /** The default sender: writes each message, with its link, to the log (plug a mailer in for production). */
@@ -93,12 +97,27 @@ query FirstLook($accountId: ID!) {
 }
 `;
 
-function operationLabels(document: DocumentNode, operationName?: string | null) {
-  const operation = getOperationAST(document, operationName);
-  return { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown' };
+/**
+ * Operation names as label values, bounded: the first `max` distinct names are kept, later ones (and any
+ * over 64 characters) are counted as `other`, so that clients cannot grow /metrics without bound.
+ */
+function operationNamer(max: number) {
+  const known = new Set<string>();
+  return (name: string | undefined): string => {
+    if (name === undefined) return 'anonymous';
+    if (known.has(name)) return name;
+    if (known.size >= max || name.length > 64) return 'other';
+    known.add(name);
+    return name;
+  };
 }
 
-function operationsPlugin(metrics: Metrics): Plugin {
+function operationsPlugin(metrics: Metrics, maxNames: number): Plugin {
+  const nameOf = operationNamer(maxNames);
+  const operationLabels = (document: DocumentNode, operationName?: string | null) => {
+    const operation = getOperationAST(document, operationName);
+    return { operation_name: nameOf(operation?.name?.value), operation_type: operation?.operation ?? 'unknown' };
+  };
   return {
     onValidate({ params }) {
       return ({ valid }) => {
@@ -118,9 +137,16 @@ function operationsPlugin(metrics: Metrics): Plugin {
   };
 }
 
+/** Whether a request carries `Authorization: Bearer <token>` (compared in constant time). */
+function bearerMatches(request: Request, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 function operationalRoutes(app: () => App, jwks: object): Plugin {
   return {
-    async onRequest({ url, endResponse }) {
+    async onRequest({ url, request, endResponse }) {
       const { metrics, db } = app();
       if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
       else if (url.pathname === '/.well-known/jwks.json') endResponse(Response.json(jwks, { headers: { 'cache-control': 'public, max-age=300' } }));
@@ -128,6 +154,11 @@ function operationalRoutes(app: () => App, jwks: object): Plugin {
         const readiness = await checkReadiness(db);
         endResponse(Response.json(readiness, { status: readiness.ready ? 200 : 503 }));
       } else if (url.pathname === '/metrics') {
+        const token = app().config.metricsToken;
+        if (token !== undefined && !bearerMatches(request, token)) {
+          endResponse(new Response('metrics need a bearer token\n', { status: 401, headers: { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' } }));
+          return;
+        }
         endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
     },
@@ -158,7 +189,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const report = await migrate(config.databaseUrl, (message) => log.info(message));
     log.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, provider: config.databaseProvider }, 'database migrations up to date');
   }
-  const metrics = createMetrics({ processMetrics: options.log === undefined });
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? options.log === undefined });
   const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)));
   const store = PrismaStore.of(db.prisma, db.provider);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
@@ -183,20 +214,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const throttle = createLoginThrottle(config.throttle, log);
+  const graphiql = graphiqlWithCsp(renderGraphiQL);
   const plugins: Plugin[] = [
+    securityHeadersPlugin({ hsts: config.publicUrl.startsWith('https:'), graphiqlCsp: graphiql.csp }),
+    csrfPlugin(),
     operationalRoutes(() => app, publicJwks(signingKey)),
     httpMetricsPlugin(metrics, log),
     nestingPlugin(),
-    armorPlugin(config.limits, { hardened: !config.introspection }),
+    armorPlugin(config.limits),
     costPlugin(config.limits),
     loginThrottlePlugin(throttle, addressResolver(config.throttle.trustedProxies)),
-    operationsPlugin(metrics),
+    operationsPlugin(metrics, config.metricsOperationNames),
+    sdlAccessPlugin(config.sdlAccess),
     beforeMutations as Plugin,
   ];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
-  if (!config.introspection) {
-    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
-  }
+  if (!config.introspection) plugins.push(hardenedPlugin());
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: protectedSchema(),
@@ -204,7 +237,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxRequestBodySize: config.limits.maxBodyBytes,
     landingPage: false,
     graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false,
-    renderGraphiQL,
+    renderGraphiQL: graphiql.render,
+    cors: corsFor(config.corsOrigins),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),

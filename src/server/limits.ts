@@ -1,6 +1,5 @@
 // What one request may ask for, checked before anything runs:
 // - graphql-armor: tokens per document (while parsing), depth, aliases and directives per operation;
-//   field suggestions are blocked when the server is hardened (introspection off);
 // - operations per document and the length of every string literal (validation rules);
 // - a GitHub-style node limit: every connection multiplies what it is nested in by its `first`/`last`
 //   (20 when neither is given), `nodes(ids:)` and `_entities` by the number of ids; the sum over the
@@ -42,7 +41,7 @@ export interface OperationCost {
 }
 
 /** The limits of graphql-armor, with ours where they are stricter. */
-export function armorPlugin(limits: Limits, options: { hardened: boolean }): Plugin {
+export function armorPlugin(limits: Limits): Plugin {
   // Armor throws from its validation rules, which Yoga answers with HTTP 200; reported instead, its
   // refusals are validation errors like any other (HTTP 400).
   const report = {
@@ -56,7 +55,8 @@ export function armorPlugin(limits: Limits, options: { hardened: boolean }): Plu
     maxDirectives: { n: limits.maxDirectives, ...report },
     // Cost is ours (below), computed from page sizes.
     costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: options.hardened },
+    // Suggestions are removed in hardened mode by src/server/surface.ts.
+    blockFieldSuggestion: { enabled: false },
   }) as Plugin;
 }
 

@@ -13,7 +13,7 @@ const log = pino({ level: process.env.LOG_LEVEL || 'info', base: { service: 'key
 async function main(): Promise<void> {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
-  const app = await createApp(config, { log });
+  const app = await createApp(config, { log, processMetrics: true });
   const server = createServer(app.yoga);
   server.keepAliveTimeout = 5_000;
 
