@@ -41,6 +41,9 @@ export interface Config {
   metricsToken: string | undefined;
   /** Distinct operation names /metrics labels; later names are counted as `other`. */
   metricsOperationNames: number;
+  /** PostgreSQL statement_timeout and lock_timeout of every connection, in ms (0: none). */
+  pgStatementTimeoutMs: number;
+  pgLockTimeoutMs: number;
 }
 
 export interface ThrottleConfig {
@@ -186,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env.KEYGRAPH_CORS_ORIGINS),
     sdlAccess: sdlAccess(env.KEYGRAPH_FEDERATION_SDL, !introspection),
     metricsToken: env.KEYGRAPH_METRICS_TOKEN || undefined,
+    pgStatementTimeoutMs: integer('KEYGRAPH_PG_STATEMENT_TIMEOUT_MS', env.KEYGRAPH_PG_STATEMENT_TIMEOUT_MS, 30_000),
+    pgLockTimeoutMs: integer('KEYGRAPH_PG_LOCK_TIMEOUT_MS', env.KEYGRAPH_PG_LOCK_TIMEOUT_MS, 5_000),
     metricsOperationNames: integer('KEYGRAPH_METRICS_OPERATION_NAMES', env.KEYGRAPH_METRICS_OPERATION_NAMES, 100),
     throttle: {
       redisUrl: env.KEYGRAPH_REDIS_URL || undefined,

@@ -190,7 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, provider: config.databaseProvider }, 'database migrations up to date');
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? options.log === undefined });
-  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)));
+  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)), { statementTimeoutMs: config.pgStatementTimeoutMs, lockTimeoutMs: config.pgLockTimeoutMs });
   const store = PrismaStore.of(db.prisma, db.provider);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
   const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
