@@ -83,6 +83,8 @@ export interface Limits {
   maxNodeIds: number;
   /** Nodes an operation may ask for, computed from first/last before it runs (GitHub-style). */
   maxNodes: number;
+  /** Points each caller (principal, or address when anonymous) may spend per hour; 0: no budget. */
+  pointsPerHour: number;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxStringLength: positive('KEYGRAPH_MAX_STRING_LENGTH', env.KEYGRAPH_MAX_STRING_LENGTH, 32_768),
       maxNodeIds: 100,
       maxNodes: positive('KEYGRAPH_MAX_NODES', env.KEYGRAPH_MAX_NODES, 500_000),
+      pointsPerHour: integer('KEYGRAPH_POINTS_PER_HOUR', env.KEYGRAPH_POINTS_PER_HOUR, 5_000),
     },
     corsOrigins: origins(env.KEYGRAPH_CORS_ORIGINS),
     sdlAccess: sdlAccess(env.KEYGRAPH_FEDERATION_SDL, !introspection),

@@ -197,3 +197,35 @@ describe(`limits (${provider})`, () => {
     expect(small.status).toBe(200);
   });
 });
+
+describe(`points per hour (${provider})`, () => {
+  let t: TestApp;
+  let accountId: string;
+  beforeAll(async () => {
+    t = await startTestApp({ KEYGRAPH_POINTS_PER_HOUR: '10' });
+    accountId = await account(t, 'Budget');
+  });
+  afterAll(() => t.close());
+
+  it('charges each caller page reads / 100 (at least 1) per operation, and refuses what is over its hour', async () => {
+    const before = await gql(t, '{ viewer { authenticated } }');
+    expect(before.json.extensions.cost).toMatchObject({ points: 1, limit: 10, resetAt: expect.any(String) });
+    const remaining = before.json.extensions.cost.remaining as number;
+    // 1 + 100 + 100 x 1 = 201 page reads: 2 points.
+    const query = `query($id: ID!) { account(id: $id) { groups(first: 100) { edges { node { members(first: 1) { edges { node { group { members(first: 1) { totalCount } } } } } } } } } }`;
+    const costly = await gql(t, query, { id: accountId });
+    expect(costly.json.extensions.cost).toMatchObject({ requests: 201, points: 2, remaining: remaining - 2 });
+    let last = costly;
+    for (let left = remaining - 2; left > 0; left--) last = await gql(t, '{ viewer { authenticated } }');
+    expect(last.json.extensions.cost.remaining).toBe(0);
+    const refused = await gql(t, '{ viewer { authenticated } }');
+    expect(refused.status).toBe(429);
+    expect(refused.json.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(refused.json.errors[0].message).toBe('this operation costs 1 points, more than remain of the 10 points per hour');
+    expect(refused.json.errors[0].extensions.retryAfterSeconds).toBeGreaterThan(3000);
+    // Another caller (anonymous, by address; the harness's login spent one point there) has its own hour.
+    const anonymous = await post(t, JSON.stringify({ query: '{ viewer { authenticated } }' }), { authorization: '' });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.json.extensions.cost.remaining).toBe(8);
+  });
+});

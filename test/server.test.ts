@@ -234,7 +234,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
 
     const read = await graphql<{ account: { name: string } | null }>(server, 'query($id: ID!) { account(id: $id) { name } }', { id: account!.id });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: { nodes: 0, requests: 0, maxNodes: 500_000 } } });
+    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: expect.objectContaining({ nodes: 0, requests: 0, maxNodes: 500_000, points: 1, limit: 5_000 }) } });
 
     const page = await fetch(`${server.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
@@ -281,7 +281,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     const read = await graphql<{ account: { name: string } | null }>(server, 'query($id: ID!) { account(id: $id) { name } }', {
       id: created.body.data!.createAccount.account!.id,
     });
-    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: { nodes: 0, requests: 0, maxNodes: 500_000 } } });
+    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: expect.objectContaining({ nodes: 0, requests: 0, maxNodes: 500_000, points: 1, limit: 5_000 }) } });
 
     const started = server.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('keygraph is serving'));
     expect(started, server.output()).toMatchObject({ graphiql: false, introspection: false });

@@ -25,7 +25,7 @@ import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
-import { addressResolver, createLoginThrottle, loginThrottlePlugin } from './throttle.js';
+import { addressResolver, createCounterStore, createLoginThrottle, createPointsBudget, loginThrottlePlugin } from './throttle.js';
 import { corsFor, csrfPlugin, graphiqlWithCsp, hardenedPlugin, sdlAccessPlugin, securityHeadersPlugin } from './surface.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
@@ -213,7 +213,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     apiKeys: services.apiKeys,
   });
 
-  const throttle = createLoginThrottle(config.throttle, log);
+  const counters = createCounterStore(config.throttle, log);
+  const throttle = createLoginThrottle(config.throttle, counters);
+  const addressOf = addressResolver(config.throttle.trustedProxies);
+  // Who spends the points of an operation: its principal, or its client address when anonymous.
+  const payer = (context: unknown): string => {
+    const { authz, request, req } = context as Context & { request: Request; req?: unknown };
+    const principal = authz.principal;
+    if (principal.kind === 'user') return `user:${principal.userId}`;
+    if (principal.kind === 'service_account') return `service_account:${principal.serviceAccountId}`;
+    if (principal.kind === 'api_key') return `api_key:${principal.apiKeyId}`;
+    return `address:${addressOf(request, req)}`;
+  };
+  const budget = config.limits.pointsPerHour > 0 ? { budget: createPointsBudget(config.limits.pointsPerHour, counters), payer } : undefined;
   const graphiql = graphiqlWithCsp(renderGraphiQL);
   const plugins: Plugin[] = [
     securityHeadersPlugin({ hsts: config.publicUrl.startsWith('https:'), graphiqlCsp: graphiql.csp }),
@@ -222,8 +234,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     httpMetricsPlugin(metrics, log),
     nestingPlugin(),
     armorPlugin(config.limits),
-    costPlugin(config.limits),
-    loginThrottlePlugin(throttle, addressResolver(config.throttle.trustedProxies)),
+    costPlugin(config.limits, budget),
+    loginThrottlePlugin(throttle, addressOf),
     operationsPlugin(metrics, config.metricsOperationNames),
     sdlAccessPlugin(config.sdlAccess),
     beforeMutations as Plugin,
@@ -273,7 +285,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     log,
     close: async () => {
-      await throttle.close();
+      await counters.close();
       await db.close();
     },
   };

@@ -26,6 +26,7 @@ import {
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
+import { rateLimited, type PointsBudget } from './throttle.js';
 
 /** Page size of a connection asked for without `first` or `last` (src/graphql/connection.ts). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -245,13 +246,22 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
  * with too many ids and over-long or over-nested variables; adds `extensions.cost` to every executed
  * response.
  */
-export function costPlugin(limits: Limits): Plugin {
+export interface BudgetOptions {
+  budget: PointsBudget;
+  /** Who pays: the principal, or the client address when anonymous. */
+  payer: (context: unknown) => string;
+}
+
+/** GitHub's rule: page reads / 100, rounded, at least 1. */
+export const pointsOf = (cost: OperationCost) => Math.max(1, Math.round(cost.requests / 100));
+
+export function costPlugin(limits: Limits, budgetOptions?: BudgetOptions): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(maxOperationsRule(limits.maxOperations));
       addValidationRule(maxStringLiteralRule(limits.maxStringLength));
     },
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
       const problem = variablesProblem(variables, limits.maxStringLength);
       if (problem) {
@@ -266,7 +276,17 @@ export function costPlugin(limits: Limits): Plugin {
         setResultAndStopExecution({ errors: [createGraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })] });
         return;
       }
-      const reported = { nodes: cost.nodes, requests: cost.requests, maxNodes: limits.maxNodes };
+      let reported: Record<string, unknown> = { nodes: cost.nodes, requests: cost.requests, maxNodes: limits.maxNodes };
+      if (cost.nodes <= limits.maxNodes && budgetOptions) {
+        const charge = await budgetOptions.budget.charge(budgetOptions.payer(args.contextValue), pointsOf(cost));
+        if ('retryAfterSeconds' in charge) {
+          reported = { ...reported, points: charge.points, limit: budgetOptions.budget.perHour, remaining: 0 };
+          const error = rateLimited(`this operation costs ${charge.points} points, more than remain of the ${budgetOptions.budget.perHour} points per hour`, charge.retryAfterSeconds);
+          setResultAndStopExecution({ data: null, errors: [error], extensions: { cost: reported } });
+          return;
+        }
+        reported = { ...reported, points: charge.points, limit: budgetOptions.budget.perHour, remaining: charge.remaining, resetAt: charge.resetAt };
+      }
       if (cost.nodes > limits.maxNodes) {
         setResultAndStopExecution({
           errors: [

@@ -18,31 +18,41 @@ export interface LoginThrottle {
   attempt(identifier: string, address: string): Promise<number | null>;
   /** A successful login: its attempt is given back and the identifier's count restarts. */
   succeeded(identifier: string, address: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Keys never hold what was typed (emails, tokens): a digest of it. */
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-export function createLoginThrottle(config: ThrottleConfig, log: Logger): LoginThrottle {
-  const options = (name: string, points: number) => ({ keyPrefix: `${config.keyPrefix}:login:${name}`, points, duration: config.loginWindowSeconds, blockDuration: config.loginWindowSeconds });
-  let redis: Redis | undefined;
-  let limiter: (name: string, points: number) => RateLimiterAbstract;
-  if (config.redisUrl) {
-    // No offline queue: when Redis is away, the per-process insurance limiter answers at once.
-    const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    client.on('error', (error: Error) => log.warn({ err: error }, 'throttling store (Redis) error; counting in memory meanwhile'));
-    redis = client;
-    limiter = (name, points) => new RateLimiterRedis({ ...options(name, points), storeClient: client, insuranceLimiter: new RateLimiterMemory(options(name, points)) });
-  } else {
-    limiter = (name, points) => new RateLimiterMemory(options(name, points));
-  }
-  const byIdentifier = limiter('identifier', config.loginPerIdentifier);
-  const byAddress = limiter('address', config.loginPerAddress);
+/** Counters in memory, or in Redis (shared by every instance) when KEYGRAPH_REDIS_URL is set. */
+export interface CounterStore {
+  limiter(name: string, points: number, durationSeconds: number, blockSeconds?: number): RateLimiterAbstract;
+  close(): Promise<void>;
+}
 
-  const consume = async (store: RateLimiterAbstract, key: string): Promise<number | null> => {
+export function createCounterStore(config: ThrottleConfig, log: Logger): CounterStore {
+  const options = (name: string, points: number, duration: number, block?: number) => ({ keyPrefix: `${config.keyPrefix}:${name}`, points, duration, ...(block ? { blockDuration: block } : {}) });
+  if (!config.redisUrl) {
+    return { limiter: (name, points, duration, block) => new RateLimiterMemory(options(name, points, duration, block)), close: async () => {} };
+  }
+  // No offline queue: when Redis is away, the per-process insurance limiter answers at once.
+  const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  client.on('error', (error: Error) => log.warn({ err: error }, 'throttling store (Redis) error; counting in memory meanwhile'));
+  return {
+    limiter: (name, points, duration, block) =>
+      new RateLimiterRedis({ ...options(name, points, duration, block), storeClient: client, insuranceLimiter: new RateLimiterMemory(options(name, points, duration, block)) }),
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+export function createLoginThrottle(config: ThrottleConfig, store: CounterStore): LoginThrottle {
+  const byIdentifier = store.limiter('login:identifier', config.loginPerIdentifier, config.loginWindowSeconds, config.loginWindowSeconds);
+  const byAddress = store.limiter('login:address', config.loginPerAddress, config.loginWindowSeconds, config.loginWindowSeconds);
+
+  const consume = async (limiter: RateLimiterAbstract, key: string): Promise<number | null> => {
     try {
-      await store.consume(key);
+      await limiter.consume(key);
       return null;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
@@ -57,8 +67,29 @@ export function createLoginThrottle(config: ThrottleConfig, log: Logger): LoginT
     async succeeded(identifier, address) {
       await Promise.all([byIdentifier.delete(digest(identifier)), byAddress.reward(address, 1)]);
     },
-    async close() {
-      if (redis) await redis.quit().catch(() => redis!.disconnect());
+  };
+}
+
+export type Charge = { points: number; remaining: number; resetAt: string } | { points: number; retryAfterSeconds: number };
+
+/** GitHub-style points: an hour's budget per caller; an operation costs its page reads / 100, at least 1. */
+export interface PointsBudget {
+  perHour: number;
+  charge(key: string, points: number): Promise<Charge>;
+}
+
+export function createPointsBudget(perHour: number, store: CounterStore): PointsBudget {
+  const limiter = store.limiter('points', perHour, 3600);
+  return {
+    perHour,
+    async charge(key, points) {
+      try {
+        const res = await limiter.consume(key, points);
+        return { points, remaining: res.remainingPoints, resetAt: new Date(Date.now() + res.msBeforeNext).toISOString() };
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return { points, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        throw rejection;
+      }
     },
   };
 }
@@ -111,7 +142,7 @@ function identifierOf(field: FieldNode, variables: Record<string, unknown>): str
   return typeof token === 'string' ? `token:${digest(token)}` : 'none';
 }
 
-function rateLimited(message: string, retryAfter: number) {
+export function rateLimited(message: string, retryAfter: number) {
   return createGraphQLError(message, {
     extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter, http: { status: 429, headers: { 'retry-after': String(retryAfter) } } },
   });
