@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, optionalText, requiredText } from '../src/domain/validation.js';
 import { redirectUri } from '../src/domain/zone/validation.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { account } from './support/fixtures.js';
 import { provider as db, startTestApp, type TestApp } from './support/harness.js';
 import { mutate, refuses, zone } from './support/zones.js';
@@ -78,5 +79,14 @@ describe(`input hygiene through the API (${db})`, () => {
     }
     const ok = await mutate(t, 'createApplication', { zoneId, identifier: 'https://bravo.test', name: 'App', redirectUris: ['https://bravo.test/cb', 'http://127.0.0.1:7/cb'] }, 'application { id }');
     expect(ok.errors).toEqual([]);
+  });
+
+  it('answers an unknown capability in explainAccess as the caller\'s mistake (BAD_USER_INPUT), not an internal error (found by test/fuzz.test.ts)', async () => {
+    const result = await t.gql(`query($s: ID!, $a: ID!) { explainAccess(subject: $s, capability: "*", resource: { accountId: $a }) { allowed } }`, {
+      s: encodeGlobalID('User', t.admin.userId),
+      a: accountId,
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toBe('capability is not a capability of the catalog');
   });
 });
