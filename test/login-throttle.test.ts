@@ -158,31 +158,33 @@ describe(`login throttling shared through Redis (${provider})`, async () => {
 });
 
 describe('password hashing is bounded', () => {
-  it('runs at most `concurrency` hashes, lets `queue` wait and refuses the rest at once', async () => {
+  it('runs at most `concurrency` hashes, lets `queue` checks wait and refuses further checks at once; new hashes always wait their turn', async () => {
     const inner = new ScryptHasher(12);
+    const stored = await inner.hash('password 0');
     let running = 0;
     let most = 0;
-    const counting = {
-      hash: async (p: string) => {
-        running++;
-        most = Math.max(most, running);
-        try {
-          return await inner.hash(p);
-        } finally {
-          running--;
-        }
-      },
-      verify: (p: string, h: string) => inner.verify(p, h),
+    const counted = async <T,>(work: () => Promise<T>): Promise<T> => {
+      running++;
+      most = Math.max(most, running);
+      try {
+        return await work();
+      } finally {
+        running--;
+      }
     };
+    const counting = { hash: (p: string) => counted(() => inner.hash(p)), verify: (p: string, h: string) => counted(() => inner.verify(p, h)) };
     const bounded = new BoundedHasher(counting, 2, 3);
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => bounded.hash(`password ${i}`)));
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
-    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const checks = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => bounded.verify(`password ${i}`, stored)));
+    expect(checks.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+    const refused = checks.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(refused).toHaveLength(3);
     for (const o of refused) expect(o.reason).toBeInstanceOf(HasherBusyError);
     expect(most).toBe(2);
-    // Once drained, it takes work again.
-    expect(await bounded.verify('password 0', await bounded.hash('password 0'))).toBe(true);
+    // New hashes queue (the login's decoy hash must never fail), still two at a time.
+    const hashes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => bounded.hash(`password ${i}`)));
+    expect(hashes.every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(most).toBe(2);
+    expect(await bounded.verify('password 0', stored)).toBe(true);
   });
 
   it('answers a login flood over the queue with RATE_LIMITED, not a 500', async () => {

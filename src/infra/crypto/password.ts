@@ -47,9 +47,10 @@ export class HasherBusyError extends Error {
 }
 
 /**
- * At most `concurrency` hashes at once (each scrypt takes a libuv thread and 32 MiB), at most `queue`
- * waiting; beyond that a hash is refused at once, so that a flood of logins cannot starve the other
- * requests of threads, memory and CPU.
+ * At most `concurrency` scrypt computations at once (each takes a libuv thread and 32 MiB). A password
+ * check (`verify`, what anonymous logins cause) is refused at once when `queue` already wait, so that a
+ * flood of logins cannot starve the other requests of threads, memory and CPU. A new hash (setting a
+ * password, or the login's decoy hash, which is computed once and kept) waits its turn, never refused.
  */
 export class BoundedHasher implements PasswordHasher {
   private readonly limit: LimitFunction;
@@ -64,8 +65,8 @@ export class BoundedHasher implements PasswordHasher {
     this.limit = pLimit(concurrency);
   }
 
-  private async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.concurrency + this.queue) throw new HasherBusyError();
+  private async run<T>(task: () => Promise<T>, refusable: boolean): Promise<T> {
+    if (refusable && this.inFlight >= this.concurrency + this.queue) throw new HasherBusyError();
     this.inFlight++;
     try {
       return await this.limit(task);
@@ -75,10 +76,10 @@ export class BoundedHasher implements PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.run(() => this.inner.hash(password));
+    return this.run(() => this.inner.hash(password), false);
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return this.run(() => this.inner.verify(password, hash));
+    return this.run(() => this.inner.verify(password, hash), true);
   }
 }
