@@ -5,7 +5,8 @@
 //   (20 when neither is given), `nodes(ids:)` and `_entities` by the number of ids; the sum over the
 //   operation is its cost in nodes, refused above `maxNodes` before any resolver runs and reported in
 //   `extensions.cost` of every executed response;
-// - `nodes(ids:)` takes at most `maxNodeIds` ids; string variables at most `maxStringLength` characters.
+// - `nodes(ids:)` takes at most `maxNodeIds` ids; string variables at most `maxStringLength` characters;
+// - with a budget, each caller's points per hour (GitHub's rule: page reads / 100, at least 1).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,

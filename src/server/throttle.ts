@@ -3,7 +3,8 @@
 // identifier's count restarts). Over either limit, the attempt is refused with RATE_LIMITED and the
 // seconds until the next one may come, whether the identifier names a user or not. Counters live in
 // memory, or in Redis when KEYGRAPH_REDIS_URL is set, so that several instances share them.
-// Also: at most one login per request, and RATE_LIMITED when the password hasher's queue is full.
+// Also: at most one login per request, and RATE_LIMITED when the password hasher's queue is full; and
+// the counters of the points-per-hour budget (src/server/limits.ts).
 import { createHash } from 'node:crypto';
 import { Kind, getOperationAST, valueFromASTUntyped, type DocumentNode, type FieldNode, type SelectionSetNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
