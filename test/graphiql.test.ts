@@ -230,13 +230,20 @@ describe.skipIf(!haveChromium && !inCI)(`GraphiQL in headless Chromium against t
     });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
+    // The page runs under its Content-Security-Policy (src/server/surface.ts) without a violation.
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+    });
     try {
-      await page.goto(`${server!.base}/graphql`, { waitUntil: 'load', timeout: 60_000 });
+      const response = await page.goto(`${server!.base}/graphql`, { waitUntil: 'load', timeout: 60_000 });
+      expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-[^']+'/);
       // Rendered: the operation editor shows GraphiQL's default query (set after Monaco starts).
       await expect.poll(() => editorText(page, OPERATION_EDITOR), { timeout: 60_000 }).toContain('query FirstLook');
       await body(page, context);
       expect(nonLocal, 'requests that left 127.0.0.1').toEqual([]);
       expect(blocked, 'non-local requests blocked by the route').toEqual([]);
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
     } catch (error) {
       const path = join(tmpdir(), `keygraph-graphiql-${provider}-${name}-${Date.now()}.png`);
       try {

@@ -3,8 +3,9 @@
 // shutdown on SIGTERM, readiness (503) and a fatal start-up failure. Runs against the provider under test
 // (freshDatabase: SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -233,7 +234,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
 
     const read = await graphql<{ account: { name: string } | null }>(server, 'query($id: ID!) { account(id: $id) { name } }', { id: account!.id });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ data: { account: { name: 'Acme' } } });
+    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: expect.objectContaining({ nodes: 0, requests: 0, maxNodes: 500_000, points: 1, limit: 5_000 }) } });
 
     const page = await fetch(`${server.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
@@ -255,6 +256,9 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     expect(metrics).toMatch(/^keygraph_graphql_operations_total\{operation_name=[^}]*outcome="success"[^}]*\} [1-9]/m);
     const inserts = sampleValue(metrics, 'keygraph_db_statements_total{model="Account",operation="insert"}');
     expect(inserts, metrics).toBeGreaterThanOrEqual(1);
+    // Process metrics under `npm start` too (issue 13: they were on only when no logger was passed).
+    expect(metrics).toMatch(/^keygraph_process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^keygraph_nodejs_heap_size_used_bytes \d/m);
   });
 
   it('hardened configuration turns off introspection and GraphiQL', async () => {
@@ -277,7 +281,7 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     const read = await graphql<{ account: { name: string } | null }>(server, 'query($id: ID!) { account(id: $id) { name } }', {
       id: created.body.data!.createAccount.account!.id,
     });
-    expect(read.body).toEqual({ data: { account: { name: 'Acme' } } });
+    expect(read.body).toEqual({ data: { account: { name: 'Acme' } }, extensions: { cost: expect.objectContaining({ nodes: 0, requests: 0, maxNodes: 500_000, points: 1, limit: 5_000 }) } });
 
     const started = server.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('keygraph is serving'));
     expect(started, server.output()).toMatchObject({ graphiql: false, introspection: false });
@@ -356,6 +360,98 @@ describe('the keygraph server process (npm start) over HTTP', () => {
     expect(stopped!.time as number).toBeGreaterThanOrEqual(served!.time as number);
     expect(messages.some((m) => m.includes('did not finish in time')), server.output()).toBe(false);
     expect(await canConnect(server.port)).toBe(false);
+  });
+
+  it('keeps its data directory 0700 and its database and keys 0600, even when they were created wider', async () => {
+    const db = await database();
+    await seedAdmin(db);
+    chmodSync(db.dataDir, 0o755);
+    if (provider === 'sqlite') chmodSync(db.url.slice('file:'.length), 0o644);
+    await serve(db);
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(db.dataDir).toString(8)).toBe('700');
+    expect(mode(`${db.dataDir}/master.key`).toString(8)).toBe('600');
+    expect(mode(`${db.dataDir}/signing-key.json`).toString(8)).toBe('600');
+    if (provider === 'sqlite') expect(mode(db.url.slice('file:'.length)).toString(8)).toBe('600');
+  });
+
+  it('SIGTERM serves the requests of the 40 connections it had accepted, then exits 0', async () => {
+    const server = await serve(await database());
+    // 40 connections, accepted before the signal, whose requests arrive only after it.
+    const sockets = await Promise.all(
+      Array.from({ length: 40 }, () => new Promise<Socket>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => resolve(socket));
+        socket.once('error', reject);
+      })),
+    );
+    await sleep(300);
+    expect(server.child.kill('SIGTERM')).toBe(true);
+    const deadline = Date.now() + 15_000;
+    while (!server.logs().some((l) => l.msg?.includes('shutting down')) && Date.now() < deadline) await sleep(5);
+    const body = JSON.stringify({ query: '{ viewer { authenticated } }' });
+    const answers = await Promise.all(
+      sockets.map((socket) => new Promise<string>((resolve) => {
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.once('close', () => resolve(text));
+        socket.once('error', (error) => resolve(`error: ${String(error)}`));
+        socket.write(`POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      })),
+    );
+    const statuses = answers.map((a) => /^HTTP\/1\.1 (\d+)/.exec(a)?.[1] ?? a.slice(0, 60));
+    expect(statuses).toEqual(Array(40).fill('200'));
+    for (const answer of answers) expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    const exit = await Promise.race([server.exited, sleep(15_000).then(() => 'timeout' as const)]);
+    expect(exit, server.output()).toEqual({ code: 0, signal: null });
+  });
+
+  it('`npm start` stops on SIGTERM', async () => {
+    const db = await database();
+    await seedAdmin(db);
+    const port = await freePort();
+    const child = spawn('npm', ['start'], {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', KEYGRAPH_DATA_DIR: db.dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    cleanups.unshift(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const deadline = Date.now() + 60_000;
+    let ready = false;
+    while (!ready && Date.now() < deadline) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+      if (!ready) await sleep(200);
+    }
+    expect(ready, output).toBe(true);
+    expect(child.kill('SIGTERM')).toBe(true);
+    const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
+    expect(code, output).toBe(0);
+    expect(await refusesConnectionsWithin(port, 5_000)).toBe(true);
+  });
+
+  it.skipIf(provider !== 'postgresql')('answers at once when a lock is held, instead of waiting (PostgreSQL lock_timeout)', async () => {
+    const db = await database();
+    const server = await serve(db, { KEYGRAPH_PG_LOCK_TIMEOUT_MS: '500' });
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const answer = await graphql<CreateAccountData>(server, CREATE_ACCOUNT);
+      const ms = Date.now() - started;
+      expect(answer.body.errors?.length ?? 0, JSON.stringify(answer.body)).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
   });
 
   it('/readyz is 503 when a migration is missing or the database goes away', async () => {

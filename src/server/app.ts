@@ -1,7 +1,8 @@
 // One keygraph instance: database, services, the Yoga server with GraphiQL, and the operational routes
 // (/healthz, /readyz, /metrics). `app.fetch` serves everything in-process (the tests use it, no port);
 // `app.yoga` is also a Node request listener (src/server/main.ts).
-import { NoSchemaIntrospectionCustomRule, getOperationAST, type DocumentNode } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -18,12 +19,16 @@ import { migrate } from '../infra/db/migrate.js';
 import { PrismaStore } from '../infra/db/store.js';
 import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
 import { randomSecrets } from '../infra/crypto/secrets.js';
-import { ScryptHasher } from '../infra/crypto/password.js';
+import { BoundedHasher, ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { pagesPlugin } from './pages.js';
+import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
+import { addressResolver, createCounterStore, createLoginThrottle, createPointsBudget, loginThrottlePlugin } from './throttle.js';
+import { corsFor, csrfPlugin, graphiqlWithCsp, hardenedPlugin, sdlAccessPlugin, securityHeadersPlugin } from './surface.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -45,6 +50,8 @@ export interface AppOptions {
   passwordHashCost?: number;
   /** Where outgoing messages (invitations) go; by default they are written to the log. */
   sender?: MessageSender;
+  /** Node.js process metrics on /metrics (default: when no logger is given; `npm start` turns them on). */
+  processMetrics?: boolean;
 }
 
 /** The default sender: writes each message, with its link, to the log (plug a mailer in for production). */
@@ -91,12 +98,27 @@ query FirstLook($accountId: ID!) {
 }
 `;
 
-function operationLabels(document: DocumentNode, operationName?: string | null) {
-  const operation = getOperationAST(document, operationName);
-  return { operation_name: operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown' };
+/**
+ * Operation names as label values, bounded: the first `max` distinct names are kept, later ones (and any
+ * over 64 characters) are counted as `other`, so that clients cannot grow /metrics without bound.
+ */
+function operationNamer(max: number) {
+  const known = new Set<string>();
+  return (name: string | undefined): string => {
+    if (name === undefined) return 'anonymous';
+    if (known.has(name)) return name;
+    if (known.size >= max || name.length > 64) return 'other';
+    known.add(name);
+    return name;
+  };
 }
 
-function operationsPlugin(metrics: Metrics): Plugin {
+function operationsPlugin(metrics: Metrics, maxNames: number): Plugin {
+  const nameOf = operationNamer(maxNames);
+  const operationLabels = (document: DocumentNode, operationName?: string | null) => {
+    const operation = getOperationAST(document, operationName);
+    return { operation_name: nameOf(operation?.name?.value), operation_type: operation?.operation ?? 'unknown' };
+  };
   return {
     onValidate({ params }) {
       return ({ valid }) => {
@@ -116,9 +138,16 @@ function operationsPlugin(metrics: Metrics): Plugin {
   };
 }
 
+/** Whether a request carries `Authorization: Bearer <token>` (compared in constant time). */
+function bearerMatches(request: Request, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 function operationalRoutes(app: () => App, jwks: object): Plugin {
   return {
-    async onRequest({ url, endResponse }) {
+    async onRequest({ url, request, endResponse }) {
       const { metrics, db } = app();
       if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
       else if (url.pathname === '/.well-known/jwks.json') endResponse(Response.json(jwks, { headers: { 'cache-control': 'public, max-age=300' } }));
@@ -126,6 +155,11 @@ function operationalRoutes(app: () => App, jwks: object): Plugin {
         const readiness = await checkReadiness(db);
         endResponse(Response.json(readiness, { status: readiness.ready ? 200 : 503 }));
       } else if (url.pathname === '/metrics') {
+        const token = app().config.metricsToken;
+        if (token !== undefined && !bearerMatches(request, token)) {
+          endResponse(new Response('metrics need a bearer token\n', { status: 401, headers: { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' } }));
+          return;
+        }
         endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
     },
@@ -156,15 +190,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const report = await migrate(config.databaseUrl, (message) => log.info(message));
     log.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, provider: config.databaseProvider }, 'database migrations up to date');
   }
-  const metrics = createMetrics({ processMetrics: options.log === undefined });
-  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)));
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? options.log === undefined });
+  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)), { statementTimeoutMs: config.pgStatementTimeoutMs, lockTimeoutMs: config.pgLockTimeoutMs });
   const store = PrismaStore.of(db.prisma, db.provider);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
   const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
   const masterKey = loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });
   const services = createServices({
     store,
-    hasher: new ScryptHasher(options.passwordHashCost),
+    hasher: new BoundedHasher(new ScryptHasher(options.passwordHashCost), config.throttle.hashConcurrency, config.throttle.hashQueue),
     tokens: issuer,
     sessionTtlSeconds: config.sessionTtlSeconds,
     outboxSealer: createSealer(masterKey, 'outbox'),
@@ -182,19 +216,45 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     users: services.users,
   });
 
-  const plugins: Plugin[] = [operationalRoutes(() => app, publicJwks(signingKey)), httpMetricsPlugin(metrics, log), operationsPlugin(metrics), beforeMutations as Plugin];
+  const counters = createCounterStore(config.throttle, log);
+  const throttle = createLoginThrottle(config.throttle, counters);
+  const addressOf = addressResolver(config.throttle.trustedProxies);
+  // Who spends the points of an operation: its principal, or its client address when anonymous.
+  const payer = (context: unknown): string => {
+    const { authz, request, req } = context as Context & { request: Request; req?: unknown };
+    const principal = authz.principal;
+    if (principal.kind === 'user') return `user:${principal.userId}`;
+    if (principal.kind === 'service_account') return `service_account:${principal.serviceAccountId}`;
+    if (principal.kind === 'api_key') return `api_key:${principal.apiKeyId}`;
+    return `address:${addressOf(request, req)}`;
+  };
+  const budget = config.limits.pointsPerHour > 0 ? { budget: createPointsBudget(config.limits.pointsPerHour, counters), payer } : undefined;
+  const graphiql = graphiqlWithCsp(renderGraphiQL);
+  const plugins: Plugin[] = [
+    securityHeadersPlugin({ hsts: config.publicUrl.startsWith('https:'), graphiqlCsp: graphiql.csp }),
+    csrfPlugin(),
+    operationalRoutes(() => app, publicJwks(signingKey)),
+    httpMetricsPlugin(metrics, log),
+    nestingPlugin(),
+    armorPlugin(config.limits),
+    costPlugin(config.limits, budget),
+    loginThrottlePlugin(throttle, addressOf),
+    operationsPlugin(metrics, config.metricsOperationNames),
+    sdlAccessPlugin(config.sdlAccess),
+    beforeMutations as Plugin,
+  ];
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
-  // GraphiQL (compressed, cacheable) and HEAD /graphql: src/server/pages.ts.
-  plugins.push(pagesPlugin({ graphqlEndpoint: '/graphql', graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false }));
-  if (!config.introspection) {
-    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
-  }
+  // GraphiQL (compressed, cacheable, with the CSP of its inline scripts) and HEAD /graphql: src/server/pages.ts.
+  plugins.push(pagesPlugin({ graphqlEndpoint: '/graphql', graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false, render: graphiql.render }));
+  if (!config.introspection) plugins.push(hardenedPlugin());
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
+    maxRequestBodySize: config.limits.maxBodyBytes,
     landingPage: false,
     graphiql: false, // served by pagesPlugin
+    cors: corsFor(config.corsOrigins),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
@@ -228,7 +288,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     metrics,
     log,
-    close: () => db.close(),
+    close: async () => {
+      await counters.close();
+      await db.close();
+    },
   };
   return app;
 }

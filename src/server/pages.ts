@@ -1,7 +1,6 @@
 // The HTML pages keygraph serves next to its API: GraphiQL at GET /graphql (inline assets, so it works
 // offline; compressed and cacheable, see static-page.ts) and its answer to HEAD /graphql, and the page an
 // invitation's accept link opens, /accept-invitation (accept-page.ts).
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Plugin } from 'graphql-yoga';
 import { acceptInvitationPage } from './accept-page.js';
 import { staticPage } from './static-page.js';
@@ -10,12 +9,14 @@ export interface PagesOptions {
   /** GraphiQL's options, or false when it is off (KEYGRAPH_GRAPHIQL, introspection, persisted operations). */
   graphiql: { title: string; defaultQuery: string } | false;
   graphqlEndpoint: string;
+  /** Renders GraphiQL's page (render-graphiql's renderGraphiQL, wrapped to learn the CSP of its scripts). */
+  render: (options: { title: string; defaultQuery: string; endpoint: string }) => string | Promise<string>;
 }
 
 export function pagesPlugin(options: PagesOptions): Plugin {
   const endpoint = options.graphqlEndpoint;
   const graphiql = options.graphiql
-    ? staticPage(() => renderGraphiQL({ ...(options.graphiql as { title: string; defaultQuery: string }), endpoint }), {
+    ? staticPage(() => options.render({ ...(options.graphiql as { title: string; defaultQuery: string }), endpoint }), {
         contentType: 'text/html; charset=utf-8',
         // The page changes only with a new release; after ten minutes a browser revalidates it (ETag, 304).
         cacheControl: 'public, max-age=600',

@@ -24,6 +24,8 @@ export const provider: Provider = process.env.KEYGRAPH_TEST_PROVIDER === 'postgr
 export interface GraphQLResult<T> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** What the server adds: the operation's cost (src/server/limits.ts). */
+  extensions?: Record<string, unknown>;
 }
 
 export interface TestDatabase {
@@ -86,7 +88,8 @@ export interface TestApp extends Caller {
 
 export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'sender'> = {}): Promise<TestApp> {
   const database = await freshDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, ...env });
+  // No hourly points budget unless a test asks for one: a test file's caller runs thousands of operations.
+  const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, KEYGRAPH_POINTS_PER_HOUR: '0', ...env });
   const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10, ...options });
   const caller = (token: string | null): Caller => {
     const gql: Caller['gql'] = async (document, variables, headers = {}) => {

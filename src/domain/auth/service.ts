@@ -5,6 +5,7 @@ import type { ServiceAccountService } from '../machine/service-accounts.js';
 import { UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import type { PasswordHasher } from '../user/service.js';
+import { LIMITS } from '../validation.js';
 
 export interface LoginInput {
   identifier?: string | null;
@@ -42,6 +43,7 @@ export class AuthService {
   async login(input: LoginInput): Promise<LoginResult> {
     if (input.serviceAccountToken !== undefined && input.serviceAccountToken !== null) return this.loginServiceAccount(input);
     if (!input.password) throw new ValidationError('give a password, or a serviceAccountToken', 'password');
+    if (input.password.length > LIMITS.password) throw new ValidationError(`password must be at most ${LIMITS.password} characters`, 'password');
     const given = [input.identifier, input.email, input.username].filter((v): v is string => typeof v === 'string' && v.trim() !== '');
     if (given.length !== 1) throw new ValidationError('give exactly one of identifier, email or username', 'identifier');
     const name = given[0]!.trim().toLowerCase();

@@ -58,6 +58,8 @@ function parse(value: string): URL | null {
 /** An absolute http(s) URL of at most 2048 characters. */
 export function httpUrl(field: string, value: string): string {
   const trimmed = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(trimmed)) throw new ValidationError(`${field} must not contain spaces or control characters`, field);
   const url = parse(trimmed);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw new ValidationError(`${field} must be an absolute http or https URL`, field);
   if (trimmed.length > ZONE_LIMITS.url) throw new ValidationError(`${field} must be at most ${ZONE_LIMITS.url} characters`, field);
@@ -75,14 +77,47 @@ function isLoopback(url: URL): boolean {
   return LOOPBACK.has(url.hostname) || url.hostname.endsWith('.localhost');
 }
 
+/** The host as written in `text` (between `//` and the path; userinfo and port removed), or null without an authority. */
+function writtenHost(text: string): { host: string; userinfo: boolean } | null {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text);
+  if (!match) return null;
+  let authority = match[1]!;
+  const at = authority.lastIndexOf('@');
+  const userinfo = at >= 0;
+  if (userinfo) authority = authority.slice(at + 1);
+  const host = authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.replace(/:\d*$/, '');
+  return { host: host.toLowerCase(), userinfo };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * A redirect URI's host must be written as the browser will read it: no numeric, hexadecimal, octal or
+ * shortened IPv4 forms (http://2130706433/ is 127.0.0.1), no percent-encoding or other rewriting, no
+ * userinfo; and an IP address only for loopback (127.0.0.1, [::1]), which native apps use (RFC 8252).
+ */
+function hostAsWritten(field: string, text: string, url: URL): void {
+  const written = writtenHost(text);
+  if (!written) return;
+  if (written.userinfo) throw new ValidationError(`${field} must not hold URIs with a user name or password`, field);
+  if (written.host !== url.hostname) throw new ValidationError(`${field} must hold URIs whose host is written in its usual form (not ${JSON.stringify(written.host)})`, field);
+  const ip = IPV4.test(url.hostname) || url.hostname.startsWith('[');
+  if (ip && url.hostname !== '127.0.0.1' && url.hostname !== '[::1]') throw new ValidationError(`${field} must not hold URIs with an IP address host other than loopback (127.0.0.1, [::1])`, field);
+}
+
 /**
  * An OAuth 2.0 redirect URI (RFC 6749 3.1.2, RFC 8252): absolute, no fragment; https, http on a
  * loopback host, or a private-use scheme with a dot (a reverse domain, e.g. com.example.app:/cb).
  */
 export function redirectUri(field: string, value: string): string {
   const trimmed = value.trim();
+  // The URL parser drops tabs and newlines silently: refuse them (and every other control or space) first.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(trimmed)) throw new ValidationError(`${field} must not hold URIs with spaces or control characters (CR, LF, ...)`, field);
+  if (trimmed.includes('*')) throw new ValidationError(`${field} must hold exact URIs: no wildcards`, field);
   const url = parse(trimmed);
   if (!url) throw new ValidationError(`${field} must hold absolute URIs`, field);
+  hostAsWritten(field, trimmed, url);
   if (trimmed.length > ZONE_LIMITS.url) throw new ValidationError(`${field} must hold URIs of at most ${ZONE_LIMITS.url} characters`, field);
   if (url.hash) throw new ValidationError(`${field} must not hold URIs with a fragment`, field);
   if (url.protocol === 'https:') return trimmed;

@@ -3,7 +3,8 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { CAPABILITIES, ROLES, expandRole, type Capability, type Role } from '../../domain/authz/catalog.js';
 import { toFacts } from '../../domain/authz/authorizer.js';
 import { permissionContext, type AccessPath, type PermissionContext, type Subject } from '../../domain/authz/service.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { createGraphQLError } from 'graphql-yoga';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
@@ -337,6 +338,8 @@ builder.queryField('explainAccess', (t) =>
         return await ctx.services.authorization.explainAccess(ctx.authz, { type, id: decoded.id }, args.capability, scope, await ctx.loaders.heldBy.load(decoded.id));
       } catch (error) {
         if (error instanceof NotFoundError) return null;
+        // An unknown capability (or another bad argument) is the caller's mistake, not an internal error.
+        if (error instanceof ValidationError) throw createGraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field: error.field } });
         throw error;
       }
     },

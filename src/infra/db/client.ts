@@ -36,7 +36,14 @@ function withBindLimit(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactor
   };
 }
 
-export function createDb(databaseUrl: string, onStatement?: (sql: string) => void): DbHandle {
+export interface DbOptions {
+  /** PostgreSQL: the longest a statement may run, in ms (0: no limit). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: the longest a statement may wait for a lock, in ms (0: no limit). */
+  lockTimeoutMs?: number;
+}
+
+export function createDb(databaseUrl: string, onStatement?: (sql: string) => void, options: DbOptions = {}): DbHandle {
   const provider = providerOf(databaseUrl);
   const log = onStatement ? [{ emit: 'event' as const, level: 'query' as const }] : [];
   let prisma: Db;
@@ -45,7 +52,9 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
     mkdirSync(dirname(file), { recursive: true });
     prisma = new SqliteClient({ adapter: withBindLimit(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 })), log });
   } else {
-    prisma = new PostgresClient({ adapter: withBindLimit(new PrismaPg({ connectionString: databaseUrl })), log }) as unknown as Db;
+    // Each pooled connection starts with these session settings (pg sends them as startup options).
+    const timeouts = { ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}), ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}) };
+    prisma = new PostgresClient({ adapter: withBindLimit(new PrismaPg({ connectionString: databaseUrl, ...timeouts })), log }) as unknown as Db;
   }
   if (onStatement) (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onStatement(e.query));
   return { prisma, provider, close: () => prisma.$disconnect() };
