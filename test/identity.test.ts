@@ -238,6 +238,16 @@ describe(`who may act on whom (${provider})`, () => {
       expect(await outcome(groupie.token, 'addGroupMemberUser', { groupId: admins, userId: groupie.id })).toBe('FORBIDDEN');
       const plain = await group(t, golf, 'Plain');
       expect(await outcome(groupie.token, 'addGroupMemberUser', { groupId: plain, userId: groupie.id })).toBe('ok');
+
+      // Nor through an invitation: for someone new, or as the immediate membership of an existing member.
+      await grant(golf, groupie.id, 'CAPABILITY', 'invitation.manage');
+      await grant(golf, groupie.id, 'CAPABILITY', 'user.read');
+      const groupieToken = await t.login('groupie@golf.test', PASSWORD);
+      expect(await outcome(groupieToken, 'createInvitation', { accountId: golf, email: 'alt@golf.test', assignments: [{ groupId: admins }] })).toBe('FORBIDDEN');
+      expect(await outcome(groupieToken, 'createGroupInvitation', { groupId: admins, email: 'groupie@golf.test' })).toBe('FORBIDDEN');
+      expect(await outcome(groupieToken, 'createGroupInvitation', { groupId: plain, email: 'alt@golf.test' })).toBe('ok');
+      const admin = (await t.app.store.groups.memberPages([local(admins)], { first: 10 }, null)).get(local(admins))!;
+      expect(admin.edges).toEqual([]);
     });
   });
 

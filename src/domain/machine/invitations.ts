@@ -3,6 +3,7 @@
 // the sealed outbox message. Nobody can invite into more than they hold themselves.
 import { Authorizer, toFacts } from '../authz/authorizer.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../authz/catalog.js';
+import { requireDominatesStored } from '../authz/dominance.js';
 import { permissionContext, type PermissionContext } from '../authz/service.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -110,7 +111,7 @@ export class InvitationService {
     if (!group) throw new NotFoundError('Group', 'groupId');
     const accountId = group.accountId;
     await actor.authorize('invitation.manage', { accountId }, { see: 'group.read', entity: 'Group', field: 'groupId' });
-    if (!(await actor.can('group.manage', { accountId }))) throw new ForbiddenError('group.manage');
+    await this.requireGroupGrantable(actor, accountId, groupId);
     const to = validEmail('email', input.email);
     this.locale(input.locale);
     const existing = await this.store.users.findByEmail(to);
@@ -354,7 +355,7 @@ export class InvitationService {
         if (resource) throw new ValidationError(`${field}: a group membership takes no resource`, field);
         const [group] = await this.store.groups.byIds([a.groupId]);
         if (!group || group.accountId !== accountId) throw new NotFoundError('Group', `${field}.groupId`);
-        if (!(await actor.can('group.manage', { accountId }))) throw new ForbiddenError('group.manage');
+        await this.requireGroupGrantable(actor, accountId, a.groupId);
         out.push({ kind: 'GROUP', groupId: a.groupId });
       } else if (a.roleKey) {
         if (!roleOf(a.roleKey)) throw new ValidationError(`${field}: roleKey is not a role`, field);
@@ -396,6 +397,12 @@ export class InvitationService {
 
   private async requireHeld(actor: Authorizer, capabilities: readonly string[], scope: Parameters<Authorizer['can']>[1]): Promise<void> {
     for (const capability of capabilities) if (!(await actor.can(capability, scope))) throw new ForbiddenError(capability);
+  }
+
+  /** A group membership gives everything the group holds: the actor manages groups and holds all of it (dominance). */
+  private async requireGroupGrantable(actor: Authorizer, accountId: string, groupId: string): Promise<void> {
+    if (!(await actor.can('group.manage', { accountId }))) throw new ForbiddenError('group.manage');
+    await requireDominatesStored(this.store, actor, { type: 'GROUP', id: groupId }, accountId, 'this group');
   }
 
   private requireAcceptable(invitation: Invitation): void {
