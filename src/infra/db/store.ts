@@ -208,6 +208,7 @@ class Groups implements GroupRepo {
     const children = await this.db.groupMember.findMany({ where: { groupId: id, subjectType: 'GROUP' }, select: { memberGroupId: true } });
     for (const child of children) await this.detachGroup(id, child.memberGroupId!);
     await this.db.authorizationGrant.updateMany({ where: { accountId: group.accountId, subjectType: 'GROUP', subjectId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await this.db.roleAssignment.updateMany({ where: { accountId: group.accountId, subjectType: 'GROUP', subjectId: id, revokedAt: null }, data: { revokedAt: new Date() } });
     // Member edges and closure rows go with the group (ON DELETE CASCADE).
     await this.db.group.delete({ where: { id } });
     return children.length;
