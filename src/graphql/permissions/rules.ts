@@ -21,14 +21,19 @@ function once(name: string, make: (name: string) => Rule): Rule {
 
 export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => ctx.authz.authenticated || unauthenticated());
 
+/** The kind each canSee rule checks: permissions/apply.ts applies those rules once per object. */
+export const visibilityRules = new Map<Rule, ObjectKind>();
+
 /** The parent object is visible to the caller (the same decision node(id:) makes). */
 export function canSee(kind: ObjectKind): Rule {
-  return once(`canSee${kind}`, (name) =>
-    rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+  return once(`canSee${kind}`, (name) => {
+    const made = rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
       if (!ctx.authz.authenticated) return unauthenticated();
       return (await isVisible(ctx, kind, parent as never)) || forbidden();
-    }),
-  );
+    });
+    visibilityRules.set(made, kind);
+    return made;
+  });
 }
 
 /** The caller holds `capability` in the scope `scopeOf` gives for the parent object. */
