@@ -33,6 +33,8 @@ export interface Page {
   edges: { cursor: string; id: string }[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+  /** The parent's whole list (same filters, no cursor), when the page statement counted it along. */
+  totalCount?: number;
 }
 
 /** One page per parent id, fetched for many parents at once (a constant number of statements). */

@@ -119,9 +119,10 @@ export async function relationConnection<T>(
   const args = pageArgs(options.args);
   const search = options.search ?? null;
   const page = await ctx.loaders.page(options.kind, { ...args, search }, (ids) => options.pages(ids, args, search)).load(options.parentId);
+  const counted = page.totalCount;
   return toConnection(
     page,
     (ids) => options.load.loadMany(ids),
-    () => ctx.loaders.count(options.kind, search, (ids) => options.counts(ids, search)).load(options.parentId),
+    counted !== undefined ? () => Promise.resolve(counted) : () => ctx.loaders.count(options.kind, search, (ids) => options.counts(ids, search)).load(options.parentId),
   );
 }

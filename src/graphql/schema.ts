@@ -1,9 +1,9 @@
 // Assembles the subgraph schema from the type files. `npm run schema:print` writes it to schema.graphql.
 import type { GraphQLSchema } from 'graphql';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { applyMiddleware } from 'graphql-middleware';
 import { builder } from './builder.js';
-import { permissions } from './permissions/index.js';
+import { applyRules } from './permissions/apply.js';
+import { permissions, rules } from './permissions/index.js';
 import './types/errors.js';
 import './types/account.js';
 import './types/workspace.js';
@@ -30,9 +30,9 @@ export function buildSchema(): GraphQLSchema {
 
 let protectedBuilt: GraphQLSchema | undefined;
 
-/** The served schema: the subgraph schema with every field behind its graphql-shield rule. */
+/** The served schema: the subgraph schema with every field behind its rule (see permissions/apply.ts). */
 export function protectedSchema(): GraphQLSchema {
-  protectedBuilt ??= applyMiddleware(buildSchema(), permissions);
+  protectedBuilt ??= applyRules(buildSchema(), rules, permissions);
   return protectedBuilt;
 }
 

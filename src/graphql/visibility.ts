@@ -54,16 +54,29 @@ export async function scopesOf<K extends ObjectKind>(ctx: Context, kind: K, obje
 // One answer per object and principal: the shield asks for every field of an object. Keyed by the
 // Authorizer, not the request, because a login answers the rest of its request as the new session.
 const answers = new WeakMap<Authorizer, WeakMap<object, Promise<boolean>>>();
+// The same answers once settled, for a synchronous look (visibleNow).
+const settled = new WeakMap<Authorizer, WeakMap<object, boolean>>();
 
 export function isVisible<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {
   let perObject = answers.get(ctx.authz);
   if (!perObject) answers.set(ctx.authz, (perObject = new WeakMap()));
   let answer = perObject.get(object);
   if (!answer) {
-    answer = decide(ctx, kind, object);
+    const authz = ctx.authz;
+    answer = decide(ctx, kind, object).then((visible) => {
+      let known = settled.get(authz);
+      if (!known) settled.set(authz, (known = new WeakMap()));
+      known.set(object, visible);
+      return visible;
+    });
     perObject.set(object, answer);
   }
   return answer;
+}
+
+/** isVisible's answer when it is already known for this caller and object; undefined otherwise. */
+export function visibleNow(ctx: Context, object: object): boolean | undefined {
+  return settled.get(ctx.authz)?.get(object);
 }
 
 async function decide<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): Promise<boolean> {

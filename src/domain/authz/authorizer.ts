@@ -3,7 +3,7 @@
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import type { SubjectGrants } from '../store.js';
 import type { ActorType } from '../model.js';
-import { CAPABILITY_KEYS, expand } from './catalog.js';
+import { CAPABILITY_KEYS, expand, type CapabilityKey } from './catalog.js';
 import { READ_CAPABILITY, type ObjectKind } from './objects.js';
 import { accountsWithGrants, can, capabilitiesOn, isSuperAdmin, type Scope, type SubjectFacts } from './resolve.js';
 
@@ -41,7 +41,7 @@ const NO_FACTS = (id: string): SubjectFacts => ({ subjectType: 'USER', subjectId
 
 /** What protects an object: the capability needed to see it, and how it is named in an input. */
 export interface Guard {
-  see: string;
+  see: CapabilityKey;
   entity: string;
   field: string;
 }
@@ -125,11 +125,11 @@ export class Authorizer {
     return workspace === null || p.workspaceIds.includes(workspace);
   }
 
-  private check(facts: SubjectFacts, capability: string, scope: Scope): boolean {
+  private check(facts: SubjectFacts, capability: CapabilityKey, scope: Scope): boolean {
     return this.withinKey(capability, scope) && can(facts, capability, scope);
   }
 
-  async can(capability: string, scope: Scope): Promise<boolean> {
+  async can(capability: CapabilityKey, scope: Scope): Promise<boolean> {
     const key = `${capability} ${scope.accountId} ${scope.resource?.type ?? ''}:${scope.resource?.id ?? ''} ${(scope.containers ?? []).map((c) => `${c.type}:${c.id}`).join(',')}`;
     let answer = this.answers.get(key);
     if (answer === undefined) {
@@ -173,7 +173,7 @@ export class Authorizer {
    * The check in front of every write: an object the principal cannot see fails exactly like a missing
    * one (NotFoundError naming the input field); a visible one without the capability is Forbidden.
    */
-  async authorize(capability: string, scope: Scope, guard: Guard): Promise<void> {
+  async authorize(capability: CapabilityKey, scope: Scope, guard: Guard): Promise<void> {
     this.requireAuthenticated();
     const facts = await this.facts();
     if (!this.check(facts, guard.see, scope)) throw new NotFoundError(guard.entity, guard.field);

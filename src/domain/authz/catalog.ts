@@ -2,14 +2,36 @@
 // keys) are data over it. A capability may imply others (managing implies reading); every check and
 // every expansion goes through `expand`, so implications hold everywhere.
 
+/** The areas of the catalog: each has a `.read` and a `.manage` capability. */
+export type Area =
+  | 'account'
+  | 'workspace'
+  | 'user'
+  | 'group'
+  | 'invitation'
+  | 'service_account'
+  | 'api_key'
+  | 'zone'
+  | 'application'
+  | 'credential'
+  | 'secret'
+  | 'policy'
+  | 'billing'
+  | 'domain'
+  | 'dns'
+  | 'ip';
+
+/** Every capability key of the catalog, as a type: a misspelt capability in a check does not compile. */
+export type CapabilityKey = `${Area}.read` | `${Area}.manage` | 'auth.read' | 'auth.manage' | 'secret.value.read';
+
 export interface Capability {
-  key: string;
+  key: CapabilityKey;
   description: string;
-  implies: readonly string[];
+  implies: readonly CapabilityKey[];
 }
 
 // Reading anything in an account implies reading the account itself (its name and description).
-function area(name: string, what: string): Capability[] {
+function area(name: Area, what: string): Capability[] {
   return [
     { key: `${name}.read`, description: `Read ${what}.`, implies: name === 'account' ? [] : ['account.read'] },
     { key: `${name}.manage`, description: `Create, change and delete ${what}.`, implies: [`${name}.read`] },
@@ -42,15 +64,15 @@ export const CAPABILITIES: readonly Capability[] = [
   ...area('ip', 'IP addresses'),
 ];
 
-export const CAPABILITY_KEYS: readonly string[] = CAPABILITIES.map((c) => c.key);
-const BY_KEY = new Map(CAPABILITIES.map((c) => [c.key, c]));
+export const CAPABILITY_KEYS: readonly CapabilityKey[] = CAPABILITIES.map((c) => c.key);
+const BY_KEY = new Map<string, Capability>(CAPABILITIES.map((c) => [c.key, c]));
 
-export function isCapability(key: string): boolean {
+export function isCapability(key: string): key is CapabilityKey {
   return BY_KEY.has(key);
 }
 
 /** The capabilities `keys` grant, implications included, in catalog order. Unknown keys grant nothing. */
-export function expand(keys: Iterable<string>): string[] {
+export function expand(keys: Iterable<string>): CapabilityKey[] {
   const seen = new Set<string>();
   const visit = (key: string) => {
     const capability = BY_KEY.get(key);
@@ -62,13 +84,13 @@ export function expand(keys: Iterable<string>): string[] {
   return CAPABILITY_KEYS.filter((key) => seen.has(key));
 }
 
-const READ_ALL = ['account.read', 'workspace.read', 'auth.read', 'invitation.read', 'service_account.read', 'api_key.read', 'zone.read', 'application.read', 'credential.read', 'secret.read', 'policy.read', 'domain.read', 'dns.read', 'ip.read'];
-const EDIT = ['workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'domain.manage', 'dns.manage'];
+const READ_ALL: CapabilityKey[] = ['account.read', 'workspace.read', 'auth.read', 'invitation.read', 'service_account.read', 'api_key.read', 'zone.read', 'application.read', 'credential.read', 'secret.read', 'policy.read', 'domain.read', 'dns.read', 'ip.read'];
+const EDIT: CapabilityKey[] = ['workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'domain.manage', 'dns.manage'];
 
 export interface Role {
   key: string;
   description: string;
-  capabilities: readonly string[];
+  capabilities: readonly CapabilityKey[];
 }
 
 export const ROLES: readonly Role[] = [
@@ -98,7 +120,7 @@ export function roleOf(key: string): Role | undefined {
 }
 
 /** The capability keys a role expands to (implications included); nothing for an unknown role. */
-export function expandRole(key: string): string[] {
+export function expandRole(key: string): CapabilityKey[] {
   return expand(ROLE_BY_KEY.get(key)?.capabilities ?? []);
 }
 
@@ -119,6 +141,6 @@ export const ZONE_ROLES: readonly Role[] = [
 const ZONE_ROLE_BY_KEY = new Map(ZONE_ROLES.map((r) => [r.key, r]));
 
 /** The capability keys a zone role expands to (implications included); nothing for an unknown role. */
-export function expandZoneRole(key: string): string[] {
+export function expandZoneRole(key: string): CapabilityKey[] {
   return expand(ZONE_ROLE_BY_KEY.get(key)?.capabilities ?? []);
 }

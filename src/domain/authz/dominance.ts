@@ -9,6 +9,7 @@ import { ForbiddenError } from '../errors.js';
 import type { Store } from '../store.js';
 import { toFacts, type Authorizer } from './authorizer.js';
 import { grantedBy, grantScope, type SubjectFacts } from './resolve.js';
+import { isCapability } from './catalog.js';
 
 /**
  * Refuses (ForbiddenError, nothing changed) unless `actor` holds everything `subject` holds in
@@ -44,6 +45,6 @@ export async function requireDominatesStored(store: Pick<Store, 'grants'>, actor
 export async function requireDominatesKey(actor: Authorizer, key: { accountId: string; permissions: readonly string[]; createdById: string }): Promise<void> {
   if (actor.subject?.id === key.createdById) return;
   for (const permission of key.permissions) {
-    if (!(await actor.can(permission, { accountId: key.accountId }))) throw new ForbiddenError(permission, `this API key holds ${permission}, which you do not`);
+    if (!isCapability(permission) || !(await actor.can(permission, { accountId: key.accountId }))) throw new ForbiddenError(permission, `this API key holds ${permission}, which you do not`);
   }
 }

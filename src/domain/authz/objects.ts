@@ -3,6 +3,7 @@ import type { Account, Group, GroupMember, Workspace } from '../model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../store.js';
 import { ZONE_KINDS, type ZoneKind } from '../zone/access.js';
 import type { Scope } from './resolve.js';
+import type { CapabilityKey } from './catalog.js';
 
 const ACCOUNT_OBJECTS = {
   Account: 'account.read',
@@ -24,10 +25,10 @@ const DEPENDENT_OBJECTS = {
 } as const;
 
 /** The capability that lets a caller see each kind of object (zone kinds: see zone/access.ts). */
-export const READ_CAPABILITY: Record<keyof typeof ACCOUNT_OBJECTS | keyof typeof DEPENDENT_OBJECTS | ZoneKind, string> = {
+export const READ_CAPABILITY: Record<keyof typeof ACCOUNT_OBJECTS | keyof typeof DEPENDENT_OBJECTS | ZoneKind, CapabilityKey> = {
   ...ACCOUNT_OBJECTS,
   ...DEPENDENT_OBJECTS,
-  ...(Object.fromEntries(Object.entries(ZONE_KINDS).map(([kind, { read }]) => [kind, read])) as Record<ZoneKind, string>),
+  ...(Object.fromEntries(Object.entries(ZONE_KINDS).map(([kind, { read }]) => [kind, read])) as Record<ZoneKind, CapabilityKey>),
 };
 
 export type ObjectKind = keyof typeof READ_CAPABILITY;

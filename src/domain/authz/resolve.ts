@@ -11,7 +11,7 @@
 // - A ZONE_ROLE (a zone membership: ZONE_MANAGER or ZONE_VIEWER) names one zone: it applies to that zone
 //   and to what the zone contains, never to the account or to other zones.
 // - Capabilities expand through the catalog's implications; roles expand to their capability keys.
-import { CAPABILITY_KEYS, expand, expandRole, expandZoneRole } from './catalog.js';
+import { CAPABILITY_KEYS, expand, expandRole, expandZoneRole, type CapabilityKey } from './catalog.js';
 
 export type GrantSource = 'CAPABILITY' | 'ACCOUNT_OWNER' | 'SUPER_ADMIN' | 'ROLE' | 'ZONE_ROLE';
 
@@ -73,7 +73,7 @@ export function applies(grant: HeldGrant, scope: Scope): boolean {
 }
 
 /** What one grant contributes. */
-export function grantedBy(grant: HeldGrant): string[] {
+export function grantedBy(grant: HeldGrant): CapabilityKey[] {
   switch (grant.kind) {
     case 'SUPER_ADMIN':
     case 'ACCOUNT_OWNER':
@@ -88,13 +88,13 @@ export function grantedBy(grant: HeldGrant): string[] {
 }
 
 /** Every capability the subject holds on `scope`, in catalog order. */
-export function capabilitiesOn(facts: SubjectFacts, scope: Scope): string[] {
+export function capabilitiesOn(facts: SubjectFacts, scope: Scope): CapabilityKey[] {
   const keys = new Set<string>();
   for (const grant of facts.grants) if (applies(grant, scope)) for (const key of grantedBy(grant)) keys.add(key);
   return CAPABILITY_KEYS.filter((key) => keys.has(key));
 }
 
-export function can(facts: SubjectFacts, capability: string, scope: Scope): boolean {
+export function can(facts: SubjectFacts, capability: CapabilityKey, scope: Scope): boolean {
   return facts.grants.some((grant) => applies(grant, scope) && grantedBy(grant).includes(capability));
 }
 
@@ -105,6 +105,6 @@ export function accountsWithGrants(facts: SubjectFacts): string[] | 'all' {
 }
 
 /** The grants that give `capability` on `scope`: the answer to "why can they?". */
-export function grantsGiving(facts: SubjectFacts, capability: string, scope: Scope): HeldGrant[] {
+export function grantsGiving(facts: SubjectFacts, capability: CapabilityKey, scope: Scope): HeldGrant[] {
   return facts.grants.filter((grant) => applies(grant, scope) && grantedBy(grant).includes(capability));
 }

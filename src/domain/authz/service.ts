@@ -7,6 +7,7 @@ import { RESOURCE_TYPES, requiredText } from '../validation.js';
 import { type Authorizer, toFacts } from './authorizer.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from './catalog.js';
 import { can, capabilitiesOn, grantScope, grantsGiving, type HeldGrant, type Scope, type SubjectFacts } from './resolve.js';
+import type { CapabilityKey } from './catalog.js';
 
 export interface Subject {
   type: SubjectType;
@@ -44,7 +45,7 @@ export interface AccessPath {
   viaGroupIds: string[];
 }
 
-const AUTH = { see: 'auth.read', entity: 'Account', field: 'accountId' };
+const AUTH = { see: 'auth.read' as const, entity: 'Account', field: 'accountId' };
 
 /** The permission context of reference 000, for a subject on one account. */
 export function permissionContext(facts: SubjectFacts, accountId: string): PermissionContext {
@@ -71,7 +72,7 @@ export class AuthorizationService {
     if (input.grantKind === 'CAPABILITY') {
       if (!input.capabilityKey || !isCapability(input.capabilityKey)) throw new ValidationError('capabilityKey must be a capability of the catalog', 'capabilityKey');
       capabilityKey = input.capabilityKey;
-      await this.requireHeld(actor, [capabilityKey], resource ? { accountId, resource } : { accountId });
+      await this.requireHeld(actor, [input.capabilityKey], resource ? { accountId, resource } : { accountId });
     } else {
       if (input.capabilityKey) throw new ValidationError('capabilityKey is only for CAPABILITY grants', 'capabilityKey');
       if (resource) throw new ValidationError(`${input.grantKind} grants cover a whole account; they take no resource`, 'resourceType');
@@ -193,7 +194,7 @@ export class AuthorizationService {
     return { type, id: resourceId };
   }
 
-  private async requireHeld(actor: Authorizer, capabilities: readonly string[], scope: Scope): Promise<void> {
+  private async requireHeld(actor: Authorizer, capabilities: readonly CapabilityKey[], scope: Scope): Promise<void> {
     for (const capability of capabilities) if (!(await actor.can(capability, scope))) throw new ForbiddenError(capability);
   }
 

@@ -26,7 +26,7 @@ export interface ApiKeyInput extends Partial<McpSettings> {
   expiresAt?: Date | null;
 }
 
-const SEE = { see: 'api_key.read', entity: 'ApiKey', field: 'id' };
+const SEE = { see: 'api_key.read' as const, entity: 'ApiKey', field: 'id' };
 const NAME = /^[A-Za-z0-9_.:*\-/]+$/;
 const SCOPE = /^[A-Za-z0-9_.:-]+$/;
 
@@ -126,7 +126,7 @@ export class ApiKeyService {
     if (permissions.length > MAX_PERMISSIONS) throw new ValidationError(`permissions may hold at most ${MAX_PERMISSIONS} entries`, 'permissions');
     const unknown = permissions.find((p) => !isCapability(p));
     if (unknown !== undefined) throw new ValidationError(`permissions: ${JSON.stringify(unknown.slice(0, 64))} is not a capability of the catalog`, 'permissions');
-    for (const permission of permissions) {
+    for (const permission of permissions.filter(isCapability)) {
       if (!(await actor.can(permission, { accountId }))) throw new ForbiddenError(permission, `you do not hold ${permission}, so no key of yours can`);
     }
     return permissions;

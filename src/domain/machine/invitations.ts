@@ -14,6 +14,7 @@ import type { PasswordHasher } from '../user/service.js';
 import { LIMITS, RESOURCE_TYPES, email as validEmail, optionalText, password as validPassword, requiredText, username as validUsername } from '../validation.js';
 import type { OutboxDispatcher } from './outbox.js';
 import { apiKeyPrincipal, apiKeyStanding, serviceAccountBar, serviceAccountPrincipal } from './standing.js';
+import type { CapabilityKey } from '../authz/catalog.js';
 
 export const INVITATION_TTL_DAYS = 7;
 export const MAX_ASSIGNMENTS = 50;
@@ -84,7 +85,7 @@ export interface InvitationPreview {
   expiresAt: Date;
 }
 
-const SEE = { see: 'invitation.read', entity: 'Invitation', field: 'id' };
+const SEE = { see: 'invitation.read' as const, entity: 'Invitation', field: 'id' };
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 
 export class InvitationService {
@@ -395,7 +396,7 @@ export class InvitationService {
     if (!workspace || workspace.accountId !== accountId) throw new NotFoundError('Workspace', `${field}.resourceId`);
   }
 
-  private async requireHeld(actor: Authorizer, capabilities: readonly string[], scope: Parameters<Authorizer['can']>[1]): Promise<void> {
+  private async requireHeld(actor: Authorizer, capabilities: readonly CapabilityKey[], scope: Parameters<Authorizer['can']>[1]): Promise<void> {
     for (const capability of capabilities) if (!(await actor.can(capability, scope))) throw new ForbiddenError(capability);
   }
 

@@ -24,8 +24,8 @@ export interface CredentialInput {
 /** The longest a rotated-out token may stay valid. */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 
-const SEE = { see: 'service_account.read', entity: 'ServiceAccount', field: 'id' };
-const SEE_CREDENTIAL = { see: 'service_account.read', entity: 'ServiceAccountCredential', field: 'id' };
+const SEE = { see: 'service_account.read' as const, entity: 'ServiceAccount', field: 'id' };
+const SEE_CREDENTIAL = { see: 'service_account.read' as const, entity: 'ServiceAccountCredential', field: 'id' };
 
 /** Why a presented secret was not accepted (for logs; callers get one generic answer). */
 export type MachineAuthFailure = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'rotated';

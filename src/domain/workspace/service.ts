@@ -12,7 +12,7 @@ export interface WorkspaceInput {
 
 const workspaceScope = scopes.workspace;
 
-const WORKSPACE_GUARD = { see: 'workspace.read', entity: 'Workspace', field: 'id' };
+const WORKSPACE_GUARD = { see: 'workspace.read' as const, entity: 'Workspace', field: 'id' };
 
 export class WorkspaceService {
   constructor(private readonly store: Store) {}

@@ -6,6 +6,7 @@ import type { Store } from '../store.js';
 import { guard, scopeOf, ZONE_KINDS, zoneScope, type ZoneKind } from './access.js';
 import type { Zone } from './model.js';
 import type { ZoneTable } from './store.js';
+import type { CapabilityKey } from '../authz/catalog.js';
 
 /** The object `id` of `table`, or NotFoundError naming `field`. */
 export async function mustLoad<T>(table: Pick<ZoneTable<T, never>, 'byIds'>, id: string, entity: string, field: string): Promise<T> {
@@ -15,7 +16,7 @@ export async function mustLoad<T>(table: Pick<ZoneTable<T, never>, 'byIds'>, id:
 }
 
 /** Loads a zone and checks `capability` on it (reading it is needed to learn it exists). */
-export async function zoneFor(tx: Store, actor: Authorizer, zoneId: string, capability: string, field = 'zoneId'): Promise<Zone> {
+export async function zoneFor(tx: Store, actor: Authorizer, zoneId: string, capability: CapabilityKey, field = 'zoneId'): Promise<Zone> {
   const zone = await mustLoad(tx.zones.zones, zoneId, 'Zone', field);
   await actor.authorize(capability, zoneScope(zone), { see: 'zone.read', entity: 'Zone', field });
   return zone;
@@ -28,7 +29,7 @@ export async function objectFor<T extends { id: string; accountId: string; zoneI
   kind: ZoneKind,
   id: string,
   field = 'id',
-  capability: string = ZONE_KINDS[kind].manage,
+  capability: CapabilityKey = ZONE_KINDS[kind].manage,
 ): Promise<T> {
   const object = await mustLoad(table, id, kind, field);
   await actor.authorize(capability, scopeOf(kind, object), guard(kind, field));

@@ -6,6 +6,7 @@ import type { ObjectKind } from '../../domain/authz/objects.js';
 import type { Scope } from '../../domain/authz/resolve.js';
 import type { Context } from '../context.js';
 import { isVisible } from '../visibility.js';
+import type { CapabilityKey } from '../../domain/authz/catalog.js';
 
 export const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
 export const forbidden = () => createGraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
@@ -21,18 +22,23 @@ function once(name: string, make: (name: string) => Rule): Rule {
 
 export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => ctx.authz.authenticated || unauthenticated());
 
+/** The kind each canSee rule checks: permissions/apply.ts applies those rules once per object. */
+export const visibilityRules = new Map<Rule, ObjectKind>();
+
 /** The parent object is visible to the caller (the same decision node(id:) makes). */
 export function canSee(kind: ObjectKind): Rule {
-  return once(`canSee${kind}`, (name) =>
-    rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
+  return once(`canSee${kind}`, (name) => {
+    const made = rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
       if (!ctx.authz.authenticated) return unauthenticated();
       return (await isVisible(ctx, kind, parent as never)) || forbidden();
-    }),
-  );
+    });
+    visibilityRules.set(made, kind);
+    return made;
+  });
 }
 
 /** The caller holds `capability` in the scope `scopeOf` gives for the parent object. */
-export function holds<P>(name: string, capability: string, scopeOf: (parent: P) => Scope): Rule {
+export function holds<P>(name: string, capability: CapabilityKey, scopeOf: (parent: P) => Scope): Rule {
   return once(`${name}:${capability}`, (ruleName) =>
     rule(ruleName, { cache: 'no_cache' })(async (parent: P, _args, ctx: Context) => {
       if (!ctx.authz.authenticated) return unauthenticated();
@@ -42,6 +48,6 @@ export function holds<P>(name: string, capability: string, scopeOf: (parent: P) 
 }
 
 /** The caller holds `capability` account-wide on the parent account (for the account's lists). */
-export function onAccount(capability: string): Rule {
+export function onAccount(capability: CapabilityKey): Rule {
   return holds<{ id: string }>('onAccount', capability, (account) => ({ accountId: account.id }));
 }

@@ -7,9 +7,10 @@ import { scopeOf, type ZoneKind } from '../../domain/zone/access.js';
 import type { Context } from '../context.js';
 import { isVisible } from '../visibility.js';
 import { canSee, forbidden, holds, isAuthenticated, onAccount, unauthenticated } from './rules.js';
+import type { CapabilityKey } from '../../domain/authz/catalog.js';
 
 /** The caller holds `capability` on the parent object (of `kind`) in its zone. */
-const on = (kind: ZoneKind, capability: string) => holds(`on${kind}`, capability, (parent) => scopeOf(kind, parent as never));
+const on = (kind: ZoneKind, capability: CapabilityKey) => holds(`on${kind}`, capability, (parent) => scopeOf(kind, parent as never));
 
 /** Types with no data of their own: reachable only through protected fields. */
 export const ZONE_STRUCTURAL_TYPES: string[] = [

@@ -1,10 +1,10 @@
 // Grants, role assignments, the capability and role catalogs, permission contexts and explanations.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { createGraphQLError } from 'graphql-yoga';
 import { CAPABILITIES, ROLES, expandRole, type Capability, type Role } from '../../domain/authz/catalog.js';
 import { toFacts } from '../../domain/authz/authorizer.js';
 import { permissionContext, type AccessPath, type PermissionContext, type Subject } from '../../domain/authz/service.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
-import { createGraphQLError } from 'graphql-yoga';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
@@ -276,15 +276,15 @@ builder.objectField(GroupRef, 'permissionContext', (t) =>
 
 // Explanations
 
-const AccessPathRef = builder.objectRef<AccessPath>('AccessPath').implement({
-  description: 'One way a subject holds a capability: a grant or role assignment, possibly through groups.',
+export const AccessPathRef = builder.objectRef<AccessPath>('AccessPath').implement({
+  description: 'One way a subject holds a capability: a grant, a role assignment or a zone membership, possibly through groups.',
   fields: (t) => ({
-    source: t.string({ description: 'CAPABILITY, ACCOUNT_OWNER, SUPER_ADMIN or ROLE.', resolve: (p) => p.grant.kind }),
+    source: t.string({ description: 'CAPABILITY, ACCOUNT_OWNER, SUPER_ADMIN, ROLE or ZONE_ROLE (a zone membership).', resolve: (p) => p.grant.kind }),
     grant: t.field({
       type: AuthorizationGrantRef,
       nullable: true,
       description: 'The grant, when the path is a grant (null when the caller may not see it).',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', ctx.loaders.grant, p.grant.id)),
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' || p.grant.kind === 'ZONE_ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', ctx.loaders.grant, p.grant.id)),
     }),
     roleAssignment: t.field({
       type: RoleAssignmentRef,
@@ -314,6 +314,7 @@ const AccessResourceInput = builder.inputType('AccessResourceInput', {
     accountId: t.id({ required: true, description: 'Global id of the account.' }),
     resourceType: t.field({ type: ResourceTypeEnum, description: 'A resource of the account (omit for the account as a whole).' }),
     resourceId: t.id({ description: 'The resource id (a global id for accounts and workspaces).' }),
+    zoneId: t.id({ description: 'Global id of a zone of the account, to check there (instead of resourceType and resourceId).' }),
   }),
 });
 
@@ -334,7 +335,14 @@ builder.queryField('explainAccess', (t) =>
           decoded.typename === 'User' ? 'USER' : decoded.typename === 'Group' ? 'GROUP' : decoded.typename === 'ServiceAccount' ? 'SERVICE_ACCOUNT' : (() => { throw new NotFoundError('Subject', 'subject'); })();
         const accountId = localId(args.resource.accountId, 'Account', 'accountId');
         const resourceType = args.resource.resourceType ?? null;
-        const scope = resourceType ? { accountId, resource: { type: resourceType, id: resourceIdIn(resourceType, args.resource.resourceId)! } } : { accountId };
+        const zoneId = args.resource.zoneId ? localId(args.resource.zoneId, 'Zone', 'zoneId') : null;
+        if (zoneId !== null && resourceType !== null) throw createGraphQLError('pass resourceType or zoneId, not both', { extensions: { code: 'BAD_USER_INPUT' } });
+        const scope =
+          zoneId !== null
+            ? { accountId, resource: { type: 'zone', id: zoneId } }
+            : resourceType
+              ? { accountId, resource: { type: resourceType, id: resourceIdIn(resourceType, args.resource.resourceId)! } }
+              : { accountId };
         return await ctx.services.authorization.explainAccess(ctx.authz, { type, id: decoded.id }, args.capability, scope, await ctx.loaders.heldBy.load(decoded.id));
       } catch (error) {
         if (error instanceof NotFoundError) return null;

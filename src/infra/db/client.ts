@@ -15,8 +15,13 @@ export { Prisma } from './generated/sqlite/client.js';
 export interface DbHandle {
   prisma: Db;
   provider: DatabaseProvider;
+  /** SQLite: `PRAGMA optimize` (refreshes planner statistics where they are stale or missing); a no-op elsewhere. */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How often a long-lived SQLite connection runs `PRAGMA optimize`, as SQLite recommends (and once at close). */
+export const SQLITE_OPTIMIZE_EVERY_MS = 60 * 60 * 1000;
 
 // Prisma splits `IN (...)` lists into chunks of the adapter's bind-value limit, and assumes 999 for
 // SQLite; the SQLite built into better-sqlite3 allows 32766, as PostgreSQL does. Saying so keeps a
@@ -57,5 +62,23 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
     prisma = new PostgresClient({ adapter: withBindLimit(new PrismaPg({ connectionString: databaseUrl, ...timeouts })), log }) as unknown as Db;
   }
   if (onStatement) (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onStatement(e.query));
-  return { prisma, provider, close: () => prisma.$disconnect() };
+  if (provider !== 'sqlite') return { prisma, provider, optimize: async () => {}, close: () => prisma.$disconnect() };
+  // SQLite's advice for long-lived connections: PRAGMA optimize now and then, and before closing. It runs
+  // ANALYZE only on tables whose statistics are missing or stale, with a bounded effort (analysis_limit).
+  const optimize = async () => {
+    await prisma.$executeRawUnsafe('PRAGMA analysis_limit = 400');
+    await prisma.$executeRawUnsafe('PRAGMA optimize');
+  };
+  const timer = setInterval(() => void optimize().catch(() => {}), SQLITE_OPTIMIZE_EVERY_MS);
+  timer.unref();
+  return {
+    prisma,
+    provider,
+    optimize,
+    close: async () => {
+      clearInterval(timer);
+      await optimize().catch(() => {});
+      await prisma.$disconnect();
+    },
+  };
 }

@@ -31,16 +31,21 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
   if (args.before !== undefined) conditions.push(Prisma.sql`${spec.key} < ${args.before}`);
   if (spec.where) conditions.push(spec.where);
   const direction = backward ? Prisma.raw('DESC') : Prisma.raw('ASC');
-  const rows = await db.$queryRaw<{ p: string; k: string; n: string }[]>`
-    SELECT s."p", s."k", s."n" FROM (
+  // Without a cursor the page's conditions are the count's: the same statement counts each parent's list
+  // (a window over the rows it reads anyway), so a connection asking for totalCount needs no second statement.
+  const counted = args.after === undefined && args.before === undefined;
+  const rows = await db.$queryRaw<{ p: string; k: string; n: string; t: number | bigint }[]>`
+    SELECT s."p", s."k", s."n", s."t" FROM (
       SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",
-             ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn"
+             ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn",
+             COUNT(*) OVER (PARTITION BY ${spec.parent}) AS "t"
       FROM ${spec.from}
       WHERE ${Prisma.join(conditions, ' AND ')}
     ) s
     WHERE s."rn" <= ${limit + 1}
     ORDER BY s."p", s."rn"`;
-  const grouped = new Map<string, { k: string; n: string }[]>();
+  if (counted) for (const page of result.values()) page.totalCount = 0;
+  const grouped = new Map<string, { k: string; n: string; t: number | bigint }[]>();
   for (const row of rows) {
     const list = grouped.get(row.p) ?? [];
     list.push(row);
@@ -54,6 +59,7 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
       edges: kept.map((r) => ({ cursor: r.k, id: r.n })),
       hasNextPage: backward ? args.before !== undefined : more,
       hasPreviousPage: backward ? more : args.after !== undefined,
+      ...(counted ? { totalCount: Number(list[0]!.t) } : {}),
     });
   }
   return result;

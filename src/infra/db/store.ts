@@ -208,6 +208,7 @@ class Groups implements GroupRepo {
     const children = await this.db.groupMember.findMany({ where: { groupId: id, subjectType: 'GROUP' }, select: { memberGroupId: true } });
     for (const child of children) await this.detachGroup(id, child.memberGroupId!);
     await this.db.authorizationGrant.updateMany({ where: { accountId: group.accountId, subjectType: 'GROUP', subjectId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await this.db.roleAssignment.updateMany({ where: { accountId: group.accountId, subjectType: 'GROUP', subjectId: id, revokedAt: null }, data: { revokedAt: new Date() } });
     // Member edges and closure rows go with the group (ON DELETE CASCADE).
     await this.db.group.delete({ where: { id } });
     return children.length;
@@ -382,8 +383,63 @@ function roleWhere(filter: RoleAssignmentFilter): Prisma.Sql | undefined {
   return parts.length ? Prisma.join(parts, ' AND ') : undefined;
 }
 
+interface HeldRow {
+  who: string;
+  src: string;
+  id: string;
+  accountId: string | null;
+  kind: string | null;
+  key: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  subjectType: string | null;
+  subjectId: string | null;
+}
+
+/**
+ * The grants snapshot of `subjectIds` in one statement (exported for the plan test). Subjects are users, service
+ * accounts or groups (ids are unique across tables). Their groups: for a user or service account, the ancestors
+ * of the groups it is directly in; for a group, its own ancestors (itself included).
+ */
+export function heldByStatement(subjectIds: readonly string[], provider: DatabaseProvider): Prisma.Sql {
+  // On SQLite each table is also pinned to the index on the subject's column: statistics of a column that is
+  // mostly NULL (GroupMember.serviceAccountId, or userId where most members are groups) make the planner prefer
+  // a scan otherwise. PostgreSQL keeps NULL fractions apart and needs no hint.
+  const by = (index: string) => (provider === 'sqlite' ? Prisma.raw(` INDEXED BY "${index}"`) : Prisma.empty);
+  const subjects = Prisma.join(subjectIds.map((id) => Prisma.sql`SELECT CAST(${id} AS TEXT) AS "who"`), ' UNION ALL ');
+  // Every join is written `CROSS JOIN ... WHERE`: SQLite then keeps the written order (the subjects first, each
+  // table reached through its index on the subject's column) whatever ANALYZE's statistics suggest; PostgreSQL
+  // reads it as an inner join. Membership of a zone counts only while the user is in the zone's account (EXISTS,
+  // a lookup by the unique (accountId, userId) index, never a scan of AccountUser).
+  return Prisma.sql`
+      WITH s AS (${subjects}),
+      m AS (
+        SELECT s."who" AS "who", c."ancestorId" AS "gid" FROM s CROSS JOIN "GroupMember" gm${by('GroupMember_userId_idx')} CROSS JOIN "GroupClosure" c${by('GroupClosure_descendantId_depth_idx')} WHERE gm."userId" = s."who" AND c."descendantId" = gm."groupId"
+        UNION
+        SELECT s."who", c."ancestorId" FROM s CROSS JOIN "GroupMember" gm${by('GroupMember_serviceAccountId_idx')} CROSS JOIN "GroupClosure" c${by('GroupClosure_descendantId_depth_idx')} WHERE gm."serviceAccountId" = s."who" AND c."descendantId" = gm."groupId"
+        UNION
+        SELECT s."who", c."ancestorId" FROM s CROSS JOIN "GroupClosure" c${by('GroupClosure_descendantId_depth_idx')} WHERE c."descendantId" = s."who"
+      ),
+      h AS (SELECT s."who" AS "who", s."who" AS "sid" FROM s UNION SELECT m."who", m."gid" FROM m)
+      SELECT h."who" AS "who", 'G' AS "src", g."id" AS "id", g."accountId" AS "accountId", CAST(g."grantKind" AS TEXT) AS "kind", g."capabilityKey" AS "key",
+             g."resourceType" AS "resourceType", g."resourceId" AS "resourceId", CAST(g."subjectType" AS TEXT) AS "subjectType", g."subjectId" AS "subjectId"
+        FROM h CROSS JOIN "AuthorizationGrant" g${by('AuthorizationGrant_subjectId_idx')} WHERE g."subjectId" = h."sid" AND g."revokedAt" IS NULL
+      UNION ALL
+      SELECT h."who", 'R', r."id", r."accountId", 'ROLE', r."roleKey", r."resourceType", r."resourceId", CAST(r."subjectType" AS TEXT), r."subjectId"
+        FROM h CROSS JOIN "RoleAssignment" r${by('RoleAssignment_subjectId_idx')} WHERE r."subjectId" = h."sid" AND r."revokedAt" IS NULL
+      UNION ALL
+      SELECT s."who", 'Z', zm."id", zm."accountId", 'ZONE_ROLE', zm."role", 'zone', zm."zoneId", 'USER', zm."userId"
+        FROM s CROSS JOIN "ZoneMember" zm${by('ZoneMember_userId_idx')}
+        WHERE zm."userId" = s."who" AND EXISTS (SELECT 1 FROM "AccountUser" au${by('AccountUser_accountId_userId_key')} WHERE au."accountId" = zm."accountId" AND au."userId" = zm."userId")
+      UNION ALL
+      SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
+}
+
 class Grants implements GrantRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
   create(input: Parameters<GrantRepo['create']>[0]) {
     return this.db.authorizationGrant.create({ data: { id: newId(), ...input } }) as Promise<GrantRecord>;
   }
@@ -412,31 +468,7 @@ class Grants implements GrantRepo {
   async heldBy(subjectIds: readonly string[]) {
     const result = new Map<string, SubjectGrants>(subjectIds.map((id) => [id, { groupIds: [], grants: [] }]));
     if (subjectIds.length === 0) return result;
-    // Subjects are users, service accounts or groups (ids are unique across tables). Their groups: for a
-    // user or service account, the ancestors of the groups it is directly in; for a group, its own
-    // ancestors (itself included).
-    const subjects = Prisma.join(subjectIds.map((id) => Prisma.sql`SELECT CAST(${id} AS TEXT) AS "who"`), ' UNION ALL ');
-    const rows = await this.db.$queryRaw<{ who: string; src: string; id: string; accountId: string | null; kind: string | null; key: string | null; resourceType: string | null; resourceId: string | null; subjectType: string | null; subjectId: string | null }[]>`
-      WITH s AS (${subjects}),
-      m AS (
-        SELECT s."who" AS "who", c."ancestorId" AS "gid" FROM s JOIN "GroupMember" gm ON gm."userId" = s."who" JOIN "GroupClosure" c ON c."descendantId" = gm."groupId"
-        UNION
-        SELECT s."who", c."ancestorId" FROM s JOIN "GroupMember" gm ON gm."serviceAccountId" = s."who" JOIN "GroupClosure" c ON c."descendantId" = gm."groupId"
-        UNION
-        SELECT s."who", c."ancestorId" FROM s JOIN "GroupClosure" c ON c."descendantId" = s."who"
-      ),
-      h AS (SELECT s."who" AS "who", s."who" AS "sid" FROM s UNION SELECT m."who", m."gid" FROM m)
-      SELECT h."who" AS "who", 'G' AS "src", g."id" AS "id", g."accountId" AS "accountId", CAST(g."grantKind" AS TEXT) AS "kind", g."capabilityKey" AS "key",
-             g."resourceType" AS "resourceType", g."resourceId" AS "resourceId", CAST(g."subjectType" AS TEXT) AS "subjectType", g."subjectId" AS "subjectId"
-        FROM h JOIN "AuthorizationGrant" g ON g."subjectId" = h."sid" WHERE g."revokedAt" IS NULL
-      UNION ALL
-      SELECT h."who", 'R', r."id", r."accountId", 'ROLE', r."roleKey", r."resourceType", r."resourceId", CAST(r."subjectType" AS TEXT), r."subjectId"
-        FROM h JOIN "RoleAssignment" r ON r."subjectId" = h."sid" WHERE r."revokedAt" IS NULL
-      UNION ALL
-      SELECT s."who", 'Z', zm."id", zm."accountId", 'ZONE_ROLE', zm."role", 'zone', zm."zoneId", 'USER', zm."userId"
-        FROM s JOIN "ZoneMember" zm ON zm."userId" = s."who" JOIN "AccountUser" au ON au."accountId" = zm."accountId" AND au."userId" = zm."userId"
-      UNION ALL
-      SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
+    const rows = await this.db.$queryRaw<HeldRow[]>(heldByStatement(subjectIds, this.provider));
     for (const row of rows) {
       const entry = result.get(row.who);
       if (!entry) continue;
@@ -562,7 +594,7 @@ export class PrismaStore implements Store {
     this.workspaces = new Workspaces(db);
     this.users = new Users(db);
     this.groups = new Groups(db);
-    this.grants = new Grants(db);
+    this.grants = new Grants(db, provider);
     this.roleAssignments = new RoleAssignments(db);
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);

@@ -7,6 +7,7 @@ import { builder } from '../../builder.js';
 import { searchTerm } from '../../connection.js';
 import { loadVisible } from '../../visibility.js';
 import { AccountRef } from '../account.js';
+import { AccessPathRef } from '../authorization.js';
 import { attempt, localId, payload } from '../errors.js';
 import { UserRef } from '../user.js';
 import { idOrNothing, zoneList } from './common.js';
@@ -121,6 +122,16 @@ builder.node(ZoneMemberRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: "When the member's role last changed." }),
   }),
 });
+
+// A path of explainAccess that is a zone membership (source ZONE_ROLE) names the membership here.
+builder.objectField(AccessPathRef, 'zoneMember', (t) =>
+  t.field({
+    type: ZoneMemberRef,
+    nullable: true,
+    description: 'The zone membership, when the path is a zone role (null when the caller may not see it).',
+    resolve: (p, _a, ctx) => (p.grant.kind === 'ZONE_ROLE' ? loadVisible(ctx, 'ZoneMember', ctx.loaders.zones.member, p.grant.id) : null),
+  }),
+);
 
 function builderUserId(userId: string): string {
   return encodeGlobalID('User', userId);

@@ -1,0 +1,63 @@
+// Puts the rule map on the schema, with graphql-shield, at the cost each rule needs and no more:
+// - a field whose rule is `allow` (connections, edges, payloads, ...) is left unwrapped: shield would only
+//   evaluate `allow` asynchronously before calling the resolver;
+// - a field whose rule is canSee(kind) (an object's own fields) gets the same decision, made once per object
+//   and caller (visibility.ts memoises it) and then answered synchronously for the object's other fields;
+// - every other field (entry points, relations, sensitive fields, the fallback `deny`) keeps shield's own
+//   middleware for its rule.
+// The decisions are the rule map's (test/permissions.test.ts checks it covers every field); only the way they
+// are applied changes.
+import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
+import { applyMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
+import { allow } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { Context } from '../context.js';
+import { isVisible, visibleNow } from '../visibility.js';
+import { forbidden, unauthenticated, visibilityRules } from './rules.js';
+
+type FieldMiddleware = unknown;
+type Resolve = GraphQLFieldResolver<unknown, Context>;
+
+/** The rule the map gives `field` of `typeName` (undefined: shield's fallback). */
+function ruleOf(rules: IRules, typeName: string, field: string): unknown {
+  const forType = (rules as Record<string, unknown>)[typeName];
+  if (forType === undefined || forType === null) return undefined;
+  if (typeof (forType as { resolve?: unknown }).resolve === 'function') return forType;
+  const map = forType as Record<string, unknown>;
+  return map[field] ?? map['*'];
+}
+
+/** canSee(kind) as a field middleware: unauthenticated, then the object's visibility, decided once. */
+function visibleOnce(kind: ObjectKind) {
+  return (resolve: Resolve, parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<Resolve>[3]) => {
+    if (!ctx.authz.authenticated) return unauthenticated();
+    const known = visibleNow(ctx, parent as object);
+    if (known === true) return resolve(parent, args, ctx, info);
+    if (known === false) return forbidden();
+    return isVisible(ctx, kind, parent as never).then((visible) => (visible ? resolve(parent, args, ctx, info) : forbidden()));
+  };
+}
+
+export function applyRules(schema: GraphQLSchema, rules: IRules, permissions: IMiddlewareGenerator<unknown, Context, unknown>): GraphQLSchema {
+  const generated = permissions.generate(schema) as Record<string, Record<string, FieldMiddleware>>;
+  const middleware: Record<string, Record<string, FieldMiddleware>> = {};
+  const byKind = new Map<ObjectKind, FieldMiddleware>();
+  for (const [typeName, fields] of Object.entries(generated)) {
+    const kept: Record<string, FieldMiddleware> = {};
+    for (const [field, shielded] of Object.entries(fields)) {
+      const rule = ruleOf(rules, typeName, field);
+      if (rule === allow) continue;
+      const kind = visibilityRules.get(rule as never);
+      if (kind === undefined) {
+        kept[field] = shielded;
+        continue;
+      }
+      let once = byKind.get(kind);
+      if (!once) byKind.set(kind, (once = visibleOnce(kind)));
+      kept[field] = once;
+    }
+    if (Object.keys(kept).length > 0) middleware[typeName] = kept;
+  }
+  return applyMiddleware(schema, middleware as never);
+}

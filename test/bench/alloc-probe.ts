@@ -1,0 +1,34 @@
+// Loaded into every server the bench starts (`node --import ./test/bench/alloc-probe.ts ...`), keygraph and
+// the peers alike. It answers two IPC messages from the bench:
+//   { probe: 'start' }  starts a v8.GCProfiler and records the used heap size;
+//   { probe: 'stop' }   stops it and replies { probe: 'bytes', bytes } with the bytes allocated on the V8 heap
+//                       in between: (used at stop - used at start) + what every garbage collection freed
+//                       (before - after, from the profiler's per-GC heap statistics).
+// This counts JavaScript heap allocations (young and old generation), not Buffer/external memory. The bench
+// divides it by the number of requests it sent while the probe ran. Nothing here changes how the server runs.
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+
+interface GcStat {
+  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number } };
+}
+
+if (process.send) {
+  let profiler: GCProfiler | undefined;
+  let usedAtStart = 0;
+  process.on('message', (message: { probe?: string }) => {
+    if (message?.probe === 'start') {
+      profiler = new GCProfiler();
+      usedAtStart = getHeapStatistics().used_heap_size;
+      profiler.start();
+    } else if (message?.probe === 'stop' && profiler) {
+      const usedAtStop = getHeapStatistics().used_heap_size;
+      const result = profiler.stop() as unknown as { statistics: GcStat[] } | undefined;
+      profiler = undefined;
+      let freed = 0;
+      for (const gc of result?.statistics ?? []) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+      process.send!({ probe: 'bytes', bytes: usedAtStop - usedAtStart + freed, gcs: result?.statistics.length ?? 0 });
+    }
+  });
+  process.channel?.unref();
+}
