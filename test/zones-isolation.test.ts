@@ -29,6 +29,7 @@ interface ZoneWorld {
   grant: string;
   session: string;
   childSession: string;
+  signingKey: string;
   /** Strings of this world that must never reach anyone else. */
   secrets: string[];
 }
@@ -42,6 +43,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   secrets { edges { node { id name version } } }
   delegatedGrants { edges { node { id status scopes expiresAt } } }
   sessions { edges { node { id status expiresAt } } }
+  signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
 } }`;
 
 describe(`zones tenant isolation (${dbProvider})`, () => {
@@ -70,7 +72,9 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const base = { sessionType: 'USER' as const, zoneUserId: zu.id, applicationId: null, userAgentId: ua.id, providerId: null, issuer: null, subject: null, sessionData: {}, metadata: null, authenticatedAt: null, expiresAt: null };
     const session = await activity.recordSession(local, { ...base, parentId: null, name: `${label} web session` });
     const child = await activity.recordSession(local, { ...base, parentId: session.id, name: `${label} child session` });
+    const signingKey = (await must(t, 'rotateZoneSigningKey', { zoneId: z }, 'signingKey { id }')).signingKey.id;
     const ids = {
+      signingKey,
       zone: z,
       application: app,
       resource: res,
@@ -124,6 +128,8 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       deleteDelegatedGrant: [{ id: x.grant }],
       updateSession: [{ id: x.session, metadata: { pwned: true } }],
       deleteSession: [{ id: x.session }, { id: x.childSession }],
+      rotateZoneSigningKey: [{ zoneId: x.zone }],
+      retireZoneSigningKey: [{ id: x.signingKey }],
     };
   }
 
@@ -173,7 +179,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
+    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],

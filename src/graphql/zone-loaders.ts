@@ -14,6 +14,7 @@ import type {
   Zone,
   ZoneMember,
   ZoneSession,
+  ZoneSigningKey,
   ZoneUser,
 } from '../domain/zone/model.js';
 
@@ -30,6 +31,7 @@ export interface ZoneLoaders {
   delegatedGrant: DataLoader<string, DelegatedGrant | null>;
   session: DataLoader<string, ZoneSession | null>;
   secret: DataLoader<string, Secret | null>;
+  signingKey: DataLoader<string, ZoneSigningKey | null>;
   /** How many resources each application depends on: one GROUP BY per batch. */
   dependencyCount: DataLoader<string, number>;
 }
@@ -50,6 +52,7 @@ export function createZoneLoaders(store: Store): ZoneLoaders {
     delegatedGrant: by(z.delegatedGrants),
     session: by(z.sessions),
     secret: by(z.secrets),
+    signingKey: by(z.signingKeys),
     dependencyCount: new DataLoader(async (ids) => {
       const counts = await z.applications.dependencyCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);

@@ -17,6 +17,7 @@ export const ZONE_KINDS = {
   DelegatedGrant: { type: 'delegated_grant', read: 'zone.read', manage: 'zone.manage' },
   ZoneSession: { type: 'zone_session', read: 'zone.read', manage: 'zone.manage' },
   Secret: { type: 'secret', read: 'secret.read', manage: 'secret.manage' },
+  ZoneSigningKey: { type: 'zone_signing_key', read: 'zone.read', manage: 'zone.manage' },
 } as const;
 
 export type ZoneKind = keyof typeof ZONE_KINDS;

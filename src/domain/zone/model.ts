@@ -178,6 +178,17 @@ export interface Secret extends InZone {
   version: number;
 }
 
+/** A signing key of a zone (RS256): its public half; the private key never leaves the key service. */
+export interface ZoneSigningKey extends InZone {
+  kid: string;
+  alg: 'RS256';
+  publicJwk: Record<string, unknown>;
+  /** The key new signatures are made with (exactly one per zone once the zone has keys). */
+  current: boolean;
+  /** When the key was withdrawn from the zone's JWKS; null while it is published. */
+  retiredAt: Date | null;
+}
+
 /** The decrypted value of a secret: a token, or a username and password. */
 export type SecretValue = { type: 'TOKEN'; token: string } | { type: 'PASSWORD'; username: string; password: string };
 

@@ -4,7 +4,9 @@ import type { PasswordHasher } from '../user/service.js';
 import { ActivityService } from './activity.js';
 import { ApplicationService } from './applications.js';
 import { CatalogService } from './catalog.js';
-import type { SecretBox, SecretGenerator } from './crypto.js';
+import type { SecretBox, SecretGenerator, ZoneKeyCrypto } from './crypto.js';
+import type { Sealer } from '../crypto.js';
+import { ZoneKeyService } from './keys.js';
 import { SecretService } from './secrets.js';
 import { ZoneService } from './zones.js';
 
@@ -12,6 +14,10 @@ export interface ZoneDeps {
   hasher: PasswordHasher;
   box: SecretBox;
   random: SecretGenerator;
+  /** Seals the private zone signing keys (purpose "zone-keys"). */
+  keyBox: Sealer;
+  /** Generates zone signing keys and signs with them. */
+  keys: ZoneKeyCrypto;
   /** The public base URL zone protocol endpoints are published under. */
   publicUrl: string;
 }
@@ -22,6 +28,7 @@ export interface ZoneServices {
   catalog: CatalogService;
   secrets: SecretService;
   activity: ActivityService;
+  keys: ZoneKeyService;
   publicUrl: string;
 }
 
@@ -32,6 +39,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
     catalog: new CatalogService(store, deps.box),
     secrets: new SecretService(store, deps.box),
     activity: new ActivityService(store),
+    keys: new ZoneKeyService(store, deps.keyBox, deps.keys),
     publicUrl: deps.publicUrl,
   };
 }

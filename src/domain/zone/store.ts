@@ -14,6 +14,7 @@ import type {
   Zone,
   ZoneMember,
   ZoneSession,
+  ZoneSigningKey,
   ZoneUser,
 } from './model.js';
 
@@ -60,6 +61,8 @@ export type NewDelegatedGrant = Omit<DelegatedGrant, 'id' | 'createdAt' | 'updat
 export type NewZoneSession = Omit<ZoneSession, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewSecret = Omit<Secret, 'id' | 'createdAt' | 'updatedAt'> & { valueCipher: string };
 
+export type NewZoneSigningKey = Omit<ZoneSigningKey, 'id' | 'createdAt' | 'updatedAt'> & { privateKeyCipher: string };
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
@@ -87,4 +90,9 @@ export interface ZoneStore {
     revoke(ids: readonly string[], at: Date): Promise<number>;
   };
   secrets: ZoneTable<Secret, NewSecret & { id?: string }> & { valueCipher(id: string): Promise<string | null> };
+  signingKeys: ZoneTable<ZoneSigningKey, NewZoneSigningKey & { id?: string }> & {
+    /** The keys of the zone still published (not retired), the current one first, then newest first. */
+    published(zoneId: string): Promise<ZoneSigningKey[]>;
+    privateKeyCipher(id: string): Promise<string | null>;
+  };
 }

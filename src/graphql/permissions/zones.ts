@@ -80,6 +80,10 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'DeleteDelegatedGrantPayload',
   'UpdateSessionPayload',
   'DeleteSessionPayload',
+  'ZoneSigningKeyConnection',
+  'ZoneSigningKeyEdge',
+  'RotateZoneSigningKeyPayload',
+  'RetireZoneSigningKeyPayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -110,6 +114,8 @@ export const zoneMutationRules: IRules = {
   deleteDelegatedGrant: isAuthenticated,
   updateSession: isAuthenticated,
   deleteSession: isAuthenticated,
+  rotateZoneSigningKey: isAuthenticated,
+  retireZoneSigningKey: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -156,6 +162,7 @@ export const zoneTypeRules: IRules = {
   DelegatedGrant: canSee('DelegatedGrant'),
   UserSession: canSee('ZoneSession'),
   ApplicationSession: canSee('ZoneSession'),
+  ZoneSigningKey: canSee('ZoneSigningKey'),
   Secret: {
     '*': canSee('Secret'),
     value: on('Secret', 'secret.value.read'),

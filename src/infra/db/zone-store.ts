@@ -146,6 +146,7 @@ const JSON_COLUMNS = new Set([
   'Provider.metadata',
   'ZoneSession.metadata',
   'Secret.metadata',
+  'ZoneSigningKey.publicJwk',
 ]);
 
 function without<T>(row: Row, ...keys: string[]): T {
@@ -168,6 +169,7 @@ export class PrismaZoneStore implements ZoneStore {
   readonly delegatedGrants: ZoneStore['delegatedGrants'];
   readonly sessions: ZoneStore['sessions'];
   readonly secrets: ZoneStore['secrets'];
+  readonly signingKeys: ZoneStore['signingKeys'];
 
   constructor(private readonly db: Tx) {
     const store = this;
@@ -241,6 +243,15 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.secret.findFirst({ where: { id }, select: { valueCipher: true } }))?.valueCipher ?? null;
       },
     }) as never;
+    this.signingKeys = Object.assign(new Table(db, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') }), {
+      async published(zoneId: string) {
+        const rows = await db.zoneSigningKey.findMany({ where: { zoneId, retiredAt: null }, orderBy: [{ current: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }] });
+        return rows.map((row) => without(row as never, 'privateKeyCipher'));
+      },
+      async privateKeyCipher(id: string) {
+        return (await db.zoneSigningKey.findFirst({ where: { id }, select: { privateKeyCipher: true } }))?.privateKeyCipher ?? null;
+      },
+    }) as never;
   }
 
   newId(): string {
@@ -249,6 +260,7 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.zoneSigningKey.deleteMany({ where });
     await this.db.secret.deleteMany({ where });
     await this.db.zoneSession.deleteMany({ where });
     await this.db.delegatedGrant.deleteMany({ where });

@@ -5,3 +5,4 @@ import './credential.js';
 import './catalog.js';
 import './secret.js';
 import './activity.js';
+import './keys.js';
