@@ -44,6 +44,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   delegatedGrants { edges { node { id status scopes expiresAt } } }
   sessions { edges { node { id status expiresAt } } }
   signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
+  policySchemas { edges { node { version isDefault } } }
 } }`;
 
 describe(`zones tenant isolation (${dbProvider})`, () => {
@@ -130,6 +131,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       deleteSession: [{ id: x.session }, { id: x.childSession }],
       rotateZoneSigningKey: [{ zoneId: x.zone }],
       retireZoneSigningKey: [{ id: x.signingKey }],
+      setDefaultPolicySchema: [{ zoneId: x.zone, version: '2025-06-01' }],
     };
   }
 

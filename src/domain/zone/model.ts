@@ -39,6 +39,8 @@ export interface Zone {
   defaultResourceId: string | null;
   defaultMcpGatewayApplicationId: string | null;
   userIdentityProviderId: string | null;
+  /** The policy schema version the zone writes policies against; null: the newest active one. */
+  defaultPolicySchemaVersion: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -7,6 +7,8 @@ import { CatalogService } from './catalog.js';
 import type { SecretBox, SecretGenerator, ZoneKeyCrypto } from './crypto.js';
 import type { Sealer } from '../crypto.js';
 import { ZoneKeyService } from './keys.js';
+import type { PolicyEngine } from './policy-engine.js';
+import { PolicySchemaService } from './policy-schemas.js';
 import { SecretService } from './secrets.js';
 import { ZoneService } from './zones.js';
 
@@ -18,6 +20,8 @@ export interface ZoneDeps {
   keyBox: Sealer;
   /** Generates zone signing keys and signs with them. */
   keys: ZoneKeyCrypto;
+  /** Cedar: schemas, policy parsing and validation. */
+  cedar: PolicyEngine;
   /** The public base URL zone protocol endpoints are published under. */
   publicUrl: string;
 }
@@ -29,6 +33,7 @@ export interface ZoneServices {
   secrets: SecretService;
   activity: ActivityService;
   keys: ZoneKeyService;
+  policySchemas: PolicySchemaService;
   publicUrl: string;
 }
 
@@ -40,6 +45,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
     secrets: new SecretService(store, deps.box),
     activity: new ActivityService(store),
     keys: new ZoneKeyService(store, deps.keyBox, deps.keys),
+    policySchemas: new PolicySchemaService(store, deps.cedar),
     publicUrl: deps.publicUrl,
   };
 }

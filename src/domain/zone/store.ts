@@ -49,7 +49,7 @@ export interface ZoneTable<T, N> {
   counts(parent: string, parentIds: readonly string[], filter?: ListFilter): Promise<Map<string, number>>;
 }
 
-export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt' | 'defaultPolicySchemaVersion'> & { defaultPolicySchemaVersion?: string | null };
 export type NewZoneMember = Omit<ZoneMember, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewApplication = Omit<Application, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewCredential = Omit<ApplicationCredential, 'id' | 'createdAt' | 'updatedAt'> & { secretHash: string | null };

@@ -84,6 +84,11 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'ZoneSigningKeyEdge',
   'RotateZoneSigningKeyPayload',
   'RetireZoneSigningKeyPayload',
+  // Reachable only through Zone.policySchemas / Zone.policySchema, which need policy.read.
+  'PolicySchema',
+  'PolicySchemaConnection',
+  'PolicySchemaEdge',
+  'SetDefaultPolicySchemaPayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -116,6 +121,7 @@ export const zoneMutationRules: IRules = {
   deleteSession: isAuthenticated,
   rotateZoneSigningKey: isAuthenticated,
   retireZoneSigningKey: isAuthenticated,
+  setDefaultPolicySchema: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -143,6 +149,8 @@ export const zoneTypeRules: IRules = {
     applicationCredentials: on('Zone', 'credential.read'),
     providers: on('Zone', 'credential.read'),
     secrets: on('Zone', 'secret.read'),
+    policySchemas: on('Zone', 'policy.read'),
+    policySchema: on('Zone', 'policy.read'),
   },
   ZoneMember: canSee('ZoneMember'),
   Application: {

@@ -6,3 +6,4 @@ import './catalog.js';
 import './secret.js';
 import './activity.js';
 import './keys.js';
+import './policy-schema.js';
