@@ -30,6 +30,8 @@ interface ZoneWorld {
   session: string;
   childSession: string;
   signingKey: string;
+  policy: string;
+  policyVersion: string;
   /** Strings of this world that must never reach anyone else. */
   secrets: string[];
 }
@@ -45,6 +47,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   sessions { edges { node { id status expiresAt } } }
   signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
   policySchemas { edges { node { version isDefault } } }
+  policies(includeArchived: true) { edges { node { id name description archivedAt latestVersion versions { edges { node { id sha archivedAt } } } } } }
 } }`;
 
 describe(`zones tenant isolation (${dbProvider})`, () => {
@@ -74,8 +77,12 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const session = await activity.recordSession(local, { ...base, parentId: null, name: `${label} web session` });
     const child = await activity.recordSession(local, { ...base, parentId: session.id, name: `${label} child session` });
     const signingKey = (await must(t, 'rotateZoneSigningKey', { zoneId: z }, 'signingKey { id }')).signingKey.id;
+    const policy = (await must(t, 'createPolicy', { zoneId: z, name: `${l}-policy` }, 'policy { id }')).policy.id;
+    const policyVersion = (await must(t, 'createPolicyVersion', { policyId: policy, cedar: `permit(principal is User, action, resource) when { principal.email == "${l}@end-users.example" };` }, 'policyVersion { id }')).policyVersion.id;
     const ids = {
       signingKey,
+      policy,
+      policyVersion,
       zone: z,
       application: app,
       resource: res,
@@ -95,7 +102,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     return {
       label,
       ...ids,
-      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
+      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${l}-policy`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
     };
   }
 
@@ -132,6 +139,11 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       rotateZoneSigningKey: [{ zoneId: x.zone }],
       retireZoneSigningKey: [{ id: x.signingKey }],
       setDefaultPolicySchema: [{ zoneId: x.zone, version: '2025-06-01' }],
+      createPolicy: [{ zoneId: x.zone, name: 'pwned' }],
+      updatePolicy: [{ id: x.policy, name: 'pwned' }],
+      archivePolicy: [{ id: x.policy }],
+      createPolicyVersion: [{ policyId: x.policy, cedar: 'permit(principal, action, resource);' }, { policyId: x.policy, cedar: 'permit(principal, action, resource) when { 1 + };' }],
+      archivePolicyVersion: [{ id: x.policyVersion }],
     };
   }
 
@@ -181,7 +193,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey];
+    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey, x.policy, x.policyVersion];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],

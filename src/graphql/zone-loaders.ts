@@ -7,6 +7,8 @@ import type {
   ApplicationCredential,
   ApplicationDependency,
   DelegatedGrant,
+  Policy,
+  PolicyVersion,
   Provider,
   Resource,
   Secret,
@@ -32,6 +34,8 @@ export interface ZoneLoaders {
   session: DataLoader<string, ZoneSession | null>;
   secret: DataLoader<string, Secret | null>;
   signingKey: DataLoader<string, ZoneSigningKey | null>;
+  policy: DataLoader<string, Policy | null>;
+  policyVersion: DataLoader<string, PolicyVersion | null>;
   /** How many resources each application depends on: one GROUP BY per batch. */
   dependencyCount: DataLoader<string, number>;
 }
@@ -53,6 +57,8 @@ export function createZoneLoaders(store: Store): ZoneLoaders {
     session: by(z.sessions),
     secret: by(z.secrets),
     signingKey: by(z.signingKeys),
+    policy: by(z.policies),
+    policyVersion: by(z.policyVersions),
     dependencyCount: new DataLoader(async (ids) => {
       const counts = await z.applications.dependencyCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);

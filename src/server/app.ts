@@ -21,6 +21,7 @@ import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
 import { randomSecrets } from '../infra/crypto/secrets.js';
 import { joseZoneKeys } from '../infra/crypto/zone-keys.js';
 import { cedarEngine } from '../infra/cedar.js';
+import { jcsHasher } from '../infra/crypto/canonical.js';
 import { ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
@@ -182,7 +183,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
     emailProofUrl: (purpose, token) => `${config.publicUrl}/${purpose === 'VERIFY_EMAIL' ? 'verify-email' : 'reset-password'}#token=${token}`,
     onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
-    zones: { box: createSealer(masterKey, 'zone-secrets'), keyBox: createSealer(masterKey, 'zone-keys'), keys: joseZoneKeys(), cedar: cedarEngine(), random: randomSecrets, publicUrl: config.publicUrl },
+    zones: { box: createSealer(masterKey, 'zone-secrets'), keyBox: createSealer(masterKey, 'zone-keys'), keys: joseZoneKeys(), cedar: cedarEngine(), contentHasher: jcsHasher, random: randomSecrets, publicUrl: config.publicUrl },
   });
   const authenticate = createAuthenticator({
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),

@@ -29,6 +29,11 @@ export interface ZoneKeyCrypto {
   sign(privateJwk: string, kid: string, payload: Uint8Array): Promise<FlattenedJws>;
 }
 
+/** Content hashes: the hex SHA-256 of the RFC 8785 (JCS) canonical form of a JSON value. */
+export interface ContentHasher {
+  canonicalSha256(value: unknown): string;
+}
+
 /** Generated credentials: high-entropy secrets returned once. */
 export interface SecretGenerator {
   /** A random password of `bytes` bytes of entropy, URL-safe. */

@@ -191,6 +191,34 @@ export interface ZoneSigningKey extends InZone {
   retiredAt: Date | null;
 }
 
+/** A Cedar policy of a zone; its text lives in immutable versions. */
+export interface Policy extends InZone {
+  name: string;
+  description: string | null;
+  ownerType: OwnerType;
+  /** The number of the newest version (1, 2, ...); null before the first. */
+  latestVersion: number | null;
+  latestVersionId: string | null;
+  createdById: string | null;
+  updatedById: string | null;
+  archivedAt: Date | null;
+}
+
+/** An immutable version of a policy: one static Cedar policy in both forms. */
+export interface PolicyVersion extends InZone {
+  policyId: string;
+  version: number;
+  /** The policy schema version it was validated against. */
+  schemaVersion: string;
+  cedarJson: Record<string, unknown>;
+  cedarRaw: string;
+  /** Hex SHA-256 of the RFC 8785 canonical form of cedarJson. */
+  sha: string;
+  createdById: string | null;
+  archivedAt: Date | null;
+  archivedById: string | null;
+}
+
 /** The decrypted value of a secret: a token, or a username and password. */
 export type SecretValue = { type: 'TOKEN'; token: string } | { type: 'PASSWORD'; username: string; password: string };
 

@@ -4,7 +4,8 @@ import type { PasswordHasher } from '../user/service.js';
 import { ActivityService } from './activity.js';
 import { ApplicationService } from './applications.js';
 import { CatalogService } from './catalog.js';
-import type { SecretBox, SecretGenerator, ZoneKeyCrypto } from './crypto.js';
+import type { ContentHasher, SecretBox, SecretGenerator, ZoneKeyCrypto } from './crypto.js';
+import { PolicyService } from './policies.js';
 import type { Sealer } from '../crypto.js';
 import { ZoneKeyService } from './keys.js';
 import type { PolicyEngine } from './policy-engine.js';
@@ -22,6 +23,8 @@ export interface ZoneDeps {
   keys: ZoneKeyCrypto;
   /** Cedar: schemas, policy parsing and validation. */
   cedar: PolicyEngine;
+  /** Canonical content hashes (RFC 8785 + SHA-256). */
+  contentHasher: ContentHasher;
   /** The public base URL zone protocol endpoints are published under. */
   publicUrl: string;
 }
@@ -34,6 +37,7 @@ export interface ZoneServices {
   activity: ActivityService;
   keys: ZoneKeyService;
   policySchemas: PolicySchemaService;
+  policies: PolicyService;
   publicUrl: string;
 }
 
@@ -46,6 +50,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
     activity: new ActivityService(store),
     keys: new ZoneKeyService(store, deps.keyBox, deps.keys),
     policySchemas: new PolicySchemaService(store, deps.cedar),
+    policies: new PolicyService(store, deps.cedar, deps.contentHasher),
     publicUrl: deps.publicUrl,
   };
 }

@@ -7,6 +7,8 @@ import type {
   ApplicationDependency,
   DelegatedGrant,
   GrantStatus,
+  Policy,
+  PolicyVersion,
   Provider,
   Resource,
   Secret,
@@ -63,6 +65,9 @@ export type NewSecret = Omit<Secret, 'id' | 'createdAt' | 'updatedAt'> & { value
 
 export type NewZoneSigningKey = Omit<ZoneSigningKey, 'id' | 'createdAt' | 'updatedAt'> & { privateKeyCipher: string };
 
+export type NewPolicy = Omit<Policy, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicyVersion = Omit<PolicyVersion, 'id' | 'createdAt' | 'updatedAt'>;
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
@@ -95,4 +100,6 @@ export interface ZoneStore {
     published(zoneId: string): Promise<ZoneSigningKey[]>;
     privateKeyCipher(id: string): Promise<string | null>;
   };
+  policies: ZoneTable<Policy, NewPolicy>;
+  policyVersions: ZoneTable<PolicyVersion, NewPolicyVersion & { id?: string }>;
 }

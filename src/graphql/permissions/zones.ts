@@ -89,6 +89,18 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'PolicySchemaConnection',
   'PolicySchemaEdge',
   'SetDefaultPolicySchemaPayload',
+  'PolicyConnection',
+  'PolicyEdge',
+  'PolicyVersionConnection',
+  'PolicyVersionEdge',
+  'CreatePolicyPayload',
+  'UpdatePolicyPayload',
+  'ArchivePolicyPayload',
+  'CreatePolicyVersionPayload',
+  'ArchivePolicyVersionPayload',
+  'PolicyValidationError',
+  'PolicyDiagnostic',
+  'PolicySourceLocation',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -122,6 +134,11 @@ export const zoneMutationRules: IRules = {
   rotateZoneSigningKey: isAuthenticated,
   retireZoneSigningKey: isAuthenticated,
   setDefaultPolicySchema: isAuthenticated,
+  createPolicy: isAuthenticated,
+  updatePolicy: isAuthenticated,
+  archivePolicy: isAuthenticated,
+  createPolicyVersion: isAuthenticated,
+  archivePolicyVersion: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -151,6 +168,7 @@ export const zoneTypeRules: IRules = {
     secrets: on('Zone', 'secret.read'),
     policySchemas: on('Zone', 'policy.read'),
     policySchema: on('Zone', 'policy.read'),
+    policies: on('Zone', 'policy.read'),
   },
   ZoneMember: canSee('ZoneMember'),
   Application: {
@@ -171,6 +189,8 @@ export const zoneTypeRules: IRules = {
   UserSession: canSee('ZoneSession'),
   ApplicationSession: canSee('ZoneSession'),
   ZoneSigningKey: canSee('ZoneSigningKey'),
+  Policy: canSee('Policy'),
+  PolicyVersion: canSee('PolicyVersion'),
   Secret: {
     '*': canSee('Secret'),
     value: on('Secret', 'secret.value.read'),

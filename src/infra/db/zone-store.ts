@@ -147,6 +147,7 @@ const JSON_COLUMNS = new Set([
   'ZoneSession.metadata',
   'Secret.metadata',
   'ZoneSigningKey.publicJwk',
+  'PolicyVersion.cedarJson',
 ]);
 
 function without<T>(row: Row, ...keys: string[]): T {
@@ -170,6 +171,8 @@ export class PrismaZoneStore implements ZoneStore {
   readonly sessions: ZoneStore['sessions'];
   readonly secrets: ZoneStore['secrets'];
   readonly signingKeys: ZoneStore['signingKeys'];
+  readonly policies: ZoneStore['policies'];
+  readonly policyVersions: ZoneStore['policyVersions'];
 
   constructor(private readonly db: Tx) {
     const store = this;
@@ -252,6 +255,8 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.zoneSigningKey.findFirst({ where: { id }, select: { privateKeyCipher: true } }))?.privateKeyCipher ?? null;
       },
     }) as never;
+    this.policies = new Table(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] }) as never;
+    this.policyVersions = new Table(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] }) as never;
   }
 
   newId(): string {
@@ -260,6 +265,8 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.policyVersion.deleteMany({ where });
+    await this.db.policy.deleteMany({ where });
     await this.db.zoneSigningKey.deleteMany({ where });
     await this.db.secret.deleteMany({ where });
     await this.db.zoneSession.deleteMany({ where });

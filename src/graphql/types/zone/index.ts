@@ -7,3 +7,4 @@ import './secret.js';
 import './activity.js';
 import './keys.js';
 import './policy-schema.js';
+import './policy.js';
