@@ -32,6 +32,8 @@ interface ZoneWorld {
   signingKey: string;
   policy: string;
   policyVersion: string;
+  policySet: string;
+  policySetVersion: string;
   /** Strings of this world that must never reach anyone else. */
   secrets: string[];
 }
@@ -47,6 +49,7 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   sessions { edges { node { id status expiresAt } } }
   signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
   policySchemas { edges { node { version isDefault } } }
+  policySets(includeArchived: true) { edges { node { id name scopeTargetId archivedAt activeVersionId mode latestVersion versions { edges { node { id manifestSha archivedAt } } } } } }
   policies(includeArchived: true) { edges { node { id name description archivedAt latestVersion versions { edges { node { id sha archivedAt } } } } } }
 } }`;
 
@@ -79,10 +82,15 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const signingKey = (await must(t, 'rotateZoneSigningKey', { zoneId: z }, 'signingKey { id }')).signingKey.id;
     const policy = (await must(t, 'createPolicy', { zoneId: z, name: `${l}-policy` }, 'policy { id }')).policy.id;
     const policyVersion = (await must(t, 'createPolicyVersion', { policyId: policy, cedar: `permit(principal is User, action, resource) when { principal.email == "${l}@end-users.example" };` }, 'policyVersion { id }')).policyVersion.id;
+    const policySet = (await must(t, 'createPolicySet', { zoneId: z, name: `${l}-set`, scopeType: 'RESOURCE', scopeTargetId: res }, 'policySet { id }')).policySet.id;
+    const policySetVersion = (await must(t, 'createPolicySetVersion', { policySetId: policySet, entries: [{ policyVersionId: policyVersion }] }, 'policySetVersion { id }')).policySetVersion.id;
+    await must(t, 'activatePolicySetVersion', { id: policySetVersion, mode: 'ACTIVE' }, 'policySet { id }');
     const ids = {
       signingKey,
       policy,
       policyVersion,
+      policySet,
+      policySetVersion,
       zone: z,
       application: app,
       resource: res,
@@ -102,12 +110,12 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     return {
       label,
       ...ids,
-      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${l}-policy`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
+      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${l}-policy`, `${l}-set`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
     };
   }
 
   /** The mutation cases against `x` (the other side's objects), one or more per zones mutation. */
-  function table(x: ZoneWorld, mine: { zone: string; application: string; resource: string; accountId: string; user: string }): Record<string, Vars[]> {
+  function table(x: ZoneWorld, mine: { zone: string; application: string; resource: string; policySet: string; accountId: string; user: string }): Record<string, Vars[]> {
     return {
       createZone: [], // account-addressed: covered by the account probes below
       updateZone: [{ id: x.zone, name: 'Pwned' }, { id: mine.zone, defaultResourceId: x.resource }, { id: mine.zone, userIdentityProviderId: x.provider }],
@@ -144,6 +152,12 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       archivePolicy: [{ id: x.policy }],
       createPolicyVersion: [{ policyId: x.policy, cedar: 'permit(principal, action, resource);' }, { policyId: x.policy, cedar: 'permit(principal, action, resource) when { 1 + };' }],
       archivePolicyVersion: [{ id: x.policyVersion }],
+      createPolicySet: [{ zoneId: x.zone, name: 'pwned', scopeType: 'ZONE' }, { zoneId: mine.zone, name: 'pwned', scopeType: 'RESOURCE', scopeTargetId: x.resource }],
+      updatePolicySet: [{ id: x.policySet, name: 'pwned' }, { id: mine.policySet, scopeTargetId: x.resource }],
+      archivePolicySet: [{ id: x.policySet }],
+      createPolicySetVersion: [{ policySetId: x.policySet, entries: [{ policyVersionId: x.policyVersion }] }, { policySetId: mine.policySet, entries: [{ policyVersionId: x.policyVersion }] }],
+      activatePolicySetVersion: [{ id: x.policySetVersion, mode: 'SHADOW' }],
+      archivePolicySetVersion: [{ id: x.policySetVersion }],
     };
   }
 
@@ -193,7 +207,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey, x.policy, x.policyVersion];
+    const ids = [x.zone, x.application, x.resource, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey, x.policy, x.policyVersion, x.policySet, x.policySetVersion];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],
@@ -252,7 +266,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const names: string[] = data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
     const zoneNames = names.filter((n) => ZONE_MUTATIONS.includes(n));
     expect(zoneNames.sort()).toEqual([...ZONE_MUTATIONS].sort());
-    expect(Object.keys(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser })).sort()).toEqual([...ZONE_MUTATIONS].sort());
+    expect(Object.keys(table(b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser })).sort()).toEqual([...ZONE_MUTATIONS].sort());
   });
 
   it("the owner of A reads nothing of B's zones", async () => {
@@ -264,19 +278,19 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   });
 
   it("the owner of A changes nothing of B's zones: NotFoundError, exactly as for ids that name nothing", async () => {
-    await mutationProbes('owner A -> B', ownerA, b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+    await mutationProbes('owner A -> B', ownerA, b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser });
   });
 
   it('the manager of one zone reads and changes nothing of another zone of the same account', async () => {
     await readProbes('manager A -> A2', managerA, a2);
-    await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+    await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser });
     const zones = (await managerA.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { zones { totalCount } } }`, { id: accountA })) as GraphQLResult<Json>;
     record('[manager A -> A2] Account.zones', zones.data?.account === null ? [] : ['the account is visible to a zone manager'], zones);
   });
 
   it('without credentials, every zones mutation is UNAUTHENTICATED', async () => {
     const anonymous = t.as(null);
-    for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser }))) {
+    for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser }))) {
       for (const input of inputs.length ? inputs : [{ accountId: accountB, name: 'x' }]) {
         const pascal = name[0]!.toUpperCase() + name.slice(1);
         const result = (await anonymous.gql<Json, Vars>(`mutation($input: ${pascal}Input!) { ${name}(input: $input) { errors { __typename } } }`, { input })) as GraphQLResult<Json>;

@@ -8,6 +8,8 @@ import type {
   ApplicationDependency,
   DelegatedGrant,
   Policy,
+  PolicySet,
+  PolicySetVersion,
   PolicyVersion,
   Provider,
   Resource,
@@ -36,6 +38,8 @@ export interface ZoneLoaders {
   signingKey: DataLoader<string, ZoneSigningKey | null>;
   policy: DataLoader<string, Policy | null>;
   policyVersion: DataLoader<string, PolicyVersion | null>;
+  policySet: DataLoader<string, PolicySet | null>;
+  policySetVersion: DataLoader<string, PolicySetVersion | null>;
   /** How many resources each application depends on: one GROUP BY per batch. */
   dependencyCount: DataLoader<string, number>;
 }
@@ -59,6 +63,8 @@ export function createZoneLoaders(store: Store): ZoneLoaders {
     signingKey: by(z.signingKeys),
     policy: by(z.policies),
     policyVersion: by(z.policyVersions),
+    policySet: by(z.policySets),
+    policySetVersion: by(z.policySetVersions),
     dependencyCount: new DataLoader(async (ids) => {
       const counts = await z.applications.dependencyCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);

@@ -491,6 +491,8 @@ export type NodeQuery = { node:
     | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
     | { __typename: 'Policy', id: string }
+    | { __typename: 'PolicySet', id: string }
+    | { __typename: 'PolicySetVersion', id: string }
     | { __typename: 'PolicyVersion', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }
@@ -529,6 +531,8 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
     | { __typename: 'Policy', id: string }
+    | { __typename: 'PolicySet', id: string }
+    | { __typename: 'PolicySetVersion', id: string }
     | { __typename: 'PolicyVersion', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }

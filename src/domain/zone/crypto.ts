@@ -32,6 +32,8 @@ export interface ZoneKeyCrypto {
 /** Content hashes: the hex SHA-256 of the RFC 8785 (JCS) canonical form of a JSON value. */
 export interface ContentHasher {
   canonicalSha256(value: unknown): string;
+  /** The RFC 8785 canonical JSON text of a value. */
+  canonical(value: unknown): string;
 }
 
 /** Generated credentials: high-entropy secrets returned once. */

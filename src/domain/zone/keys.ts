@@ -42,6 +42,21 @@ export class ZoneKeyService {
     return { ...(await this.crypto.sign(this.box.open(cipher, key.id), key.kid, payload)), kid: key.kid };
   }
 
+  /** Makes sure the zone has a current key (before a transaction that will sign with signIn). */
+  async ensureKey(zoneId: string): Promise<void> {
+    const zone = await mustLoad(this.store.zones.zones, zoneId, 'Zone', 'zoneId');
+    await this.current(zone);
+  }
+
+  /** Signs inside a transaction, with the zone's current key (ensureKey first). */
+  async signIn(tx: Store, zoneId: string, payload: Uint8Array): Promise<FlattenedJws & { kid: string }> {
+    const key = (await tx.zones.signingKeys.published(zoneId)).find((k) => k.current);
+    if (!key) throw new Error(`zone ${zoneId} has no current signing key`);
+    const cipher = await tx.zones.signingKeys.privateKeyCipher(key.id);
+    if (cipher === null) throw new Error(`signing key ${key.id} has no private key`);
+    return { ...(await this.crypto.sign(this.box.open(cipher, key.id), key.kid, payload)), kid: key.kid };
+  }
+
   /** Makes a new current key for the zone (zone.manage); the previous one stays published. */
   async rotateZoneSigningKey(actor: Authorizer, zoneId: string): Promise<{ zone: Zone; signingKey: ZoneSigningKey }> {
     // Checked before the (slow) key generation, and again inside the transaction.

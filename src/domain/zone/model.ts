@@ -219,6 +219,53 @@ export interface PolicyVersion extends InZone {
   archivedById: string | null;
 }
 
+export type PolicySetScope = 'ZONE' | 'RESOURCE' | 'USER' | 'SESSION';
+export type BindingMode = 'ACTIVE' | 'SHADOW';
+
+/** A policy set of a zone and its binding (at most one bound version). */
+export interface PolicySet extends InZone {
+  name: string;
+  ownerType: OwnerType;
+  scopeType: PolicySetScope;
+  /** The resource, zone user or session the set applies to (null for ZONE). */
+  scopeTargetId: string | null;
+  latestVersion: number | null;
+  latestVersionId: string | null;
+  activeVersionId: string | null;
+  mode: BindingMode | null;
+  createdById: string | null;
+  updatedById: string | null;
+  archivedAt: Date | null;
+}
+
+/** One entry of a policy-set manifest: a policy version pinned by id and content hash (local ids). */
+export interface ManifestEntry {
+  policy_id: string;
+  policy_version_id: string;
+  sha: string;
+}
+
+/** A JWS in Flattened JSON Serialization. */
+export interface Attestation {
+  protected: string;
+  payload: string;
+  signature: string;
+}
+
+/** An immutable version of a policy set. */
+export interface PolicySetVersion extends InZone {
+  policySetId: string;
+  version: number;
+  schemaVersion: string;
+  entries: ManifestEntry[];
+  /** Hex SHA-256 of the RFC 8785 form of { entries }. */
+  manifestSha: string;
+  attestation: Attestation;
+  createdById: string | null;
+  archivedAt: Date | null;
+  archivedById: string | null;
+}
+
 /** The decrypted value of a secret: a token, or a username and password. */
 export type SecretValue = { type: 'TOKEN'; token: string } | { type: 'PASSWORD'; username: string; password: string };
 

@@ -13,6 +13,7 @@ import type { ContentHasher } from './crypto.js';
 import type { Policy, PolicyVersion } from './model.js';
 import type { CedarDiagnostic, PolicyEngine } from './policy-engine.js';
 import { defaultSchemaVersion, shippedSchema } from './policy-schemas.js';
+import { pinnedByBoundVersion } from './policy-sets.js';
 import { ZONE_LIMITS } from './validation.js';
 
 /** The longest policy accepted, in characters of Cedar text or of JSON. */
@@ -145,6 +146,7 @@ export class PolicyService {
       const [policy] = await tx.zones.policies.byIds([version.policyId]);
       if (policy?.ownerType === 'PLATFORM') throw new PlatformOwnedError('policy version');
       if (version.archivedAt) throw new ConflictError('the policy version is already archived', 'id');
+      if (await pinnedByBoundVersion(tx, version.zoneId, version.id)) throw new ConflictError('the policy version is pinned by an active or shadow-bound policy set version', 'id');
       return tx.zones.policyVersions.update(version.id, { archivedAt: new Date(), archivedById: actor.actorId });
     });
   }

@@ -6,6 +6,7 @@ import { ApplicationService } from './applications.js';
 import { CatalogService } from './catalog.js';
 import type { ContentHasher, SecretBox, SecretGenerator, ZoneKeyCrypto } from './crypto.js';
 import { PolicyService } from './policies.js';
+import { PolicySetService } from './policy-sets.js';
 import type { Sealer } from '../crypto.js';
 import { ZoneKeyService } from './keys.js';
 import type { PolicyEngine } from './policy-engine.js';
@@ -38,19 +39,22 @@ export interface ZoneServices {
   keys: ZoneKeyService;
   policySchemas: PolicySchemaService;
   policies: PolicyService;
+  policySets: PolicySetService;
   publicUrl: string;
 }
 
 export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
+  const keys = new ZoneKeyService(store, deps.keyBox, deps.keys);
   return {
     zones: new ZoneService(store),
     applications: new ApplicationService(store, deps.hasher, deps.random),
     catalog: new CatalogService(store, deps.box),
     secrets: new SecretService(store, deps.box),
     activity: new ActivityService(store),
-    keys: new ZoneKeyService(store, deps.keyBox, deps.keys),
+    keys,
     policySchemas: new PolicySchemaService(store, deps.cedar),
     policies: new PolicyService(store, deps.cedar, deps.contentHasher),
+    policySets: new PolicySetService(store, deps.cedar, deps.contentHasher, keys),
     publicUrl: deps.publicUrl,
   };
 }

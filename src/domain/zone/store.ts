@@ -8,6 +8,8 @@ import type {
   DelegatedGrant,
   GrantStatus,
   Policy,
+  PolicySet,
+  PolicySetVersion,
   PolicyVersion,
   Provider,
   Resource,
@@ -68,6 +70,9 @@ export type NewZoneSigningKey = Omit<ZoneSigningKey, 'id' | 'createdAt' | 'updat
 export type NewPolicy = Omit<Policy, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewPolicyVersion = Omit<PolicyVersion, 'id' | 'createdAt' | 'updatedAt'>;
 
+export type NewPolicySet = Omit<PolicySet, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicySetVersion = Omit<PolicySetVersion, 'id' | 'createdAt' | 'updatedAt'>;
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
@@ -102,4 +107,9 @@ export interface ZoneStore {
   };
   policies: ZoneTable<Policy, NewPolicy>;
   policyVersions: ZoneTable<PolicyVersion, NewPolicyVersion & { id?: string }>;
+  policySets: ZoneTable<PolicySet, NewPolicySet> & {
+    /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
+    bound(zoneId: string): Promise<PolicySet[]>;
+  };
+  policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }>;
 }

@@ -101,6 +101,20 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'PolicyValidationError',
   'PolicyDiagnostic',
   'PolicySourceLocation',
+  'PolicySetConnection',
+  'PolicySetEdge',
+  'PolicySetVersionConnection',
+  'PolicySetVersionEdge',
+  'PinnedPolicyVersionConnection',
+  'PinnedPolicyVersionEdge',
+  'PolicySetManifestEntry',
+  'PolicySetAttestation',
+  'CreatePolicySetPayload',
+  'UpdatePolicySetPayload',
+  'ArchivePolicySetPayload',
+  'CreatePolicySetVersionPayload',
+  'ActivatePolicySetVersionPayload',
+  'ArchivePolicySetVersionPayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -139,6 +153,12 @@ export const zoneMutationRules: IRules = {
   archivePolicy: isAuthenticated,
   createPolicyVersion: isAuthenticated,
   archivePolicyVersion: isAuthenticated,
+  createPolicySet: isAuthenticated,
+  updatePolicySet: isAuthenticated,
+  archivePolicySet: isAuthenticated,
+  createPolicySetVersion: isAuthenticated,
+  activatePolicySetVersion: isAuthenticated,
+  archivePolicySetVersion: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {
@@ -169,6 +189,7 @@ export const zoneTypeRules: IRules = {
     policySchemas: on('Zone', 'policy.read'),
     policySchema: on('Zone', 'policy.read'),
     policies: on('Zone', 'policy.read'),
+    policySets: on('Zone', 'policy.read'),
   },
   ZoneMember: canSee('ZoneMember'),
   Application: {
@@ -191,6 +212,8 @@ export const zoneTypeRules: IRules = {
   ZoneSigningKey: canSee('ZoneSigningKey'),
   Policy: canSee('Policy'),
   PolicyVersion: canSee('PolicyVersion'),
+  PolicySet: canSee('PolicySet'),
+  PolicySetVersion: canSee('PolicySetVersion'),
   Secret: {
     '*': canSee('Secret'),
     value: on('Secret', 'secret.value.read'),

@@ -12,4 +12,5 @@ export function canonicalJson(value: unknown): string {
 
 export const jcsHasher: ContentHasher = {
   canonicalSha256: (value) => createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex'),
+  canonical: canonicalJson,
 };

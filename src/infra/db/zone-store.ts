@@ -148,6 +148,8 @@ const JSON_COLUMNS = new Set([
   'Secret.metadata',
   'ZoneSigningKey.publicJwk',
   'PolicyVersion.cedarJson',
+  'PolicySetVersion.entries',
+  'PolicySetVersion.attestation',
 ]);
 
 function without<T>(row: Row, ...keys: string[]): T {
@@ -173,6 +175,8 @@ export class PrismaZoneStore implements ZoneStore {
   readonly signingKeys: ZoneStore['signingKeys'];
   readonly policies: ZoneStore['policies'];
   readonly policyVersions: ZoneStore['policyVersions'];
+  readonly policySets: ZoneStore['policySets'];
+  readonly policySetVersions: ZoneStore['policySetVersions'];
 
   constructor(private readonly db: Tx) {
     const store = this;
@@ -257,6 +261,12 @@ export class PrismaZoneStore implements ZoneStore {
     }) as never;
     this.policies = new Table(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] }) as never;
     this.policyVersions = new Table(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] }) as never;
+    this.policySets = Object.assign(new Table(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] }), {
+      async bound(zoneId: string) {
+        return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
+      },
+    }) as never;
+    this.policySetVersions = new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }) as never;
   }
 
   newId(): string {
@@ -265,6 +275,8 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.policySetVersion.deleteMany({ where });
+    await this.db.policySet.deleteMany({ where });
     await this.db.policyVersion.deleteMany({ where });
     await this.db.policy.deleteMany({ where });
     await this.db.zoneSigningKey.deleteMany({ where });

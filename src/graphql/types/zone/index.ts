@@ -8,3 +8,4 @@ import './activity.js';
 import './keys.js';
 import './policy-schema.js';
 import './policy.js';
+import './policy-set.js';
