@@ -142,6 +142,40 @@ describe(`policy sets and attested versions (${dbProvider})`, () => {
     expect(versions.node.versions.totalCount).toBe(2);
   });
 
+  it('rotating the zone key re-attests every version not archived (re_signed); after retiring the old key only those verify', async () => {
+    const rz = await zone(t, acme, 'Resigning');
+    const pid = (await must(t, 'createPolicy', { zoneId: rz, name: 'p' }, 'policy { id }')).policy.id;
+    const pv = (await must(t, 'createPolicyVersion', { policyId: pid, cedar: PERMIT }, 'policyVersion { id }')).policyVersion.id;
+    const set = (await must(t, 'createPolicySet', { zoneId: rz, name: 's', scopeType: 'ZONE' }, 'policySet { id }')).policySet.id;
+    const kept = (await must(t, 'createPolicySetVersion', { policySetId: set, entries: [{ policyVersionId: pv }] }, SET_VERSION)).policySetVersion;
+    const dropped = (await must(t, 'createPolicySetVersion', { policySetId: set, entries: [{ policyVersionId: pv }] }, SET_VERSION)).policySetVersion;
+    await must(t, 'archivePolicySetVersion', { id: dropped.id }, 'policySetVersion { id }');
+    const oldKid = JSON.parse(Buffer.from(kept.attestation.protected, 'base64url').toString()).kid;
+
+    const rotated = await must(t, 'rotateZoneSigningKey', { zoneId: rz }, 'resignedPolicySetVersions signingKey { kid }');
+    expect(rotated.resignedPolicySetVersions).toBe(1);
+    const read = async (id: string) => ((await t.ok(`query($id: ID!) { node(id: $id) { ... on PolicySetVersion { manifestSha attestation { protected payload signature } } } }`, { id })) as Json).node;
+    const uri: Json = await t.ok(`query($id: ID!) { zone(id: $id) { protocols { oauth2 { jwksUri } } } }`, { id: rz });
+    const jwks = async () => createLocalJWKSet((await (await t.app.fetch(new URL(uri.zone.protocols.oauth2.jwksUri).pathname)).json()) as JSONWebKeySet);
+
+    const resigned = await read(kept.id);
+    const verified = await flattenedVerify(resigned.attestation, await jwks(), { algorithms: ['RS256'] });
+    expect(verified.protectedHeader?.kid).toBe(rotated.signingKey.kid);
+    const statement = JSON.parse(new TextDecoder().decode(verified.payload));
+    const original = JSON.parse(Buffer.from(kept.attestation.payload, 'base64url').toString());
+    expect(statement).toMatchObject({ status: 're_signed', manifest: original.manifest, manifest_sha: kept.manifestSha, policy_set_version: 1 });
+    expect(original.status).toBe('committed');
+    // The archived version keeps its committed attestation under the old key, which verifies until retired.
+    const archived = await read(dropped.id);
+    expect(archived.attestation).toEqual(dropped.attestation);
+    expect(JSON.parse(Buffer.from(archived.attestation.protected, 'base64url').toString()).kid).toBe(oldKid);
+    await flattenedVerify(archived.attestation, await jwks());
+    const oldKey: Json = await t.ok(`query($id: ID!) { zone(id: $id) { signingKeys { edges { node { id kid } } } } }`, { id: rz });
+    await must(t, 'retireZoneSigningKey', { id: oldKey.zone.signingKeys.edges.find((e: Json) => e.node.kid === oldKid).node.id }, 'signingKey { id }');
+    await expect(flattenedVerify(archived.attestation, await jwks())).rejects.toThrow();
+    await flattenedVerify(resigned.attestation, await jwks());
+  });
+
   it('platform policy sets cannot be changed through the API', async () => {
     const row = await t.app.store.zones.policySets.create({ accountId: local(acme), zoneId: local(z), name: 'platform-set', ownerType: 'PLATFORM', scopeType: 'ZONE', scopeTargetId: null, latestVersion: null, latestVersionId: null, activeVersionId: null, mode: null, createdById: null, updatedById: null, archivedAt: null });
     const id = encodeGlobalID('PolicySet', row.id);

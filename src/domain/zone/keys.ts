@@ -14,7 +14,13 @@ import type { Zone, ZoneSigningKey } from './model.js';
 /** A public JWK as a zone's JWKS publishes it. */
 export type PublicJwk = Record<string, unknown> & { kid: string; alg: string; use: 'sig' };
 
+/** What else happens inside a rotation's transaction (re-signing attestations); returns how many were re-signed. */
+export type AfterRotation = (tx: Store, zone: Zone, actorId: string | null) => Promise<number>;
+
 export class ZoneKeyService {
+  /** Set by the zone services: re-attests the zone's policy-set versions with the new key. */
+  afterRotation: AfterRotation = async () => 0;
+
   constructor(
     private readonly store: Store,
     private readonly box: Sealer,
@@ -57,8 +63,12 @@ export class ZoneKeyService {
     return { ...(await this.crypto.sign(this.box.open(cipher, key.id), key.kid, payload)), kid: key.kid };
   }
 
-  /** Makes a new current key for the zone (zone.manage); the previous one stays published. */
-  async rotateZoneSigningKey(actor: Authorizer, zoneId: string): Promise<{ zone: Zone; signingKey: ZoneSigningKey }> {
+  /**
+   * Makes a new current key for the zone (zone.manage); the previous one stays published. Every policy-set
+   * version of the zone not archived is re-attested with the new key (status "re_signed"), in the same
+   * transaction.
+   */
+  async rotateZoneSigningKey(actor: Authorizer, zoneId: string): Promise<{ zone: Zone; signingKey: ZoneSigningKey; resignedPolicySetVersions: number }> {
     // Checked before the (slow) key generation, and again inside the transaction.
     await this.store.transaction((tx) => zoneFor(tx, actor, zoneId, 'zone.manage'));
     const pair = await this.crypto.generate();
@@ -66,7 +76,8 @@ export class ZoneKeyService {
       const zone = await zoneFor(tx, actor, zoneId, 'zone.manage');
       await tx.lockAccount(zone.accountId);
       await tx.zones.signingKeys.updateWhere('zoneId', zone.id, { current: false });
-      return { zone, signingKey: await this.insert(tx, zone, pair) };
+      const signingKey = await this.insert(tx, zone, pair);
+      return { zone, signingKey, resignedPolicySetVersions: await this.afterRotation(tx, zone, actor.actorId) };
     });
   }
 

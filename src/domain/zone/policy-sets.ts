@@ -113,18 +113,7 @@ export class PolicySetService {
       const version = (set.latestVersion ?? 0) + 1;
       const id = tx.zones.newId();
       const attestedAt = new Date();
-      const statement = {
-        type: 'policy_set_attestation',
-        v: 1,
-        zone_id: set.zoneId,
-        policy_set_id: set.id,
-        policy_set_version: version,
-        manifest: entries,
-        manifest_sha: manifestSha,
-        attested_at: attestedAt.toISOString(),
-        attested_by: actor.actorId ?? 'keygraph',
-        status: 'committed',
-      };
+      const statement = attestationStatement({ zoneId: set.zoneId, policySetId: set.id, version, entries, manifestSha }, attestedAt, actor.actorId, 'committed');
       const jws = await this.keys.signIn(tx, set.zoneId, new TextEncoder().encode(this.hasher.canonical(statement)));
       const policySetVersion = await tx.zones.policySetVersions.create({
         id,
@@ -143,6 +132,21 @@ export class PolicySetService {
       const policySet = await tx.zones.policySets.update(set.id, { latestVersion: version, latestVersionId: id, updatedById: actor.actorId });
       return { policySet, policySetVersion };
     });
+  }
+
+  /**
+   * Re-attests every policy-set version of the zone that is not archived with the zone's current key
+   * (status "re_signed": same content, new signature), inside the caller's transaction. Returns how many.
+   */
+  async resignIn(tx: Store, zoneId: string, actorId: string | null): Promise<number> {
+    const versions = await tx.zones.policySetVersions.unarchivedOfZone(zoneId);
+    const at = new Date();
+    for (const v of versions) {
+      const statement = attestationStatement(v, at, actorId, 're_signed');
+      const jws = await this.keys.signIn(tx, zoneId, new TextEncoder().encode(this.hasher.canonical(statement)));
+      await tx.zones.policySetVersions.update(v.id, { attestation: { protected: jws.protected, payload: jws.payload, signature: jws.signature } });
+    }
+    return versions.length;
   }
 
   /** Binds a version of its set, ACTIVE or SHADOW (replacing the bound one). */
@@ -187,6 +191,27 @@ export class PolicySetService {
     if (scope === 'USER') return (await sameZone(actor, tx.zones.zoneUsers, 'ZoneUser', id, zoneId, 'scopeTargetId')).id;
     return (await sameZone(actor, tx.zones.sessions, 'ZoneSession', id, zoneId, 'scopeTargetId')).id;
   }
+}
+
+/** The AttestationStatement of reference 001 for a policy-set version (ids are local ids). */
+export function attestationStatement(
+  v: Pick<PolicySetVersion, 'zoneId' | 'policySetId' | 'version' | 'entries' | 'manifestSha'>,
+  at: Date,
+  actorId: string | null,
+  status: 'committed' | 're_signed',
+) {
+  return {
+    type: 'policy_set_attestation',
+    v: 1,
+    zone_id: v.zoneId,
+    policy_set_id: v.policySetId,
+    policy_set_version: v.version,
+    manifest: v.entries,
+    manifest_sha: v.manifestSha,
+    attested_at: at.toISOString(),
+    attested_by: actorId ?? 'keygraph',
+    status,
+  };
 }
 
 /** Whether a policy version is pinned by a bound (ACTIVE or SHADOW) policy-set version of its zone. */

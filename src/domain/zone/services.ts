@@ -45,6 +45,8 @@ export interface ZoneServices {
 
 export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
   const keys = new ZoneKeyService(store, deps.keyBox, deps.keys);
+  const policySets = new PolicySetService(store, deps.cedar, deps.contentHasher, keys);
+  keys.afterRotation = (tx, zone, actorId) => policySets.resignIn(tx, zone.id, actorId);
   return {
     zones: new ZoneService(store),
     applications: new ApplicationService(store, deps.hasher, deps.random),
@@ -54,7 +56,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
     keys,
     policySchemas: new PolicySchemaService(store, deps.cedar),
     policies: new PolicyService(store, deps.cedar, deps.contentHasher),
-    policySets: new PolicySetService(store, deps.cedar, deps.contentHasher, keys),
+    policySets,
     publicUrl: deps.publicUrl,
   };
 }

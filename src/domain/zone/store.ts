@@ -111,5 +111,8 @@ export interface ZoneStore {
     /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
     bound(zoneId: string): Promise<PolicySet[]>;
   };
-  policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }>;
+  policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }> & {
+    /** Every version of the zone's policy sets not archived, oldest first. */
+    unarchivedOfZone(zoneId: string): Promise<PolicySetVersion[]>;
+  };
 }

@@ -266,7 +266,11 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
       },
     }) as never;
-    this.policySetVersions = new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }) as never;
+    this.policySetVersions = Object.assign(new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }), {
+      async unarchivedOfZone(zoneId: string) {
+        return (await db.policySetVersion.findMany({ where: { zoneId, archivedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as never;
+      },
+    }) as never;
   }
 
   newId(): string {

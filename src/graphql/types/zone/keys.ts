@@ -61,7 +61,8 @@ const RetireZoneSigningKeyInput = builder.inputType('RetireZoneSigningKeyInput',
   fields: (t) => ({ id: t.id({ required: true, description: 'Global id of the zone signing key.' }) }),
 });
 
-const RotateZoneSigningKeyPayload = payload<{ zone: Zone; signingKey: ZoneSigningKey }>('RotateZoneSigningKeyPayload', 'The result of rotateZoneSigningKey.', (t) => ({
+const RotateZoneSigningKeyPayload = payload<{ zone: Zone; signingKey: ZoneSigningKey; resignedPolicySetVersions: number }>('RotateZoneSigningKeyPayload', 'The result of rotateZoneSigningKey.', (t) => ({
+  resignedPolicySetVersions: t.int({ nullable: true, description: 'How many policy-set versions (those not archived) were re-attested with the new key (status "re_signed").', resolve: (p) => p.resignedPolicySetVersions ?? null }),
   signingKey: t.field({ type: ZoneSigningKeyRef, nullable: true, description: 'The new current key.', resolve: (p) => p.signingKey ?? null }),
   zone: t.field({ type: ZoneRef, nullable: true, description: 'The zone.', resolve: (p) => p.zone ?? null }),
 }));
@@ -72,7 +73,7 @@ const RetireZoneSigningKeyPayload = payload<{ signingKey: ZoneSigningKey }>('Ret
 builder.mutationFields((t) => ({
   rotateZoneSigningKey: t.field({
     type: RotateZoneSigningKeyPayload,
-    description: "Makes a new current signing key for a zone (zone.manage on it). Older keys stay in the zone's JWKS, so that what they signed still verifies, until retired.",
+    description: "Makes a new current signing key for a zone (zone.manage on it) and re-attests every policy-set version of the zone that is not archived with it (status re_signed). Older keys stay in the zone's JWKS until retired.",
     args: { input: t.arg({ type: RotateZoneSigningKeyInput, required: true, description: 'The zone.' }) },
     resolve: (_root, { input }, ctx) => attempt(() => ctx.services.zones.keys.rotateZoneSigningKey(ctx.authz, localId(input.zoneId, 'Zone', 'zoneId'))),
   }),
