@@ -40,6 +40,7 @@ const PLAIN_LISTS: Record<string, string> = {
   'Invitation.assignments': 'value objects stored on the invitation (at most 50), in order',
   'PolicyValidationError.diagnostics': "Cedar's diagnostics of one refused policy version: a small, complete answer",
   'PolicySetVersion.entries': 'reference 001 manifest entries (at most 100), in order; PolicySetVersion.policies pages the policy versions',
+  'PolicySetDraft.entries': 'reference 001 draft entries (at most 100), in order',
 };
 
 function fieldsOf(type: GraphQLNamedType): [string, GraphQLField<unknown, unknown>][] {

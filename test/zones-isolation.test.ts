@@ -49,8 +49,8 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   sessions { edges { node { id status expiresAt } } }
   signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
   policySchemas { edges { node { version isDefault } } }
-  policySets(includeArchived: true) { edges { node { id name scopeTargetId archivedAt activeVersionId mode latestVersion versions { edges { node { id manifestSha archivedAt } } } } } }
-  policies(includeArchived: true) { edges { node { id name description archivedAt latestVersion versions { edges { node { id sha archivedAt } } } } } }
+  policySets(includeArchived: true) { edges { node { id name draft { schemaVersion entries { sha } } scopeTargetId archivedAt activeVersionId mode latestVersion versions { edges { node { id manifestSha archivedAt } } } } } }
+  policies(includeArchived: true) { edges { node { id name draft { cedarJson } description archivedAt latestVersion versions { edges { node { id sha archivedAt } } } } } }
 } }`;
 
 describe(`zones tenant isolation (${dbProvider})`, () => {
@@ -158,6 +158,8 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       createPolicySetVersion: [{ policySetId: x.policySet, entries: [{ policyVersionId: x.policyVersion }] }, { policySetId: mine.policySet, entries: [{ policyVersionId: x.policyVersion }] }],
       activatePolicySetVersion: [{ id: x.policySetVersion, mode: 'SHADOW' }],
       archivePolicySetVersion: [{ id: x.policySetVersion }],
+      savePolicyDraft: [{ policyId: x.policy, cedar: 'permit(principal, action, resource);' }],
+      savePolicySetDraft: [{ policySetId: x.policySet, entries: [{ policyVersionId: x.policyVersion }] }, { policySetId: mine.policySet, entries: [{ policyVersionId: x.policyVersion }] }],
     };
   }
 

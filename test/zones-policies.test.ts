@@ -177,6 +177,25 @@ describe(`policies and policy versions (${dbProvider})`, () => {
     await must(manager, 'createPolicyVersion', { policyId: made.policy.id, cedar: GOOD }, VERSION);
   });
 
+  it('a draft is saved (validated) and replaced; a version is cut from it', async () => {
+    const id = await policy('drafted');
+    const none: Json = await t.ok(`query($id: ID!) { node(id: $id) { ... on Policy { draft { schemaVersion } } } }`, { id });
+    expect(none.node.draft).toBeNull();
+    const bad = await mutate(t, 'savePolicyDraft', { policyId: id, cedar: 'permit(principal is User, action, resource) when { principal.emial == "x" };' }, INVALID);
+    expect(bad.errors[0]).toMatchObject({ __typename: 'PolicyValidationError', field: 'cedar' });
+    const first = await must(t, 'savePolicyDraft', { policyId: id, cedar: 'permit(principal, action, resource);' }, 'draft { policyId schemaVersion cedarJson updatedBy { ... on User { email } } } policy { id latestVersion }');
+    expect(first.draft).toMatchObject({ policyId: id, schemaVersion: '2025-11-01', cedarJson: (cedar.policyToJson('permit(principal, action, resource);') as { json: object }).json, updatedBy: { email: ADMIN_EMAIL } });
+    expect(first.policy.latestVersion).toBeNull();
+    await must(t, 'savePolicyDraft', { policyId: id, cedar: GOOD, schemaVersion: '2025-11-01' }, 'draft { schemaVersion }');
+    const read: Json = await t.ok(`query($id: ID!) { node(id: $id) { ... on Policy { draft(format: CEDAR) { cedarRaw cedarJson } } } }`, { id });
+    expect(read.node.draft).toEqual({ cedarRaw: GOOD, cedarJson: null });
+    expect(await t.app.db.prisma.policyDraft.count({ where: { policyId: local(id) } })).toBe(1);
+    const cut = await must(t, 'createPolicyVersion', { policyId: id, fromDraft: true }, VERSION);
+    expect(cut.policyVersion).toMatchObject({ version: 1, schemaVersion: '2025-11-01', sha: sha((cedar.policyToJson(GOOD) as { json: object }).json) });
+    await refuses(t, 'createPolicyVersion', { policyId: id, fromDraft: true, cedar: GOOD }, 'ValidationError', 'cedar');
+    await refuses(t, 'createPolicyVersion', { policyId: await policy('no-draft'), fromDraft: true }, 'ValidationError', 'fromDraft');
+  });
+
   it('deleting the zone deletes its policies and versions', async () => {
     const doomed = await zone(t, acme, 'Doomed');
     const id = (await must(t, 'createPolicy', { zoneId: doomed, name: 'p' }, 'policy { id }')).policy.id;

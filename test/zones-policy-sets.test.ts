@@ -176,6 +176,23 @@ describe(`policy sets and attested versions (${dbProvider})`, () => {
     await flattenedVerify(resigned.attestation, await jwks());
   });
 
+  it('a set draft is saved (checked) and replaced; a version is cut from it', async () => {
+    const { policySet } = await setOf('drafted-set');
+    await refuses(t, 'savePolicySetDraft', { policySetId: policySet.id, entries: [] }, 'ValidationError', 'entries');
+    const saved = await must(t, 'savePolicySetDraft', { policySetId: policySet.id, entries: [{ policyVersionId: v1.id }] }, 'draft { policySetId schemaVersion entries { policyVersionId sha } updatedBy { ... on User { email } } } policySet { latestVersion }');
+    expect(saved.draft).toMatchObject({ policySetId: policySet.id, schemaVersion: '2025-11-01', entries: [{ policyVersionId: v1.id, sha: v1.sha }], updatedBy: { email: ADMIN_EMAIL } });
+    expect(saved.policySet.latestVersion).toBeNull();
+    await must(t, 'savePolicySetDraft', { policySetId: policySet.id, entries: [{ policyVersionId: v1.id }, { policyVersionId: v2.id }] }, 'draft { policySetId }');
+    const read: Json = await t.ok(`query($id: ID!) { node(id: $id) { ... on PolicySet { draft { entries { policyVersionId } } } } }`, { id: policySet.id });
+    expect(read.node.draft.entries.map((e: Json) => e.policyVersionId)).toEqual([v1.id, v2.id]);
+    const cut = await must(t, 'createPolicySetVersion', { policySetId: policySet.id, fromDraft: true }, SET_VERSION);
+    expect(cut.policySetVersion.entries.map((e: Json) => e.policyVersionId)).toEqual([v1.id, v2.id]);
+    await refuses(t, 'createPolicySetVersion', { policySetId: policySet.id }, 'ValidationError', 'entries');
+    await refuses(t, 'createPolicySetVersion', { policySetId: policySet.id, fromDraft: true, entries: [{ policyVersionId: v1.id }] }, 'ValidationError', 'entries');
+    const { policySet: bare } = await setOf('bare-set');
+    await refuses(t, 'createPolicySetVersion', { policySetId: bare.id, fromDraft: true }, 'ValidationError', 'fromDraft');
+  });
+
   it('platform policy sets cannot be changed through the API', async () => {
     const row = await t.app.store.zones.policySets.create({ accountId: local(acme), zoneId: local(z), name: 'platform-set', ownerType: 'PLATFORM', scopeType: 'ZONE', scopeTargetId: null, latestVersion: null, latestVersionId: null, activeVersionId: null, mode: null, createdById: null, updatedById: null, archivedAt: null });
     const id = encodeGlobalID('PolicySet', row.id);

@@ -8,7 +8,9 @@ import type {
   ApplicationDependency,
   DelegatedGrant,
   Policy,
+  PolicyDraft,
   PolicySet,
+  PolicySetDraft,
   PolicySetVersion,
   PolicyVersion,
   Provider,
@@ -40,6 +42,9 @@ export interface ZoneLoaders {
   policyVersion: DataLoader<string, PolicyVersion | null>;
   policySet: DataLoader<string, PolicySet | null>;
   policySetVersion: DataLoader<string, PolicySetVersion | null>;
+  /** Drafts by the id of their policy / policy set. */
+  policyDraft: DataLoader<string, PolicyDraft | null>;
+  policySetDraft: DataLoader<string, PolicySetDraft | null>;
   /** How many resources each application depends on: one GROUP BY per batch. */
   dependencyCount: DataLoader<string, number>;
 }
@@ -65,6 +70,8 @@ export function createZoneLoaders(store: Store): ZoneLoaders {
     policyVersion: by(z.policyVersions),
     policySet: by(z.policySets),
     policySetVersion: by(z.policySetVersions),
+    policyDraft: new DataLoader((ids) => z.policyDrafts.byUnique('policyId', ids)),
+    policySetDraft: new DataLoader((ids) => z.policySetDrafts.byUnique('policySetId', ids)),
     dependencyCount: new DataLoader(async (ids) => {
       const counts = await z.applications.dependencyCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);

@@ -266,6 +266,23 @@ export interface PolicySetVersion extends InZone {
   archivedById: string | null;
 }
 
+/** The one mutable working copy of a policy, validated on save. */
+export interface PolicyDraft extends InZone {
+  policyId: string;
+  schemaVersion: string;
+  cedarJson: Record<string, unknown>;
+  cedarRaw: string;
+  updatedById: string | null;
+}
+
+/** The one mutable working copy of a policy set, validated on save. */
+export interface PolicySetDraft extends InZone {
+  policySetId: string;
+  schemaVersion: string;
+  entries: ManifestEntry[];
+  updatedById: string | null;
+}
+
 /** The decrypted value of a secret: a token, or a username and password. */
 export type SecretValue = { type: 'TOKEN'; token: string } | { type: 'PASSWORD'; username: string; password: string };
 

@@ -10,7 +10,7 @@ import type { Store } from '../store.js';
 import { optionalText, requiredText } from '../validation.js';
 import { exactlyOne, objectFor, zoneFor } from './common.js';
 import type { ContentHasher } from './crypto.js';
-import type { Policy, PolicyVersion } from './model.js';
+import type { Policy, PolicyDraft, PolicyVersion } from './model.js';
 import type { CedarDiagnostic, PolicyEngine } from './policy-engine.js';
 import { defaultSchemaVersion, shippedSchema } from './policy-schemas.js';
 import { pinnedByBoundVersion } from './policy-sets.js';
@@ -91,29 +91,21 @@ export class PolicyService {
     });
   }
 
-  async createPolicyVersion(actor: Authorizer, policyId: string, input: PolicyVersionInput): Promise<{ policy: Policy; policyVersion: PolicyVersion }> {
-    const form = exactlyOne('cedar', input as Record<string, unknown>, ['cedar', 'cedarJson']);
-    const size = form === 'cedar' ? input.cedar!.length : JSON.stringify(input.cedarJson).length;
-    if (size > POLICY_TEXT_LIMIT) throw new ValidationError(`${form} must be at most ${POLICY_TEXT_LIMIT} characters`, form);
-    if (form === 'cedar' && input.cedar!.trim() === '') throw new ValidationError('cedar must hold one policy', 'cedar');
-    const requested = input.schemaVersion ?? null;
-    // The caller's rights and the policy's state are checked before Cedar runs, so that nothing about
-    // another zone's schema choice leaks through a diagnostic.
-    const { policy: before, schemaVersion } = await this.store.transaction(async (tx) => {
-      const policy = await this.changeable(actor, tx, policyId, 'policyId');
-      const zone = (await tx.zones.zones.byIds([policy.zoneId]))[0]!;
-      return { policy, schemaVersion: requested ?? defaultSchemaVersion(zone) };
-    });
-    const schema = shippedSchema(schemaVersion);
-    if (!schema) throw new NotFoundError('PolicySchema', 'schemaVersion');
-    if (schema.status === 'ARCHIVED') throw new ConflictError(`policy schema ${schema.version} is archived: it accepts no new policy versions`, 'schemaVersion');
-
-    const parsed = this.engine.parsePolicy(form === 'cedar' ? { text: input.cedar! } : { json: input.cedarJson });
-    if (!parsed.ok) throw new PolicyValidationError(`the policy does not parse: ${parsed.diagnostics.map((d) => d.message).join('; ')}`, form, parsed.diagnostics, form === 'cedar' ? input.cedar! : null);
-    const problems = this.engine.validate(schema.cedarSchema, parsed.text);
-    if (problems.length) {
-      throw new PolicyValidationError(`the policy does not validate against policy schema ${schema.version}: ${problems.map((d) => d.message).join('; ')}`, form, problems, parsed.text);
+  async createPolicyVersion(actor: Authorizer, policyId: string, input: PolicyVersionInput & { fromDraft?: boolean | null }): Promise<{ policy: Policy; policyVersion: PolicyVersion }> {
+    const fromDraft = input.fromDraft === true;
+    const given = fromDraft ? { ...input, fromDraft: true } : { ...input, fromDraft: undefined };
+    exactlyOne('cedar', given as Record<string, unknown>, ['cedar', 'cedarJson', 'fromDraft']);
+    let source: PolicyVersionInput = input;
+    if (fromDraft) {
+      // A version cut from the draft: its text and schema version, validated again.
+      const draft = await this.store.transaction(async (tx) => {
+        const policy = await this.changeable(actor, tx, policyId, 'policyId');
+        return tx.zones.policyDrafts.findIn(policy.zoneId, 'policyId', policy.id);
+      });
+      if (!draft) throw new ValidationError('the policy has no draft', 'fromDraft');
+      source = { cedar: draft.cedarRaw, schemaVersion: input.schemaVersion ?? draft.schemaVersion };
     }
+    const { policy: before, schema, parsed } = await this.checked(actor, policyId, source);
     const sha = this.hasher.canonicalSha256(parsed.json);
 
     return this.store.transaction(async (tx) => {
@@ -138,6 +130,49 @@ export class PolicyService {
       const updated = await tx.zones.policies.update(policy.id, { latestVersion: version, latestVersionId: policyVersion.id, updatedById: actor.actorId });
       return { policy: updated, policyVersion };
     });
+  }
+
+  /** Saves the policy's one draft (created on first save), validated like a version; nothing is versioned. */
+  async savePolicyDraft(actor: Authorizer, policyId: string, input: PolicyVersionInput): Promise<{ policy: Policy; draft: PolicyDraft }> {
+    const { schema, parsed } = await this.checked(actor, policyId, input);
+    return this.store.transaction(async (tx) => {
+      const policy = await this.changeable(actor, tx, policyId, 'policyId');
+      await tx.lockAccount(policy.accountId);
+      const fields = { schemaVersion: schema.version, cedarJson: parsed.json, cedarRaw: parsed.text, updatedById: actor.actorId };
+      const existing = await tx.zones.policyDrafts.findIn(policy.zoneId, 'policyId', policy.id);
+      const draft = existing ? await tx.zones.policyDrafts.update(existing.id, fields) : await tx.zones.policyDrafts.create({ accountId: policy.accountId, zoneId: policy.zoneId, policyId: policy.id, ...fields });
+      return { policy, draft };
+    });
+  }
+
+  /**
+   * The policy the caller may change, and `input` parsed and validated (strict) against its schema version
+   * (the zone's default when none is named); PolicyValidationError with Cedar's diagnostics otherwise.
+   */
+  private async checked(actor: Authorizer, policyId: string, input: PolicyVersionInput) {
+    const form = exactlyOne('cedar', { cedar: input.cedar, cedarJson: input.cedarJson } as Record<string, unknown>, ['cedar', 'cedarJson']) as 'cedar' | 'cedarJson';
+    const size = form === 'cedar' ? input.cedar!.length : JSON.stringify(input.cedarJson).length;
+    if (size > POLICY_TEXT_LIMIT) throw new ValidationError(`${form} must be at most ${POLICY_TEXT_LIMIT} characters`, form);
+    if (form === 'cedar' && input.cedar!.trim() === '') throw new ValidationError('cedar must hold one policy', 'cedar');
+    const requested = input.schemaVersion ?? null;
+    // The caller's rights and the policy's state are checked before Cedar runs, so that nothing about
+    // another zone's schema choice leaks through a diagnostic.
+    const { policy, schemaVersion } = await this.store.transaction(async (tx) => {
+      const policy = await this.changeable(actor, tx, policyId, 'policyId');
+      const zone = (await tx.zones.zones.byIds([policy.zoneId]))[0]!;
+      return { policy, schemaVersion: requested ?? defaultSchemaVersion(zone) };
+    });
+    const schema = shippedSchema(schemaVersion);
+    if (!schema) throw new NotFoundError('PolicySchema', 'schemaVersion');
+    if (schema.status === 'ARCHIVED') throw new ConflictError(`policy schema ${schema.version} is archived: it accepts no new policy versions`, 'schemaVersion');
+
+    const parsed = this.engine.parsePolicy(form === 'cedar' ? { text: input.cedar! } : { json: input.cedarJson });
+    if (!parsed.ok) throw new PolicyValidationError(`the policy does not parse: ${parsed.diagnostics.map((d) => d.message).join('; ')}`, form, parsed.diagnostics, form === 'cedar' ? input.cedar! : null);
+    const problems = this.engine.validate(schema.cedarSchema, parsed.text);
+    if (problems.length) {
+      throw new PolicyValidationError(`the policy does not validate against policy schema ${schema.version}: ${problems.map((d) => d.message).join('; ')}`, form, problems, parsed.text);
+    }
+    return { policy, schema, parsed };
   }
 
   archivePolicyVersion(actor: Authorizer, versionId: string): Promise<PolicyVersion> {

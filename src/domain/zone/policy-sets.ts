@@ -11,10 +11,10 @@ import { requiredText } from '../validation.js';
 import { allInZone, objectFor, sameZone, zoneFor } from './common.js';
 import type { ContentHasher } from './crypto.js';
 import type { ZoneKeyService } from './keys.js';
-import type { BindingMode, ManifestEntry, PolicySet, PolicySetScope, PolicySetVersion } from './model.js';
+import type { BindingMode, ManifestEntry, PolicySet, PolicySetDraft, PolicySetScope, PolicySetVersion } from './model.js';
 import { PolicyValidationError } from './policies.js';
 import type { PolicyEngine } from './policy-engine.js';
-import { defaultSchemaVersion, shippedSchema } from './policy-schemas.js';
+import { defaultSchemaVersion, shippedSchema, type ShippedPolicySchema } from './policy-schemas.js';
 import { ZONE_LIMITS } from './validation.js';
 
 export const POLICY_SET_SCOPES: readonly PolicySetScope[] = ['ZONE', 'RESOURCE', 'USER', 'SESSION'];
@@ -80,35 +80,32 @@ export class PolicySetService {
     });
   }
 
-  async createPolicySetVersion(actor: Authorizer, setId: string, input: { policyVersionIds: string[]; schemaVersion?: string | null }): Promise<{ policySet: PolicySet; policySetVersion: PolicySetVersion }> {
-    if (input.policyVersionIds.length === 0 || input.policyVersionIds.length > MAX_ENTRIES) throw new ValidationError(`entries must pin 1..${MAX_ENTRIES} policy versions`, 'entries');
-    const first = await this.store.transaction(async (tx) => {
-      const set = await this.changeable(actor, tx, setId, 'policySetId');
-      const zone = (await tx.zones.zones.byIds([set.zoneId]))[0]!;
-      return { set, schemaVersion: input.schemaVersion ?? defaultSchemaVersion(zone) };
-    });
-    const schema = shippedSchema(first.schemaVersion);
-    if (!schema) throw new NotFoundError('PolicySchema', 'schemaVersion');
-    if (schema.status === 'ARCHIVED') throw new ConflictError(`policy schema ${schema.version} is archived: it accepts no new versions`, 'schemaVersion');
-    await this.keys.ensureKey(first.set.zoneId);
+  async createPolicySetVersion(
+    actor: Authorizer,
+    setId: string,
+    input: { policyVersionIds?: string[] | null; schemaVersion?: string | null; fromDraft?: boolean | null },
+  ): Promise<{ policySet: PolicySet; policySetVersion: PolicySetVersion }> {
+    let ids = input.policyVersionIds ?? null;
+    let requested = input.schemaVersion ?? null;
+    if (input.fromDraft === true) {
+      if (ids !== null) throw new ValidationError('entries: set exactly one of entries, fromDraft', 'entries');
+      // A version cut from the draft: its entries and schema version, checked again.
+      const draft = await this.store.transaction(async (tx) => {
+        const set = await this.changeable(actor, tx, setId, 'policySetId');
+        return tx.zones.policySetDrafts.findIn(set.zoneId, 'policySetId', set.id);
+      });
+      if (!draft) throw new ValidationError('the policy set has no draft', 'fromDraft');
+      ids = draft.entries.map((e) => e.policy_version_id);
+      requested ??= draft.schemaVersion;
+    }
+    if (ids === null) throw new ValidationError('entries: set exactly one of entries, fromDraft', 'entries');
+    const { set: before, schema } = await this.prepare(actor, setId, ids, requested);
+    await this.keys.ensureKey(before.zoneId);
 
     return this.store.transaction(async (tx) => {
-      await tx.lockAccount(first.set.accountId);
+      await tx.lockAccount(before.accountId);
       const set = await this.changeable(actor, tx, setId, 'policySetId');
-      const versions = await allInZone(actor, tx.zones.policyVersions, 'PolicyVersion', input.policyVersionIds, set.zoneId, 'entries');
-      const seen = new Set<string>();
-      for (const v of versions) {
-        if (seen.has(v.policyId)) throw new ValidationError('entries pin the same policy more than once', 'entries');
-        seen.add(v.policyId);
-        if (v.archivedAt) throw new ConflictError(`policy version ${v.version} of its policy is archived`, 'entries');
-      }
-      const policies = await tx.zones.policies.byIds([...seen]);
-      if (policies.some((p) => p?.archivedAt)) throw new ConflictError('entries pin a version of an archived policy', 'entries');
-      const text = versions.map((v) => v.cedarRaw).join('\n\n');
-      const problems = this.engine.validate(schema.cedarSchema, text);
-      if (problems.length) throw new PolicyValidationError(`the policies do not validate together against policy schema ${schema.version}: ${problems.map((d) => d.message).join('; ')}`, 'entries', problems, text);
-
-      const entries: ManifestEntry[] = versions.map((v) => ({ policy_id: v.policyId, policy_version_id: v.id, sha: v.sha }));
+      const entries = await this.pin(actor, tx, set, ids, schema);
       const manifestSha = this.hasher.canonicalSha256({ entries });
       const version = (set.latestVersion ?? 0) + 1;
       const id = tx.zones.newId();
@@ -132,6 +129,51 @@ export class PolicySetService {
       const policySet = await tx.zones.policySets.update(set.id, { latestVersion: version, latestVersionId: id, updatedById: actor.actorId });
       return { policySet, policySetVersion };
     });
+  }
+
+  /** Saves the set's one draft (created on first save): entries checked and validated together like a version. */
+  async savePolicySetDraft(actor: Authorizer, setId: string, input: { policyVersionIds: string[]; schemaVersion?: string | null }): Promise<{ policySet: PolicySet; draft: PolicySetDraft }> {
+    const { set: before, schema } = await this.prepare(actor, setId, input.policyVersionIds, input.schemaVersion ?? null);
+    return this.store.transaction(async (tx) => {
+      await tx.lockAccount(before.accountId);
+      const set = await this.changeable(actor, tx, setId, 'policySetId');
+      const entries = await this.pin(actor, tx, set, input.policyVersionIds, schema);
+      const fields = { schemaVersion: schema.version, entries, updatedById: actor.actorId };
+      const existing = await tx.zones.policySetDrafts.findIn(set.zoneId, 'policySetId', set.id);
+      const draft = existing ? await tx.zones.policySetDrafts.update(existing.id, fields) : await tx.zones.policySetDrafts.create({ accountId: set.accountId, zoneId: set.zoneId, policySetId: set.id, ...fields });
+      return { policySet: set, draft };
+    });
+  }
+
+  /** The set the caller may change and the schema version to pin (not archived). */
+  private async prepare(actor: Authorizer, setId: string, ids: readonly string[], requested: string | null) {
+    if (ids.length === 0 || ids.length > MAX_ENTRIES) throw new ValidationError(`entries must pin 1..${MAX_ENTRIES} policy versions`, 'entries');
+    const first = await this.store.transaction(async (tx) => {
+      const set = await this.changeable(actor, tx, setId, 'policySetId');
+      const zone = (await tx.zones.zones.byIds([set.zoneId]))[0]!;
+      return { set, schemaVersion: requested ?? defaultSchemaVersion(zone) };
+    });
+    const schema = shippedSchema(first.schemaVersion);
+    if (!schema) throw new NotFoundError('PolicySchema', 'schemaVersion');
+    if (schema.status === 'ARCHIVED') throw new ConflictError(`policy schema ${schema.version} is archived: it accepts no new versions`, 'schemaVersion');
+    return { set: first.set, schema };
+  }
+
+  /** The manifest entries of `ids`: versions of the zone, one per policy, none archived, valid together. */
+  private async pin(actor: Authorizer, tx: Store, set: PolicySet, ids: readonly string[], schema: ShippedPolicySchema): Promise<ManifestEntry[]> {
+    const versions = await allInZone(actor, tx.zones.policyVersions, 'PolicyVersion', ids, set.zoneId, 'entries');
+    const seen = new Set<string>();
+    for (const v of versions) {
+      if (seen.has(v.policyId)) throw new ValidationError('entries pin the same policy more than once', 'entries');
+      seen.add(v.policyId);
+      if (v.archivedAt) throw new ConflictError(`policy version ${v.version} of its policy is archived`, 'entries');
+    }
+    const policies = await tx.zones.policies.byIds([...seen]);
+    if (policies.some((p) => p?.archivedAt)) throw new ConflictError('entries pin a version of an archived policy', 'entries');
+    const text = versions.map((v) => v.cedarRaw).join('\n\n');
+    const problems = this.engine.validate(schema.cedarSchema, text);
+    if (problems.length) throw new PolicyValidationError(`the policies do not validate together against policy schema ${schema.version}: ${problems.map((d) => d.message).join('; ')}`, 'entries', problems, text);
+    return versions.map((v) => ({ policy_id: v.policyId, policy_version_id: v.id, sha: v.sha }));
   }
 
   /**

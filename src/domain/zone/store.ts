@@ -8,7 +8,9 @@ import type {
   DelegatedGrant,
   GrantStatus,
   Policy,
+  PolicyDraft,
   PolicySet,
+  PolicySetDraft,
   PolicySetVersion,
   PolicyVersion,
   Provider,
@@ -46,6 +48,8 @@ export interface ZoneTable<T, N> {
   /** Changes every object whose `column` equals `value` (one statement). */
   updateWhere(column: string, value: string, patch: Partial<N>): Promise<void>;
   byIds(ids: readonly string[]): Promise<(T | null)[]>;
+  /** The objects whose (unique) `column` holds each of `values`, in order (one statement). */
+  byUnique(column: string, values: readonly string[]): Promise<(T | null)[]>;
   /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
   findIn(zoneId: string, column: string, value: string): Promise<T | null>;
   /** Pages of the objects whose `parent` column is one of `parentIds` (zoneId, applicationId, ...). */
@@ -72,6 +76,9 @@ export type NewPolicyVersion = Omit<PolicyVersion, 'id' | 'createdAt' | 'updated
 
 export type NewPolicySet = Omit<PolicySet, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewPolicySetVersion = Omit<PolicySetVersion, 'id' | 'createdAt' | 'updatedAt'>;
+
+export type NewPolicyDraft = Omit<PolicyDraft, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicySetDraft = Omit<PolicySetDraft, 'id' | 'createdAt' | 'updatedAt'>;
 
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
@@ -115,4 +122,6 @@ export interface ZoneStore {
     /** Every version of the zone's policy sets not archived, oldest first. */
     unarchivedOfZone(zoneId: string): Promise<PolicySetVersion[]>;
   };
+  policyDrafts: ZoneTable<PolicyDraft, NewPolicyDraft>;
+  policySetDrafts: ZoneTable<PolicySetDraft, NewPolicySetDraft>;
 }

@@ -115,6 +115,11 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'CreatePolicySetVersionPayload',
   'ActivatePolicySetVersionPayload',
   'ArchivePolicySetVersionPayload',
+  // Reachable only through Policy.draft / PolicySet.draft (policy.read on them).
+  'PolicyDraft',
+  'PolicySetDraft',
+  'SavePolicyDraftPayload',
+  'SavePolicySetDraftPayload',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -159,6 +164,8 @@ export const zoneMutationRules: IRules = {
   createPolicySetVersion: isAuthenticated,
   activatePolicySetVersion: isAuthenticated,
   archivePolicySetVersion: isAuthenticated,
+  savePolicyDraft: isAuthenticated,
+  savePolicySetDraft: isAuthenticated,
 };
 
 export const zoneQueryRules: IRules = {

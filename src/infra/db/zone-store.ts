@@ -90,6 +90,13 @@ class Table<T, N> implements ZoneTable<T, N> {
     return inOrder(ids, await this.delegate.findMany({ where: { id: { in: [...ids] } } }), (row) => this.map(row));
   }
 
+  async byUnique(columnName: string, values: readonly string[]): Promise<(T | null)[]> {
+    if (values.length === 0) return [];
+    const rows = await this.delegate.findMany({ where: { [columnName]: { in: [...values] } } });
+    const by = new Map(rows.map((row) => [row[columnName] as string, this.map(row)]));
+    return values.map((v) => by.get(v) ?? null);
+  }
+
   async findIn(zoneId: string, columnName: string, value: string): Promise<T | null> {
     const row = await this.delegate.findFirst({ where: { zoneId, [columnName]: value } });
     return row ? this.map(row) : null;
@@ -150,6 +157,8 @@ const JSON_COLUMNS = new Set([
   'PolicyVersion.cedarJson',
   'PolicySetVersion.entries',
   'PolicySetVersion.attestation',
+  'PolicyDraft.cedarJson',
+  'PolicySetDraft.entries',
 ]);
 
 function without<T>(row: Row, ...keys: string[]): T {
@@ -177,6 +186,8 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyVersions: ZoneStore['policyVersions'];
   readonly policySets: ZoneStore['policySets'];
   readonly policySetVersions: ZoneStore['policySetVersions'];
+  readonly policyDrafts: ZoneStore['policyDrafts'];
+  readonly policySetDrafts: ZoneStore['policySetDrafts'];
 
   constructor(private readonly db: Tx) {
     const store = this;
@@ -271,6 +282,8 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.policySetVersion.findMany({ where: { zoneId, archivedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as never;
       },
     }) as never;
+    this.policyDrafts = new Table(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] }) as never;
+    this.policySetDrafts = new Table(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] }) as never;
   }
 
   newId(): string {
@@ -279,6 +292,8 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.policySetDraft.deleteMany({ where });
+    await this.db.policyDraft.deleteMany({ where });
     await this.db.policySetVersion.deleteMany({ where });
     await this.db.policySet.deleteMany({ where });
     await this.db.policyVersion.deleteMany({ where });

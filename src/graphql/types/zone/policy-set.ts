@@ -3,7 +3,7 @@
 // createPolicySetVersion, activatePolicySetVersion, archivePolicySetVersion, PolicySetVersion.policies,
 // PolicySetVersion.attestation). A PolicySet carries the binding fields of PolicySetWithBinding.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Attestation, ManifestEntry, PolicySet, PolicySetVersion, PolicyVersion } from '../../../domain/zone/model.js';
+import type { Attestation, ManifestEntry, PolicySet, PolicySetDraft, PolicySetVersion, PolicyVersion } from '../../../domain/zone/model.js';
 import type { Context } from '../../context.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
@@ -63,6 +63,18 @@ function scopeTargetGlobalId(set: PolicySet, ctx: Context): Promise<string | nul
   return ctx.loaders.zones.session.load(set.scopeTargetId).then((s) => (s ? encodeGlobalID(s.sessionType === 'USER' ? 'UserSession' : 'ApplicationSession', s.id) : null));
 }
 
+const PolicySetDraftRef = builder.objectRef<PolicySetDraft>('PolicySetDraft').implement({
+  description: 'The one mutable working copy of a policy set, validated when saved; a version can be cut from it (createPolicySetVersion fromDraft).',
+  fields: (t) => ({
+    policySetId: t.id({ description: 'Global id of the policy set.', resolve: (d) => encodeGlobalID('PolicySet', d.policySetId) }),
+    schemaVersion: t.exposeString('schemaVersion', { description: 'The policy schema version its entries validated against together.' }),
+    entries: t.field({ type: [ManifestEntryRef], description: 'The pinned policy versions, in order (sha filled by the server).', resolve: (d) => d.entries }),
+    updatedBy: t.field({ type: ActorRef, nullable: true, description: 'Who last saved it; null when gone or not visible to the caller.', resolve: (d, _a, ctx) => loadActor(ctx, d.updatedById) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first saved.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last saved.' }),
+  }),
+});
+
 const PolicySetVersionConnection = connectionOf(PolicySetVersionRef, 'PolicySetVersion', 'policy-set versions');
 const PinnedPolicyVersionConnection = connectionOf(PolicyVersionRef, 'PinnedPolicyVersion', 'pinned policy versions');
 
@@ -94,6 +106,7 @@ builder.node(PolicySetRef, {
       },
       PolicySetVersionConnection,
     ),
+    draft: t.field({ type: PolicySetDraftRef, nullable: true, description: 'The working copy of the set; null until one is saved.', resolve: (s, _a, ctx) => ctx.loaders.zones.policySetDraft.load(s.id) }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the set was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the set last changed.' }),
   }),
@@ -194,10 +207,23 @@ const CreatePolicySetVersionInput = builder.inputType('CreatePolicySetVersionInp
   description: 'A new immutable, attested version of a policy set.',
   fields: (t) => ({
     policySetId: t.id({ required: true, description: 'Global id of the policy set.' }),
+    entries: t.field({ type: [ManifestEntryInput], description: 'The policy versions to pin (1..100, one per policy); or fromDraft.' }),
+    fromDraft: t.boolean({ description: "true: cut the version from the set's draft (its entries and schema version, checked again)." }),
+    schemaVersion: t.string({ description: "The policy schema version all entries must validate against together; the zone's default (or the draft's) when omitted." }),
+  }),
+});
+const SavePolicySetDraftInput = builder.inputType('SavePolicySetDraftInput', {
+  description: "The policy set's working copy.",
+  fields: (t) => ({
+    policySetId: t.id({ required: true, description: 'Global id of the policy set.' }),
     entries: t.field({ type: [ManifestEntryInput], required: true, description: 'The policy versions to pin (1..100, one per policy).' }),
     schemaVersion: t.string({ description: "The policy schema version all entries must validate against together; the zone's default when omitted." }),
   }),
 });
+const SavePolicySetDraftPayload = payload<{ policySet: PolicySet; draft: PolicySetDraft }>('SavePolicySetDraftPayload', 'The result of savePolicySetDraft.', (t) => ({
+  draft: t.field({ type: PolicySetDraftRef, nullable: true, description: 'The saved draft.', resolve: (p) => p.draft ?? null }),
+  policySet: t.field({ type: PolicySetRef, nullable: true, description: 'The policy set.', resolve: (p) => p.policySet ?? null }),
+}));
 const ActivatePolicySetVersionInput = builder.inputType('ActivatePolicySetVersionInput', {
   description: 'The policy-set version to bind, and how.',
   fields: (t) => ({
@@ -252,6 +278,19 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       attempt(() =>
         ctx.services.zones.policySets.createPolicySetVersion(ctx.authz, localId(input.policySetId, 'PolicySet', 'policySetId'), {
+          policyVersionIds: input.entries ? input.entries.map((e) => localId(e.policyVersionId, 'PolicyVersion', 'entries')) : null,
+          schemaVersion: input.schemaVersion,
+          fromDraft: input.fromDraft,
+        }),
+      ),
+  }),
+  savePolicySetDraft: t.field({
+    type: SavePolicySetDraftPayload,
+    description: "Saves the policy set's working copy (policy.manage on it), checked like a version (entries validate together); no version is made.",
+    args: { input: t.arg({ type: SavePolicySetDraftInput, required: true, description: 'The draft.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(() =>
+        ctx.services.zones.policySets.savePolicySetDraft(ctx.authz, localId(input.policySetId, 'PolicySet', 'policySetId'), {
           policyVersionIds: input.entries.map((e) => localId(e.policyVersionId, 'PolicyVersion', 'entries')),
           schemaVersion: input.schemaVersion,
         }),

@@ -5,7 +5,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { CedarDiagnostic } from '../../../domain/zone/policy-engine.js';
 import { PolicyValidationError } from '../../../domain/zone/policies.js';
-import type { Policy, PolicyVersion } from '../../../domain/zone/model.js';
+import type { Policy, PolicyDraft, PolicyVersion } from '../../../domain/zone/model.js';
 import { builder } from '../../builder.js';
 import { connectionOf, searchTerm } from '../../connection.js';
 import { ActorRef, loadActor } from '../actor.js';
@@ -71,6 +71,20 @@ mutationErrorType(
 
 const PolicyVersionConnection = connectionOf(PolicyVersionRef, 'PolicyVersion', 'policy versions');
 
+type DraftView = PolicyDraft & { format?: PolicyFormat };
+const PolicyDraftRef = builder.objectRef<DraftView>('PolicyDraft').implement({
+  description: 'The one mutable working copy of a policy, validated when saved; a version can be cut from it (createPolicyVersion fromDraft).',
+  fields: (t) => ({
+    policyId: t.id({ description: 'Global id of the policy.', resolve: (d) => encodeGlobalID('Policy', d.policyId) }),
+    schemaVersion: t.exposeString('schemaVersion', { description: 'The policy schema version it validated against.' }),
+    cedarJson: t.field({ type: 'JSONObject', nullable: true, description: "The draft in Cedar's JSON format; populated when format is JSON (the default).", resolve: (d) => (d.format === 'CEDAR' ? null : d.cedarJson) }),
+    cedarRaw: t.string({ nullable: true, description: 'The draft in Cedar syntax; populated when format is CEDAR.', resolve: (d) => (d.format === 'CEDAR' ? d.cedarRaw : null) }),
+    updatedBy: t.field({ type: ActorRef, nullable: true, description: 'Who last saved it; null when gone or not visible to the caller.', resolve: (d, _a, ctx) => loadActor(ctx, d.updatedById) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first saved.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last saved.' }),
+  }),
+});
+
 builder.node(PolicyRef, {
   description: 'A Cedar policy of a zone. Its text lives in immutable versions.',
   id: { resolve: (p) => p.id },
@@ -109,6 +123,16 @@ builder.node(PolicyRef, {
       },
       PolicyVersionConnection,
     ),
+    draft: t.field({
+      type: PolicyDraftRef,
+      nullable: true,
+      description: 'The working copy of the policy; null until one is saved.',
+      args: { format: t.arg({ type: PolicyFormatEnum, defaultValue: 'JSON', required: true, description: 'Which form to populate.' }) },
+      resolve: async (p, args, ctx) => {
+        const draft = await ctx.loaders.zones.policyDraft.load(p.id);
+        return draft ? { ...draft, format: args.format } : null;
+      },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the policy was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the policy last changed.' }),
   }),
@@ -185,14 +209,29 @@ const ArchivePolicyInput = builder.inputType('ArchivePolicyInput', {
   fields: (t) => ({ id: t.id({ required: true, description: 'Global id of the policy.' }) }),
 });
 const CreatePolicyVersionInput = builder.inputType('CreatePolicyVersionInput', {
-  description: 'A new immutable version of a policy: set exactly one of cedar and cedarJson.',
+  description: 'A new immutable version of a policy: set exactly one of cedar, cedarJson and fromDraft.',
   fields: (t) => ({
     policyId: t.id({ required: true, description: 'Global id of the policy.' }),
+    fromDraft: t.boolean({ description: "true: cut the version from the policy's draft (its text and schema version, validated again)." }),
     cedar: t.string({ description: 'One static Cedar policy in Cedar syntax.' }),
     cedarJson: t.field({ type: 'JSONObject', description: "One static Cedar policy in Cedar's JSON policy format." }),
     schemaVersion: t.string({ description: "The policy schema version to validate against and pin; the zone's default when omitted. ARCHIVED versions are refused." }),
   }),
 });
+const SavePolicyDraftInput = builder.inputType('SavePolicyDraftInput', {
+  description: "The policy's working copy: set exactly one of cedar and cedarJson.",
+  fields: (t) => ({
+    policyId: t.id({ required: true, description: 'Global id of the policy.' }),
+    cedar: t.string({ description: 'One static Cedar policy in Cedar syntax.' }),
+    cedarJson: t.field({ type: 'JSONObject', description: "One static Cedar policy in Cedar's JSON policy format." }),
+    schemaVersion: t.string({ description: "The policy schema version to validate against; the zone's default when omitted." }),
+  }),
+});
+const SavePolicyDraftPayload = payload<{ policy: Policy; draft: PolicyDraft }>('SavePolicyDraftPayload', 'The result of savePolicyDraft.', (t) => ({
+  draft: t.field({ type: PolicyDraftRef, nullable: true, description: 'The saved draft (JSON form).', resolve: (p) => p.draft ?? null }),
+  policy: t.field({ type: PolicyRef, nullable: true, description: 'The policy.', resolve: (p) => p.policy ?? null }),
+}));
+
 const ArchivePolicyVersionInput = builder.inputType('ArchivePolicyVersionInput', {
   description: 'The policy version to archive.',
   fields: (t) => ({ id: t.id({ required: true, description: 'Global id of the policy version.' }) }),
@@ -238,6 +277,20 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       attempt(() =>
         ctx.services.zones.policies.createPolicyVersion(ctx.authz, localId(input.policyId, 'Policy', 'policyId'), {
+          cedar: input.cedar,
+          cedarJson: input.cedarJson as Record<string, unknown> | null | undefined,
+          schemaVersion: input.schemaVersion,
+          fromDraft: input.fromDraft,
+        }),
+      ),
+  }),
+  savePolicyDraft: t.field({
+    type: SavePolicyDraftPayload,
+    description: "Saves the policy's working copy (policy.manage on it), validated like a version (PolicyValidationError otherwise); no version is made.",
+    args: { input: t.arg({ type: SavePolicyDraftInput, required: true, description: 'The draft.' }) },
+    resolve: (_root, { input }, ctx) =>
+      attempt(() =>
+        ctx.services.zones.policies.savePolicyDraft(ctx.authz, localId(input.policyId, 'Policy', 'policyId'), {
           cedar: input.cedar,
           cedarJson: input.cedarJson as Record<string, unknown> | null | undefined,
           schemaVersion: input.schemaVersion,
