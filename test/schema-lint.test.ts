@@ -38,6 +38,9 @@ const PLAIN_LISTS: Record<string, string> = {
   'PermissionContext.ownerAssignments': 'value objects of reference 000 permission_context',
   'ApiKey.workspacesPreview': 'reference 002 preview: at most 5, with workspacesTotal; ApiKey.workspaces pages them all',
   'Invitation.assignments': 'value objects stored on the invitation (at most 50), in order',
+  'PolicyValidationError.diagnostics': "Cedar's diagnostics of one refused policy version: a small, complete answer",
+  'PolicySetVersion.entries': 'reference 001 manifest entries (at most 100), in order; PolicySetVersion.policies pages the policy versions',
+  'PolicySetDraft.entries': 'reference 001 draft entries (at most 100), in order',
 };
 
 function fieldsOf(type: GraphQLNamedType): [string, GraphQLField<unknown, unknown>][] {
@@ -116,8 +119,9 @@ describe('schema.graphql', () => {
     };
     for (const type of types) {
       for (const [name, field] of fieldsOf(type)) {
-        // Nullable where "none" is a meaning: a grant's resource, and payload fields on failure.
-        check(type.name, name, field.type, type.name.endsWith('Payload') || name === 'resourceId');
+        // Nullable where "none" is a meaning: a grant's resource, a policy's latest version, and payload fields on failure.
+        // latestVersionId / activeVersionId / scopeTargetId: none before the first version, when unbound, for a ZONE set (reference 001: optional).
+        check(type.name, name, field.type, type.name.endsWith('Payload') || name === 'resourceId' || name === 'latestVersionId' || name === 'activeVersionId' || name === 'scopeTargetId');
         for (const arg of field.args) check(`${type.name}.${name}`, arg.name, arg.type, true);
       }
       if (isInputObjectType(type)) for (const [name, field] of Object.entries(type.getFields())) check(type.name, name, field.type, true);

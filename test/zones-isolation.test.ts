@@ -30,6 +30,11 @@ interface ZoneWorld {
   grant: string;
   session: string;
   childSession: string;
+  signingKey: string;
+  policy: string;
+  policyVersion: string;
+  policySet: string;
+  policySetVersion: string;
   /** Strings of this world that must never reach anyone else. */
   secrets: string[];
 }
@@ -43,6 +48,10 @@ const SNAPSHOT = `query($id: ID!) { zone(id: $id) {
   secrets { edges { node { id name version } } }
   delegatedGrants { edges { node { id status scopes expiresAt refreshedAt } } }
   sessions { edges { node { id status expiresAt } } }
+  signingKeys(includeRetired: true) { edges { node { id kid current retiredAt } } }
+  policySchemas { edges { node { version isDefault } } }
+  policySets(includeArchived: true) { edges { node { id name draft { schemaVersion entries { sha } } scopeTargetId archivedAt activeVersionId mode latestVersion versions { edges { node { id manifestSha archivedAt } } } } } }
+  policies(includeArchived: true) { edges { node { id name draft { cedarJson } description archivedAt latestVersion versions { edges { node { id sha archivedAt } } } } } }
 } }`;
 
 describe(`zones tenant isolation (${dbProvider})`, () => {
@@ -71,7 +80,18 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const base = { sessionType: 'USER' as const, zoneUserId: zu.id, applicationId: null, userAgentId: ua.id, providerId: null, issuer: null, subject: null, sessionData: {}, metadata: null, authenticatedAt: null, expiresAt: null };
     const session = await activity.recordSession(local, { ...base, parentId: null, name: `${label} web session` });
     const child = await activity.recordSession(local, { ...base, parentId: session.id, name: `${label} child session` });
+    const signingKey = (await must(t, 'rotateZoneSigningKey', { zoneId: z }, 'signingKey { id }')).signingKey.id;
+    const policy = (await must(t, 'createPolicy', { zoneId: z, name: `${l}-policy` }, 'policy { id }')).policy.id;
+    const policyVersion = (await must(t, 'createPolicyVersion', { policyId: policy, cedar: `permit(principal is User, action, resource) when { principal.email == "${l}@end-users.example" };` }, 'policyVersion { id }')).policyVersion.id;
+    const policySet = (await must(t, 'createPolicySet', { zoneId: z, name: `${l}-set`, scopeType: 'RESOURCE', scopeTargetId: res }, 'policySet { id }')).policySet.id;
+    const policySetVersion = (await must(t, 'createPolicySetVersion', { policySetId: policySet, entries: [{ policyVersionId: policyVersion }] }, 'policySetVersion { id }')).policySetVersion.id;
+    await must(t, 'activatePolicySetVersion', { id: policySetVersion, mode: 'ACTIVE' }, 'policySet { id }');
     const ids = {
+      signingKey,
+      policy,
+      policyVersion,
+      policySet,
+      policySetVersion,
       zone: z,
       application: app,
       resource: res,
@@ -92,12 +112,12 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     return {
       label,
       ...ids,
-      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
+      secrets: [...all, ...all.map((id) => decodeGlobalID(id).id), `${label} Zone`, `${label} App`, `${label} API`, `${label} IdP`, `${l}-secret`, `${l}-policy`, `${l}-set`, `${label}-secret-value`, `${label}-client-secret`, `${l}@end-users.example`, `${label} Browser`, `${label} web session`, email],
     };
   }
 
   /** The mutation cases against `x` (the other side's objects), one or more per zones mutation. */
-  function table(x: ZoneWorld, mine: { zone: string; application: string; resource: string; accountId: string; user: string }): Record<string, Vars[]> {
+  function table(x: ZoneWorld, mine: { zone: string; application: string; resource: string; policySet: string; accountId: string; user: string }): Record<string, Vars[]> {
     return {
       createZone: [], // account-addressed: covered by the account probes below
       updateZone: [{ id: x.zone, name: 'Pwned' }, { id: mine.zone, defaultResourceId: x.resource }, { id: mine.zone, userIdentityProviderId: x.provider }],
@@ -126,6 +146,22 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
       deleteDelegatedGrant: [{ id: x.grant }],
       updateSession: [{ id: x.session, metadata: { pwned: true } }],
       deleteSession: [{ id: x.session }, { id: x.childSession }],
+      rotateZoneSigningKey: [{ zoneId: x.zone }],
+      retireZoneSigningKey: [{ id: x.signingKey }],
+      setDefaultPolicySchema: [{ zoneId: x.zone, version: '2025-06-01' }],
+      createPolicy: [{ zoneId: x.zone, name: 'pwned' }],
+      updatePolicy: [{ id: x.policy, name: 'pwned' }],
+      archivePolicy: [{ id: x.policy }],
+      createPolicyVersion: [{ policyId: x.policy, cedar: 'permit(principal, action, resource);' }, { policyId: x.policy, cedar: 'permit(principal, action, resource) when { 1 + };' }],
+      archivePolicyVersion: [{ id: x.policyVersion }],
+      createPolicySet: [{ zoneId: x.zone, name: 'pwned', scopeType: 'ZONE' }, { zoneId: mine.zone, name: 'pwned', scopeType: 'RESOURCE', scopeTargetId: x.resource }],
+      updatePolicySet: [{ id: x.policySet, name: 'pwned' }, { id: mine.policySet, scopeTargetId: x.resource }],
+      archivePolicySet: [{ id: x.policySet }],
+      createPolicySetVersion: [{ policySetId: x.policySet, entries: [{ policyVersionId: x.policyVersion }] }, { policySetId: mine.policySet, entries: [{ policyVersionId: x.policyVersion }] }],
+      activatePolicySetVersion: [{ id: x.policySetVersion, mode: 'SHADOW' }],
+      archivePolicySetVersion: [{ id: x.policySetVersion }],
+      savePolicyDraft: [{ policyId: x.policy, cedar: 'permit(principal, action, resource);' }],
+      savePolicySetDraft: [{ policySetId: x.policySet, entries: [{ policyVersionId: x.policyVersion }] }, { policySetId: mine.policySet, entries: [{ policyVersionId: x.policyVersion }] }],
     };
   }
 
@@ -175,7 +211,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   }
 
   async function readProbes(label: string, caller: Caller, x: ZoneWorld) {
-    const ids = [x.zone, x.application, x.resource, x.dependency, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session];
+    const ids = [x.zone, x.application, x.resource, x.dependency, x.provider, x.credential, x.secret, x.member, x.zoneUser, x.userAgent, x.grant, x.session, x.signingKey, x.policy, x.policyVersion, x.policySet, x.policySetVersion];
     for (const id of ids) {
       for (const [what, query, vars] of [
         ['node', `query($id: ID!) { node(id: $id) { __typename id } }`, { id }],
@@ -234,7 +270,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     const names: string[] = data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
     const zoneNames = names.filter((n) => ZONE_MUTATIONS.includes(n));
     expect(zoneNames.sort()).toEqual([...ZONE_MUTATIONS].sort());
-    expect(Object.keys(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser })).sort()).toEqual([...ZONE_MUTATIONS].sort());
+    expect(Object.keys(table(b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser })).sort()).toEqual([...ZONE_MUTATIONS].sort());
   });
 
   it("the owner of A reads nothing of B's zones", async () => {
@@ -246,12 +282,12 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
   });
 
   it("the owner of A changes nothing of B's zones: NotFoundError, exactly as for ids that name nothing", async () => {
-    await mutationProbes('owner A -> B', ownerA, b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+    await mutationProbes('owner A -> B', ownerA, b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser });
   });
 
   it('the manager of one zone reads and changes nothing of another zone of the same account', async () => {
     await readProbes('manager A -> A2', managerA, a2);
-    await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser });
+    await mutationProbes('manager A -> A2', managerA, a2, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser });
     const zones = (await managerA.gql<Json, Vars>(`query($id: ID!) { account(id: $id) { zones { totalCount } } }`, { id: accountA })) as GraphQLResult<Json>;
     record('[manager A -> A2] Account.zones', zones.data?.account === null ? [] : ['the account is visible to a zone manager'], zones);
   });
@@ -277,7 +313,7 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
 
   it('without credentials, every zones mutation is UNAUTHENTICATED', async () => {
     const anonymous = t.as(null);
-    for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, accountId: accountA, user: ownerAUser }))) {
+    for (const [name, inputs] of Object.entries(table(b, { zone: a.zone, application: a.application, resource: a.resource, policySet: a.policySet, accountId: accountA, user: ownerAUser }))) {
       for (const input of inputs.length ? inputs : [{ accountId: accountB, name: 'x' }]) {
         const pascal = name[0]!.toUpperCase() + name.slice(1);
         const result = (await anonymous.gql<Json, Vars>(`mutation($input: ${pascal}Input!) { ${name}(input: $input) { errors { __typename } } }`, { input })) as GraphQLResult<Json>;

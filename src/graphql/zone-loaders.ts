@@ -7,6 +7,12 @@ import type {
   ApplicationCredential,
   ApplicationDependency,
   DelegatedGrant,
+  Policy,
+  PolicyDraft,
+  PolicySet,
+  PolicySetDraft,
+  PolicySetVersion,
+  PolicyVersion,
   Provider,
   Resource,
   Secret,
@@ -14,6 +20,7 @@ import type {
   Zone,
   ZoneMember,
   ZoneSession,
+  ZoneSigningKey,
   ZoneUser,
 } from '../domain/zone/model.js';
 
@@ -30,6 +37,14 @@ export interface ZoneLoaders {
   delegatedGrant: DataLoader<string, DelegatedGrant | null>;
   session: DataLoader<string, ZoneSession | null>;
   secret: DataLoader<string, Secret | null>;
+  signingKey: DataLoader<string, ZoneSigningKey | null>;
+  policy: DataLoader<string, Policy | null>;
+  policyVersion: DataLoader<string, PolicyVersion | null>;
+  policySet: DataLoader<string, PolicySet | null>;
+  policySetVersion: DataLoader<string, PolicySetVersion | null>;
+  /** Drafts by the id of their policy / policy set. */
+  policyDraft: DataLoader<string, PolicyDraft | null>;
+  policySetDraft: DataLoader<string, PolicySetDraft | null>;
   /** How many resources each application depends on: one GROUP BY per batch. */
   dependencyCount: DataLoader<string, number>;
 }
@@ -50,6 +65,13 @@ export function createZoneLoaders(store: Store): ZoneLoaders {
     delegatedGrant: by(z.delegatedGrants),
     session: by(z.sessions),
     secret: by(z.secrets),
+    signingKey: by(z.signingKeys),
+    policy: by(z.policies),
+    policyVersion: by(z.policyVersions),
+    policySet: by(z.policySets),
+    policySetVersion: by(z.policySetVersions),
+    policyDraft: new DataLoader((ids) => z.policyDrafts.byUnique('policyId', ids)),
+    policySetDraft: new DataLoader((ids) => z.policySetDrafts.byUnique('policySetId', ids)),
     dependencyCount: new DataLoader(async (ids) => {
       const counts = await z.applications.dependencyCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);

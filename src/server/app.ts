@@ -19,6 +19,9 @@ import { migrate } from '../infra/db/migrate.js';
 import { PrismaStore } from '../infra/db/store.js';
 import { createSealer, loadMasterKey } from '../infra/crypto/envelope.js';
 import { randomSecrets } from '../infra/crypto/secrets.js';
+import { joseZoneKeys } from '../infra/crypto/zone-keys.js';
+import { cedarEngine } from '../infra/cedar.js';
+import { jcsHasher } from '../infra/crypto/canonical.js';
 import { BoundedHasher, ScryptHasher } from '../infra/crypto/password.js';
 import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
@@ -84,6 +87,10 @@ const beforeMutations: Plugin<Context> = {
 
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/accept-invitation']);
 
+/** A zone's JWKS (its protocols.oauth2.jwksUri), under any path prefix of the public URL. */
+const ZONE_JWKS = /\/zones\/([A-Za-z0-9_-]{1,64})\/\.well-known\/jwks\.json$/;
+const ZONE_JWKS_ROUTE = '/zones/:id/.well-known/jwks.json';
+
 const DEFAULT_QUERY = `# Welcome to keygraph. After \`npm run bootstrap\`, log in:
 #   mutation { login(input: { identifier: "<email>", password: "<password>" }) { token } }
 # put {"Authorization": "Bearer <token>"} in the Headers tab below, and the account id it printed in Variables.
@@ -148,8 +155,12 @@ function bearerMatches(request: Request, token: string): boolean {
 function operationalRoutes(app: () => App, jwks: object): Plugin {
   return {
     async onRequest({ url, request, endResponse }) {
-      const { metrics, db } = app();
-      if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
+      const { metrics, db, services } = app();
+      const zoneJwks = ZONE_JWKS.exec(url.pathname);
+      if (zoneJwks) {
+        const document = await services.zones.keys.jwks(zoneJwks[1]!);
+        endResponse(document ? Response.json(document, { headers: { 'cache-control': 'public, max-age=60' } }) : Response.json({ error: 'not_found' }, { status: 404 }));
+      } else if (url.pathname === '/healthz') endResponse(Response.json({ status: 'ok' }));
       else if (url.pathname === '/.well-known/jwks.json') endResponse(Response.json(jwks, { headers: { 'cache-control': 'public, max-age=300' } }));
       else if (url.pathname === '/readyz') {
         const readiness = await checkReadiness(db);
@@ -176,7 +187,7 @@ function httpMetricsPlugin(metrics: Metrics, log: Logger): Plugin {
       const begin = started.get(request);
       const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin) / 1e9;
       const path = new URL(request.url).pathname;
-      const labels = { method: request.method, route: ROUTES.has(path) ? path : 'other', status: String(response.status) };
+      const labels = { method: request.method, route: ROUTES.has(path) ? path : ZONE_JWKS.test(path) ? ZONE_JWKS_ROUTE : 'other', status: String(response.status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
       if (path !== '/metrics' && path !== '/healthz') log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
@@ -206,7 +217,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
     emailProofUrl: (purpose, token) => `${config.publicUrl}/${purpose === 'VERIFY_EMAIL' ? 'verify-email' : 'reset-password'}#token=${token}`,
     onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
-    zones: { box: createSealer(masterKey, 'zone-secrets'), random: randomSecrets, publicUrl: config.publicUrl },
+    zones: { box: createSealer(masterKey, 'zone-secrets'), keyBox: createSealer(masterKey, 'zone-keys'), keys: joseZoneKeys(), cedar: cedarEngine(), contentHasher: jcsHasher, random: randomSecrets, publicUrl: config.publicUrl },
   });
   const authenticate = createAuthenticator({
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),

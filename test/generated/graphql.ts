@@ -219,6 +219,8 @@ type Errors_NotFoundError_Fragment = { __typename: 'NotFoundError', message: str
 
 type Errors_PlatformOwnedError_Fragment = { __typename: 'PlatformOwnedError', message: string, field: string | null };
 
+type Errors_PolicyValidationError_Fragment = { __typename: 'PolicyValidationError', message: string, field: string | null };
+
 type Errors_ValidationError_Fragment = { __typename: 'ValidationError', message: string, field: string | null };
 
 export type ErrorsFragment =
@@ -226,6 +228,7 @@ export type ErrorsFragment =
   | Errors_GroupCycleError_Fragment
   | Errors_NotFoundError_Fragment
   | Errors_PlatformOwnedError_Fragment
+  | Errors_PolicyValidationError_Fragment
   | Errors_ValidationError_Fragment
 ;
 
@@ -239,6 +242,7 @@ export type CreateAccountMutation = { createAccount: { account: { id: string, na
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -252,6 +256,7 @@ export type UpdateAccountMutation = { updateAccount: { account: { id: string, na
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -272,6 +277,7 @@ export type CreateWorkspaceMutation = { createWorkspace: { workspace: { id: stri
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -285,6 +291,7 @@ export type UpdateWorkspaceMutation = { updateWorkspace: { workspace: { id: stri
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -298,6 +305,7 @@ export type DeleteWorkspaceMutation = { deleteWorkspace: { deletedWorkspaceId: s
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -320,6 +328,7 @@ export type LoginMutation = { login: { token: string | null, expiresAt: string |
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -337,6 +346,7 @@ export type CreateGroupMutation = { createGroup: { group: { id: string, name: st
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -350,6 +360,7 @@ export type UpdateGroupMutation = { updateGroup: { group: { id: string, name: st
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -363,6 +374,7 @@ export type DeleteGroupMutation = { deleteGroup: { deletedGroupId: string | null
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -376,6 +388,7 @@ export type AddGroupMemberUserMutation = { addGroupMemberUser: { changed: boolea
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -389,6 +402,7 @@ export type RemoveGroupMemberUserMutation = { removeGroupMemberUser: { changed: 
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -402,6 +416,7 @@ export type AddGroupMemberGroupMutation = { addGroupMemberGroup: { changed: bool
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -415,6 +430,7 @@ export type RemoveGroupMemberGroupMutation = { removeGroupMemberGroup: { changed
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -475,6 +491,10 @@ export type NodeQuery = { node:
     | { __typename: 'GroupMember', subjectType: GroupMemberSubjectType, id: string }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
+    | { __typename: 'Policy', id: string }
+    | { __typename: 'PolicySet', id: string }
+    | { __typename: 'PolicySetVersion', id: string }
+    | { __typename: 'PolicyVersion', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }
     | { __typename: 'PublicKeyCredential', id: string }
@@ -491,6 +511,7 @@ export type NodeQuery = { node:
     | { __typename: 'Workspace', name: string, id: string }
     | { __typename: 'Zone', id: string }
     | { __typename: 'ZoneMember', id: string }
+    | { __typename: 'ZoneSigningKey', id: string }
     | { __typename: 'ZoneUser', id: string }
    | null };
 
@@ -511,6 +532,10 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'GroupMember', id: string }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'PasswordCredential', id: string }
+    | { __typename: 'Policy', id: string }
+    | { __typename: 'PolicySet', id: string }
+    | { __typename: 'PolicySetVersion', id: string }
+    | { __typename: 'PolicyVersion', id: string }
     | { __typename: 'Provider', id: string }
     | { __typename: 'PublicCredential', id: string }
     | { __typename: 'PublicKeyCredential', id: string }
@@ -527,6 +552,7 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Workspace', id: string }
     | { __typename: 'Zone', id: string }
     | { __typename: 'ZoneMember', id: string }
+    | { __typename: 'ZoneSigningKey', id: string }
     | { __typename: 'ZoneUser', id: string }
    | null> };
 
@@ -540,6 +566,7 @@ export type CreateUserMutation = { createUser: { user: { id: string, email: stri
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -553,6 +580,7 @@ export type UpdateUserMutation = { updateUser: { user: { id: string, email: stri
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 
@@ -566,6 +594,7 @@ export type RemoveUserMutation = { removeUser: { removedUserId: string | null, e
       | { __typename: 'GroupCycleError', message: string, field: string | null }
       | { __typename: 'NotFoundError', message: string, field: string | null }
       | { __typename: 'PlatformOwnedError', message: string, field: string | null }
+      | { __typename: 'PolicyValidationError', message: string, field: string | null }
       | { __typename: 'ValidationError', message: string, field: string | null }
     > } };
 

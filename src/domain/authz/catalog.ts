@@ -132,10 +132,10 @@ export function expandRole(key: string): CapabilityKey[] {
 export const ZONE_ROLES: readonly Role[] = [
   {
     key: 'ZONE_MANAGER',
-    description: 'Full management of one zone: the zone, its members, applications, credentials, resources, providers, sessions, grants and secrets (not secret values).',
-    capabilities: ['zone.manage', 'application.manage', 'credential.manage', 'secret.manage'],
+    description: 'Full management of one zone: the zone, its members, applications, credentials, resources, providers, sessions, grants, secrets (not secret values) and policies.',
+    capabilities: ['zone.manage', 'application.manage', 'credential.manage', 'secret.manage', 'policy.manage'],
   },
-  { key: 'ZONE_VIEWER', description: 'Reads one zone and everything in it, except secret values.', capabilities: ['zone.read', 'application.read', 'credential.read', 'secret.read'] },
+  { key: 'ZONE_VIEWER', description: 'Reads one zone and everything in it (policies included), except secret values.', capabilities: ['zone.read', 'application.read', 'credential.read', 'secret.read', 'policy.read'] },
 ];
 
 const ZONE_ROLE_BY_KEY = new Map(ZONE_ROLES.map((r) => [r.key, r]));

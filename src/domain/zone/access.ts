@@ -17,6 +17,11 @@ export const ZONE_KINDS = {
   DelegatedGrant: { type: 'delegated_grant', read: 'zone.read', manage: 'zone.manage' },
   ZoneSession: { type: 'zone_session', read: 'zone.read', manage: 'zone.manage' },
   Secret: { type: 'secret', read: 'secret.read', manage: 'secret.manage' },
+  ZoneSigningKey: { type: 'zone_signing_key', read: 'zone.read', manage: 'zone.manage' },
+  Policy: { type: 'policy', read: 'policy.read', manage: 'policy.manage' },
+  PolicyVersion: { type: 'policy_version', read: 'policy.read', manage: 'policy.manage' },
+  PolicySet: { type: 'policy_set', read: 'policy.read', manage: 'policy.manage' },
+  PolicySetVersion: { type: 'policy_set_version', read: 'policy.read', manage: 'policy.manage' },
 } as const;
 
 export type ZoneKind = keyof typeof ZONE_KINDS;

@@ -7,6 +7,35 @@ import type { Sealer } from '../crypto.js';
  */
 export type SecretBox = Sealer;
 
+/** A newly generated zone signing key: the public JWK, and the private JWK as text (to be sealed). */
+export interface ZoneKeyPair {
+  kid: string;
+  alg: 'RS256';
+  publicJwk: Record<string, unknown>;
+  privateJwk: string;
+}
+
+/** A JWS in Flattened JSON Serialization (RFC 7515 section 7.2.2), protected header only. */
+export interface FlattenedJws {
+  protected: string;
+  payload: string;
+  signature: string;
+}
+
+/** Zone signing keys: generation, and signing with a private key the key service opened. */
+export interface ZoneKeyCrypto {
+  generate(): Promise<ZoneKeyPair>;
+  /** Signs `payload` with the private JWK; the protected header is { alg, kid }. */
+  sign(privateJwk: string, kid: string, payload: Uint8Array): Promise<FlattenedJws>;
+}
+
+/** Content hashes: the hex SHA-256 of the RFC 8785 (JCS) canonical form of a JSON value. */
+export interface ContentHasher {
+  canonicalSha256(value: unknown): string;
+  /** The RFC 8785 canonical JSON text of a value. */
+  canonical(value: unknown): string;
+}
+
 /** Generated credentials: high-entropy secrets returned once. */
 export interface SecretGenerator {
   /** A random password of `bytes` bytes of entropy, URL-safe. */

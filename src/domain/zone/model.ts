@@ -39,6 +39,8 @@ export interface Zone {
   defaultResourceId: string | null;
   defaultMcpGatewayApplicationId: string | null;
   userIdentityProviderId: string | null;
+  /** The policy schema version the zone writes policies against; null: the newest active one. */
+  defaultPolicySchemaVersion: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -178,6 +180,109 @@ export interface Secret extends InZone {
   description: string | null;
   metadata: Record<string, unknown> | null;
   version: number;
+}
+
+/** A signing key of a zone (RS256): its public half; the private key never leaves the key service. */
+export interface ZoneSigningKey extends InZone {
+  kid: string;
+  alg: 'RS256';
+  publicJwk: Record<string, unknown>;
+  /** The key new signatures are made with (exactly one per zone once the zone has keys). */
+  current: boolean;
+  /** When the key was withdrawn from the zone's JWKS; null while it is published. */
+  retiredAt: Date | null;
+}
+
+/** A Cedar policy of a zone; its text lives in immutable versions. */
+export interface Policy extends InZone {
+  name: string;
+  description: string | null;
+  ownerType: OwnerType;
+  /** The number of the newest version (1, 2, ...); null before the first. */
+  latestVersion: number | null;
+  latestVersionId: string | null;
+  createdById: string | null;
+  updatedById: string | null;
+  archivedAt: Date | null;
+}
+
+/** An immutable version of a policy: one static Cedar policy in both forms. */
+export interface PolicyVersion extends InZone {
+  policyId: string;
+  version: number;
+  /** The policy schema version it was validated against. */
+  schemaVersion: string;
+  cedarJson: Record<string, unknown>;
+  cedarRaw: string;
+  /** Hex SHA-256 of the RFC 8785 canonical form of cedarJson. */
+  sha: string;
+  createdById: string | null;
+  archivedAt: Date | null;
+  archivedById: string | null;
+}
+
+export type PolicySetScope = 'ZONE' | 'RESOURCE' | 'USER' | 'SESSION';
+export type BindingMode = 'ACTIVE' | 'SHADOW';
+
+/** A policy set of a zone and its binding (at most one bound version). */
+export interface PolicySet extends InZone {
+  name: string;
+  ownerType: OwnerType;
+  scopeType: PolicySetScope;
+  /** The resource, zone user or session the set applies to (null for ZONE). */
+  scopeTargetId: string | null;
+  latestVersion: number | null;
+  latestVersionId: string | null;
+  activeVersionId: string | null;
+  mode: BindingMode | null;
+  createdById: string | null;
+  updatedById: string | null;
+  archivedAt: Date | null;
+}
+
+/** One entry of a policy-set manifest: a policy version pinned by id and content hash (local ids). */
+export interface ManifestEntry {
+  policy_id: string;
+  policy_version_id: string;
+  sha: string;
+}
+
+/** A JWS in Flattened JSON Serialization. */
+export interface Attestation {
+  protected: string;
+  payload: string;
+  signature: string;
+}
+
+/** An immutable version of a policy set. */
+export interface PolicySetVersion extends InZone {
+  policySetId: string;
+  version: number;
+  schemaVersion: string;
+  entries: ManifestEntry[];
+  /** Hex SHA-256 of the RFC 8785 form of { entries }. */
+  manifestSha: string;
+  attestation: Attestation;
+  createdById: string | null;
+  archivedAt: Date | null;
+  archivedById: string | null;
+}
+
+/** The one mutable working copy of a policy, validated on save. */
+export interface PolicyDraft extends InZone {
+  policyId: string;
+  schemaVersion: string;
+  cedarJson: Record<string, unknown>;
+  cedarRaw: string;
+  updatedById: string | null;
+}
+
+/** The one mutable working copy of a policy set, validated on save. */
+export interface PolicySetDraft extends InZone {
+  policySetId: string;
+  schemaVersion: string;
+  entries: ManifestEntry[];
+  updatedById: string | null;
 }
 
 /** The decrypted value of a secret: a token, or a username and password. */

@@ -7,6 +7,12 @@ import type {
   ApplicationDependency,
   DelegatedGrant,
   GrantStatus,
+  Policy,
+  PolicyDraft,
+  PolicySet,
+  PolicySetDraft,
+  PolicySetVersion,
+  PolicyVersion,
   Provider,
   Resource,
   Secret,
@@ -14,6 +20,7 @@ import type {
   Zone,
   ZoneMember,
   ZoneSession,
+  ZoneSigningKey,
   ZoneUser,
 } from './model.js';
 
@@ -41,6 +48,8 @@ export interface ZoneTable<T, N> {
   /** Changes every object whose `column` equals `value` (one statement). */
   updateWhere(column: string, value: string, patch: Partial<N>): Promise<void>;
   byIds(ids: readonly string[]): Promise<(T | null)[]>;
+  /** The objects whose (unique) `column` holds each of `values`, in order (one statement). */
+  byUnique(column: string, values: readonly string[]): Promise<(T | null)[]>;
   /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
   findIn(zoneId: string, column: string, value: string): Promise<T | null>;
   /** Pages of the objects whose `parent` column is one of `parentIds` (zoneId, applicationId, ...). */
@@ -48,7 +57,7 @@ export interface ZoneTable<T, N> {
   counts(parent: string, parentIds: readonly string[], filter?: ListFilter): Promise<Map<string, number>>;
 }
 
-export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt' | 'defaultPolicySchemaVersion'> & { defaultPolicySchemaVersion?: string | null };
 export type NewZoneMember = Omit<ZoneMember, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewApplication = Omit<Application, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewCredential = Omit<ApplicationCredential, 'id' | 'createdAt' | 'updatedAt'> & { secretHash: string | null };
@@ -59,6 +68,17 @@ export type NewUserAgent = Omit<UserAgent, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewDelegatedGrant = Omit<DelegatedGrant, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewZoneSession = Omit<ZoneSession, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewSecret = Omit<Secret, 'id' | 'createdAt' | 'updatedAt'> & { valueCipher: string };
+
+export type NewZoneSigningKey = Omit<ZoneSigningKey, 'id' | 'createdAt' | 'updatedAt'> & { privateKeyCipher: string };
+
+export type NewPolicy = Omit<Policy, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicyVersion = Omit<PolicyVersion, 'id' | 'createdAt' | 'updatedAt'>;
+
+export type NewPolicySet = Omit<PolicySet, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicySetVersion = Omit<PolicySetVersion, 'id' | 'createdAt' | 'updatedAt'>;
+
+export type NewPolicyDraft = Omit<PolicyDraft, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewPolicySetDraft = Omit<PolicySetDraft, 'id' | 'createdAt' | 'updatedAt'>;
 
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
@@ -87,4 +107,21 @@ export interface ZoneStore {
     revoke(ids: readonly string[], at: Date): Promise<number>;
   };
   secrets: ZoneTable<Secret, NewSecret & { id?: string }> & { valueCipher(id: string): Promise<string | null> };
+  signingKeys: ZoneTable<ZoneSigningKey, NewZoneSigningKey & { id?: string }> & {
+    /** The keys of the zone still published (not retired), the current one first, then newest first. */
+    published(zoneId: string): Promise<ZoneSigningKey[]>;
+    privateKeyCipher(id: string): Promise<string | null>;
+  };
+  policies: ZoneTable<Policy, NewPolicy>;
+  policyVersions: ZoneTable<PolicyVersion, NewPolicyVersion & { id?: string }>;
+  policySets: ZoneTable<PolicySet, NewPolicySet> & {
+    /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
+    bound(zoneId: string): Promise<PolicySet[]>;
+  };
+  policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }> & {
+    /** Every version of the zone's policy sets not archived, oldest first. */
+    unarchivedOfZone(zoneId: string): Promise<PolicySetVersion[]>;
+  };
+  policyDrafts: ZoneTable<PolicyDraft, NewPolicyDraft>;
+  policySetDrafts: ZoneTable<PolicySetDraft, NewPolicySetDraft>;
 }

@@ -104,6 +104,7 @@ export class ZoneService {
         defaultResourceId: null,
         defaultMcpGatewayApplicationId: null,
         userIdentityProviderId: null,
+        defaultPolicySchemaVersion: null,
       });
     });
   }

@@ -13,6 +13,8 @@ export interface MutationErrorShape {
   typename: string;
   message: string;
   field: string | null;
+  /** What an error type with fields of its own carries (see mutationErrorType). */
+  detail?: unknown;
 }
 
 const TYPENAMES: [new (...args: never[]) => DomainError, string, string][] = [
@@ -23,7 +25,12 @@ const TYPENAMES: [new (...args: never[]) => DomainError, string, string][] = [
   [PlatformOwnedError, 'PlatformOwnedError', 'The object is owned by the platform: it cannot be changed or deleted through the API.'],
 ];
 
+/** Error types with fields of their own, matched before the generic ones (see mutationErrorType). */
+const DETAILED: [new (...args: never[]) => DomainError, string, (error: never) => unknown][] = [];
+
 function toShape(error: DomainError): MutationErrorShape {
+  const detailed = DETAILED.find(([type]) => error instanceof type);
+  if (detailed) return { typename: detailed[1], message: error.message, field: error.field, detail: detailed[2](error as never) };
   const entry = TYPENAMES.find(([type]) => error instanceof type);
   if (!entry) throw new Error(`no GraphQL type for domain error ${error.name}`);
   return { typename: entry[1], message: error.message, field: error.field };
@@ -40,6 +47,21 @@ export const MutationErrorRef = builder.interfaceRef<MutationErrorShape>('Mutati
 
 for (const [, name, description] of TYPENAMES) {
   builder.objectRef<MutationErrorShape>(name).implement({ description, interfaces: [MutationErrorRef], fields: () => ({}) });
+}
+
+/**
+ * A payload error type with fields of its own, for a subclass of a domain error: `detail` picks what the
+ * fields read from the error (its shape's `detail`).
+ */
+export function mutationErrorType<E extends DomainError, D>(
+  type: new (...args: never[]) => E,
+  name: string,
+  description: string,
+  detail: (error: E) => D,
+  fields: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, MutationErrorShape & { detail: D }>) => Record<string, FieldRef<Types, unknown, 'Object'>>,
+) {
+  DETAILED.unshift([type, name, detail as (error: never) => unknown]);
+  return builder.objectRef<MutationErrorShape & { detail: D }>(name).implement({ description, interfaces: [MutationErrorRef as never], fields });
 }
 
 /**

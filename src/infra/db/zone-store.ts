@@ -90,6 +90,13 @@ class Table<T, N> implements ZoneTable<T, N> {
     return inOrder(ids, await this.delegate.findMany({ where: { id: { in: [...ids] } } }), (row) => this.map(row));
   }
 
+  async byUnique(columnName: string, values: readonly string[]): Promise<(T | null)[]> {
+    if (values.length === 0) return [];
+    const rows = await this.delegate.findMany({ where: { [columnName]: { in: [...values] } } });
+    const by = new Map(rows.map((row) => [row[columnName] as string, this.map(row)]));
+    return values.map((v) => by.get(v) ?? null);
+  }
+
   async findIn(zoneId: string, columnName: string, value: string): Promise<T | null> {
     const row = await this.delegate.findFirst({ where: { zoneId, [columnName]: value } });
     return row ? this.map(row) : null;
@@ -146,6 +153,12 @@ const JSON_COLUMNS = new Set([
   'Provider.metadata',
   'ZoneSession.metadata',
   'Secret.metadata',
+  'ZoneSigningKey.publicJwk',
+  'PolicyVersion.cedarJson',
+  'PolicySetVersion.entries',
+  'PolicySetVersion.attestation',
+  'PolicyDraft.cedarJson',
+  'PolicySetDraft.entries',
 ]);
 
 function without<T>(row: Row, ...keys: string[]): T {
@@ -168,6 +181,13 @@ export class PrismaZoneStore implements ZoneStore {
   readonly delegatedGrants: ZoneStore['delegatedGrants'];
   readonly sessions: ZoneStore['sessions'];
   readonly secrets: ZoneStore['secrets'];
+  readonly signingKeys: ZoneStore['signingKeys'];
+  readonly policies: ZoneStore['policies'];
+  readonly policyVersions: ZoneStore['policyVersions'];
+  readonly policySets: ZoneStore['policySets'];
+  readonly policySetVersions: ZoneStore['policySetVersions'];
+  readonly policyDrafts: ZoneStore['policyDrafts'];
+  readonly policySetDrafts: ZoneStore['policySetDrafts'];
 
   constructor(private readonly db: Tx) {
     const store = this;
@@ -241,6 +261,29 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.secret.findFirst({ where: { id }, select: { valueCipher: true } }))?.valueCipher ?? null;
       },
     }) as never;
+    this.signingKeys = Object.assign(new Table(db, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') }), {
+      async published(zoneId: string) {
+        const rows = await db.zoneSigningKey.findMany({ where: { zoneId, retiredAt: null }, orderBy: [{ current: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }] });
+        return rows.map((row) => without(row as never, 'privateKeyCipher'));
+      },
+      async privateKeyCipher(id: string) {
+        return (await db.zoneSigningKey.findFirst({ where: { id }, select: { privateKeyCipher: true } }))?.privateKeyCipher ?? null;
+      },
+    }) as never;
+    this.policies = new Table(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] }) as never;
+    this.policyVersions = new Table(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] }) as never;
+    this.policySets = Object.assign(new Table(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] }), {
+      async bound(zoneId: string) {
+        return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
+      },
+    }) as never;
+    this.policySetVersions = Object.assign(new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }), {
+      async unarchivedOfZone(zoneId: string) {
+        return (await db.policySetVersion.findMany({ where: { zoneId, archivedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as never;
+      },
+    }) as never;
+    this.policyDrafts = new Table(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] }) as never;
+    this.policySetDrafts = new Table(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] }) as never;
   }
 
   newId(): string {
@@ -249,6 +292,13 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.policySetDraft.deleteMany({ where });
+    await this.db.policyDraft.deleteMany({ where });
+    await this.db.policySetVersion.deleteMany({ where });
+    await this.db.policySet.deleteMany({ where });
+    await this.db.policyVersion.deleteMany({ where });
+    await this.db.policy.deleteMany({ where });
+    await this.db.zoneSigningKey.deleteMany({ where });
     await this.db.secret.deleteMany({ where });
     await this.db.zoneSession.deleteMany({ where });
     await this.db.delegatedGrant.deleteMany({ where });

@@ -5,3 +5,7 @@ import './credential.js';
 import './catalog.js';
 import './secret.js';
 import './activity.js';
+import './keys.js';
+import './policy-schema.js';
+import './policy.js';
+import './policy-set.js';

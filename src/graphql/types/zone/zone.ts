@@ -27,8 +27,8 @@ export const LoginFlowEnum = builder.enumType('LoginFlow', {
 export const ZoneRoleEnum = builder.enumType('ZoneRole', {
   description: 'A role in one zone. It applies to the zone and everything in it, never to the account or other zones.',
   values: {
-    ZONE_MANAGER: { description: 'Full management of the zone: zone.manage, application.manage, credential.manage and secret.manage (not secret values).' },
-    ZONE_VIEWER: { description: 'Read-only access to the zone: zone.read, application.read, credential.read and secret.read.' },
+    ZONE_MANAGER: { description: 'Full management of the zone: zone.manage, application.manage, credential.manage, secret.manage (not secret values) and policy.manage.' },
+    ZONE_VIEWER: { description: 'Read-only access to the zone: zone.read, application.read, credential.read, secret.read and policy.read.' },
   },
 });
 

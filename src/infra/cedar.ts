@@ -1,0 +1,59 @@
+// The PolicyEngine port (src/domain/zone/policy-engine.ts) over Cedar compiled to WebAssembly
+// (@cedar-policy/cedar-wasm, the Node.js entry). Every answer of the library is a tagged union: its
+// `type` is checked before anything else is read. Schema conversions are cached: keygraph ships a
+// handful of schema versions and converts each once per process.
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type { CedarDiagnostic, ParsedPolicy, PolicyEngine } from '../domain/zone/policy-engine.js';
+
+interface DetailedError {
+  message: string;
+  help?: string | null;
+  sourceLocations?: { start: number; end: number }[] | null;
+}
+
+function diagnostic(error: DetailedError): CedarDiagnostic {
+  const location = error.sourceLocations?.[0];
+  return { message: error.message, help: error.help ?? null, start: location?.start ?? null, end: location?.end ?? null };
+}
+
+export function cedarEngine(): PolicyEngine {
+  const schemaJsonCache = new Map<string, Record<string, unknown>>();
+  return {
+    schemaJson(schemaText) {
+      let json = schemaJsonCache.get(schemaText);
+      if (!json) {
+        const answer = cedar.schemaToJson(schemaText);
+        if (answer.type !== 'success') throw new Error(`the Cedar schema does not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
+        json = answer.json as unknown as Record<string, unknown>;
+        schemaJsonCache.set(schemaText, json);
+      }
+      return json;
+    },
+    checkSchema(schemaText) {
+      const answer = cedar.checkParseSchema(schemaText);
+      return answer.type === 'success' ? [] : answer.errors.map(diagnostic);
+    },
+    parsePolicy(input): ParsedPolicy {
+      if ('text' in input) {
+        const json = cedar.policyToJson(input.text);
+        if (json.type !== 'success') return { ok: false, diagnostics: json.errors.map(diagnostic) };
+        // The text as stored is the text as given (a second conversion would drop its comments and layout).
+        return { ok: true, text: input.text, json: json.json as unknown as Record<string, unknown> };
+      }
+      if (input.json === null || typeof input.json !== 'object' || Array.isArray(input.json)) {
+        return { ok: false, diagnostics: [{ message: 'cedarJson must be one policy in the Cedar JSON policy format (an object)', help: null, start: null, end: null }] };
+      }
+      const text = cedar.policyToText(input.json as cedar.Policy);
+      if (text.type !== 'success') return { ok: false, diagnostics: text.errors.map(diagnostic) };
+      // Round trip through the text form: the stored JSON is Cedar's own rendering of the policy.
+      const json = cedar.policyToJson(text.text);
+      if (json.type !== 'success') return { ok: false, diagnostics: json.errors.map(diagnostic) };
+      return { ok: true, text: text.text, json: json.json as unknown as Record<string, unknown> };
+    },
+    validate(schemaText, policiesText) {
+      const answer = cedar.validate({ schema: schemaText, policies: { staticPolicies: policiesText }, validationSettings: { mode: 'strict' } });
+      if (answer.type !== 'success') return answer.errors.map(diagnostic);
+      return answer.validationErrors.map((e) => diagnostic(e.error));
+    },
+  };
+}
