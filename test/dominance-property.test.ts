@@ -78,17 +78,20 @@ const ROLE_KEYS = ROLES.map((r) => r.key);
 const MANAGING = ['user.manage', 'auth.manage', 'service_account.manage', 'api_key.manage', 'role:manager', 'role:credential_manager', 'owner'];
 
 const acctArb = fc.constantFrom<Acct>(0, 1);
+/** Who a grant names: a user (weight 5), a group or the service account (weights given). */
+const grantSubjectArb = (groupWeight: number, serviceAccountWeight: number) =>
+  fc.oneof(
+    { weight: 5, arbitrary: fc.record({ t: fc.constant('user' as const), i: fc.nat(5) }) },
+    { weight: groupWeight, arbitrary: fc.record({ t: fc.constant('group' as const), i: fc.nat(2) }) },
+    { weight: serviceAccountWeight, arbitrary: fc.constant({ t: 'sa' as const }) },
+  );
 
 const grantArb: fc.Arbitrary<GrantSpec> = fc.oneof(
   {
     weight: 30,
     arbitrary: fc.record({
       acct: acctArb,
-      subject: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ t: fc.constant('user' as const), i: fc.nat(5) }) },
-        { weight: 3, arbitrary: fc.record({ t: fc.constant('group' as const), i: fc.nat(2) }) },
-        { weight: 2, arbitrary: fc.constant({ t: 'sa' as const }) },
-      ),
+      subject: grantSubjectArb(3, 2),
       kind: fc.constant<Kind>('CAPABILITY'),
       key: fc.constantFrom(...CAPABILITY_POOL),
       res: fc.constantFrom<0 | 1 | 2>(0, 0, 1, 2),
@@ -99,11 +102,7 @@ const grantArb: fc.Arbitrary<GrantSpec> = fc.oneof(
     weight: 14,
     arbitrary: fc.record({
       acct: acctArb,
-      subject: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ t: fc.constant('user' as const), i: fc.nat(5) }) },
-        { weight: 3, arbitrary: fc.record({ t: fc.constant('group' as const), i: fc.nat(2) }) },
-        { weight: 2, arbitrary: fc.constant({ t: 'sa' as const }) },
-      ),
+      subject: grantSubjectArb(3, 2),
       kind: fc.constant<Kind>('ROLE'),
       key: fc.constantFrom(...ROLE_KEYS),
       res: fc.constantFrom<0 | 1 | 2>(1, 1, 2),
@@ -114,11 +113,7 @@ const grantArb: fc.Arbitrary<GrantSpec> = fc.oneof(
     weight: 6,
     arbitrary: fc.record({
       acct: acctArb,
-      subject: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ t: fc.constant('user' as const), i: fc.nat(5) }) },
-        { weight: 2, arbitrary: fc.record({ t: fc.constant('group' as const), i: fc.nat(2) }) },
-        { weight: 1, arbitrary: fc.constant({ t: 'sa' as const }) },
-      ),
+      subject: grantSubjectArb(2, 1),
       kind: fc.constant<Kind>('ACCOUNT_OWNER'),
       key: fc.constant(null),
       res: fc.constant<0>(0),
@@ -129,11 +124,7 @@ const grantArb: fc.Arbitrary<GrantSpec> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       acct: acctArb,
-      subject: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ t: fc.constant('user' as const), i: fc.nat(5) }) },
-        { weight: 2, arbitrary: fc.record({ t: fc.constant('group' as const), i: fc.nat(2) }) },
-        { weight: 1, arbitrary: fc.constant({ t: 'sa' as const }) },
-      ),
+      subject: grantSubjectArb(2, 1),
       kind: fc.constant<Kind>('SUPER_ADMIN'),
       key: fc.constant(null),
       res: fc.constant<0>(0),
