@@ -7,6 +7,7 @@ import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, S
 import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
+import { ACCESS, type ObjectKind, type Objects } from '../domain/authz/access.js';
 import { createZoneLoaders, type ZoneLoaders } from './zone-loaders.js';
 
 export interface Context {
@@ -21,6 +22,8 @@ export interface Context {
 export type Actor = { kind: 'User'; value: User } | { kind: 'ServiceAccount'; value: ServiceAccount } | { kind: 'ApiKey'; value: ApiKey };
 
 export interface Loaders {
+  /** The loader of each kind of the access table (the named loaders below are the same instances). */
+  object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null>;
   account: DataLoader<string, Account | null>;
   workspace: DataLoader<string, Workspace | null>;
   user: DataLoader<string, User | null>;
@@ -48,10 +51,6 @@ export interface Loaders {
   zones: ZoneLoaders;
 }
 
-function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): DataLoader<string, T | null> {
-  return new DataLoader(fetch);
-}
-
 export function createLoaders(store: Store): Loaders {
   const keyed = new Map<string, DataLoader<string, unknown>>();
   function memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
@@ -62,18 +61,29 @@ export function createLoaders(store: Store): Loaders {
     }
     return loader;
   }
+  const objects = new Map<ObjectKind, DataLoader<string, unknown>>();
+  function object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null> {
+    let loader = objects.get(kind) as DataLoader<string, Objects[K] | null> | undefined;
+    if (!loader) {
+      const fetch = ACCESS[kind].fetch as (store: Store, ids: readonly string[]) => Promise<(Objects[K] | null)[]>;
+      loader = new DataLoader<string, Objects[K] | null>((ids) => fetch(store, ids));
+      objects.set(kind, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
   return {
-    account: byIds((ids) => store.accounts.byIds(ids)),
-    workspace: byIds((ids) => store.workspaces.byIds(ids)),
-    user: byIds((ids) => store.users.byIds(ids)),
-    group: byIds((ids) => store.groups.byIds(ids)),
-    groupMember: byIds((ids) => store.groups.memberByIds(ids)),
-    grant: byIds((ids) => store.grants.byIds(ids)),
-    roleAssignment: byIds((ids) => store.roleAssignments.byIds(ids)),
-    serviceAccount: byIds((ids) => store.serviceAccounts.byIds(ids)),
-    serviceAccountCredential: byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
-    apiKey: byIds((ids) => store.apiKeys.byIds(ids)),
-    invitation: byIds((ids) => store.invitations.byIds(ids)),
+    object,
+    account: object('Account'),
+    workspace: object('Workspace'),
+    user: object('User'),
+    group: object('Group'),
+    groupMember: object('GroupMember'),
+    grant: object('AuthorizationGrant'),
+    roleAssignment: object('RoleAssignment'),
+    serviceAccount: object('ServiceAccount'),
+    serviceAccountCredential: object('ServiceAccountCredential'),
+    apiKey: object('ApiKey'),
+    invitation: object('Invitation'),
     actor: new DataLoader(async (ids) => {
       const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
       return ids.map((_, i): Actor | null => {
@@ -112,6 +122,6 @@ export function createLoaders(store: Store): Loaders {
           return parentIds.map((id) => counts.get(id) ?? 0);
         }),
       ),
-    zones: createZoneLoaders(store),
+    zones: createZoneLoaders(store, object),
   };
 }

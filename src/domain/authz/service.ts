@@ -1,6 +1,7 @@
 // Grants and role assignments of reference 000, the permission context of a subject, and the
 // explanation of an access decision. Nobody can grant what they do not hold themselves.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { loadFor } from './access.js';
 import type { GrantKind, SubjectType } from '../model.js';
 import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants } from '../store.js';
 import { RESOURCE_TYPES, requiredText } from '../validation.js';
@@ -97,9 +98,7 @@ export class AuthorizationService {
 
   async revokeAuthorization(actor: Authorizer, grantId: string): Promise<GrantRecord> {
     return this.store.transaction(async (tx) => {
-      const [grant] = await tx.grants.byIds([grantId]);
-      if (!grant) throw new NotFoundError('AuthorizationGrant', 'id');
-      await actor.authorize('auth.manage', { accountId: grant.accountId }, { see: 'auth.read', entity: 'AuthorizationGrant', field: 'id' });
+      const grant = await loadFor(tx, actor, 'AuthorizationGrant', grantId, 'manage');
       if (grant.revokedAt) throw new ConflictError('the grant is already revoked', 'id');
       if (grant.grantKind === 'SUPER_ADMIN') {
         await actor.requireSuperAdmin();
@@ -140,9 +139,7 @@ export class AuthorizationService {
   /** Revokes a role assignment; the row stays, with revokedAt, as history. */
   async deleteRoleAssignment(actor: Authorizer, assignmentId: string): Promise<RoleAssignmentRecord> {
     return this.store.transaction(async (tx) => {
-      const [assignment] = await tx.roleAssignments.byIds([assignmentId]);
-      if (!assignment) throw new NotFoundError('RoleAssignment', 'id');
-      await actor.authorize('auth.manage', { accountId: assignment.accountId }, { see: 'auth.read', entity: 'RoleAssignment', field: 'id' });
+      const assignment = await loadFor(tx, actor, 'RoleAssignment', assignmentId, 'manage');
       if (assignment.revokedAt) throw new ConflictError('the role assignment is already revoked', 'id');
       await this.requireHeld(actor, expandRole(assignment.roleKey), grantScope(assignment));
       return tx.roleAssignments.revoke(assignmentId);

@@ -1,4 +1,5 @@
 import type { Authorizer } from '../authz/authorizer.js';
+import { loadFor } from '../authz/access.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
@@ -139,10 +140,7 @@ export class GroupService {
   }
 
   /** Loads a group the actor may manage; an invisible group reads as a missing one. */
-  private async load(tx: Store, actor: Authorizer, groupId: string, field: string): Promise<Group> {
-    const [group] = await tx.groups.byIds([groupId]);
-    if (!group) throw new NotFoundError('Group', field);
-    await actor.authorize('group.manage', { accountId: group.accountId }, { see: 'group.read', entity: 'Group', field });
-    return group;
+  private load(tx: Store, actor: Authorizer, groupId: string, field: string): Promise<Group> {
+    return loadFor(tx, actor, 'Group', groupId, 'manage', { field });
   }
 }

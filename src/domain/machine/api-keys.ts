@@ -2,9 +2,9 @@
 // what its creator holds at the moment of use (enforced by the Authorizer); it reaches workspace-scoped
 // objects only in the workspaces it was given; a read-only key runs no mutation; a paused key is refused.
 import type { Authorizer } from '../authz/authorizer.js';
+import { loadFor, scopeOf } from '../authz/access.js';
 import { requireDominatesKey } from '../authz/dominance.js';
 import { isCapability } from '../authz/catalog.js';
-import { scopes } from '../authz/objects.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { DEFAULT_MCP_SETTINGS, type ApiKey, type McpSettings } from '../model.js';
@@ -26,7 +26,6 @@ export interface ApiKeyInput extends Partial<McpSettings> {
   expiresAt?: Date | null;
 }
 
-const SEE = { see: 'api_key.read' as const, entity: 'ApiKey', field: 'id' };
 const NAME = /^[A-Za-z0-9_.:*\-/]+$/;
 const SCOPE = /^[A-Za-z0-9_.:-]+$/;
 
@@ -134,15 +133,13 @@ export class ApiKeyService {
 
   private async workspace(tx: Store, actor: Authorizer, apiKey: ApiKey, workspaceId: string): Promise<void> {
     const [workspace] = await tx.workspaces.byIds([workspaceId]);
-    if (!workspace || workspace.accountId !== apiKey.accountId || !(await actor.can('workspace.read', scopes.workspace(workspace)))) {
+    if (!workspace || workspace.accountId !== apiKey.accountId || !(await actor.can('workspace.read', scopeOf('Workspace', workspace)))) {
       throw new NotFoundError('Workspace', 'workspaceId');
     }
   }
 
   private async load(tx: Store, actor: Authorizer, id: string, field = 'id'): Promise<ApiKey> {
-    const [apiKey] = await tx.apiKeys.byIds([id]);
-    if (!apiKey) throw new NotFoundError('ApiKey', field);
-    await actor.authorize('api_key.manage', { accountId: apiKey.accountId }, { ...SEE, field });
+    const apiKey = await loadFor(tx, actor, 'ApiKey', id, 'manage', { field });
     if (apiKey.revokedAt) throw new ConflictError('the API key is revoked', field);
     await requireDominatesKey(actor, apiKey);
     return apiKey;

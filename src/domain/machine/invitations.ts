@@ -2,6 +2,7 @@
 // applied in one transaction when the invitee accepts. The token is stored as a digest and travels only in
 // the sealed outbox message. Nobody can invite into more than they hold themselves.
 import { Authorizer, toFacts } from '../authz/authorizer.js';
+import { loadFor } from '../authz/access.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../authz/catalog.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { permissionContext, type PermissionContext } from '../authz/service.js';
@@ -85,7 +86,6 @@ export interface InvitationPreview {
   expiresAt: Date;
 }
 
-const SEE = { see: 'invitation.read' as const, entity: 'Invitation', field: 'id' };
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 
 export class InvitationService {
@@ -415,9 +415,7 @@ export class InvitationService {
 
   /** A pending invitation the actor may manage; `orExpired` also admits expired ones (resend, revoke). */
   private async loadPending(tx: Store, actor: Authorizer, id: string, orExpired = false): Promise<Invitation> {
-    const [invitation] = await tx.invitations.byIds([id]);
-    if (!invitation) throw new NotFoundError('Invitation', 'id');
-    await actor.authorize('invitation.manage', { accountId: invitation.accountId }, SEE);
+    const invitation = await loadFor(tx, actor, 'Invitation', id, 'manage');
     const status = invitationStatus(invitation);
     if (status !== 'PENDING' && !(orExpired && status === 'EXPIRED')) throw new ConflictError(`the invitation is ${status.toLowerCase()}`, 'id');
     return invitation;

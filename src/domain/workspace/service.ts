@@ -1,5 +1,5 @@
 import type { Authorizer } from '../authz/authorizer.js';
-import { scopes } from '../authz/objects.js';
+import { loadFor } from '../authz/access.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Workspace } from '../model.js';
 import type { Store } from '../store.js';
@@ -9,10 +9,6 @@ export interface WorkspaceInput {
   name: string;
   description?: string | null;
 }
-
-const workspaceScope = scopes.workspace;
-
-const WORKSPACE_GUARD = { see: 'workspace.read' as const, entity: 'Workspace', field: 'id' };
 
 export class WorkspaceService {
   constructor(private readonly store: Store) {}
@@ -32,9 +28,7 @@ export class WorkspaceService {
     const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
     const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
     return this.store.transaction(async (tx) => {
-      const [workspace] = await tx.workspaces.byIds([workspaceId]);
-      if (!workspace) throw new NotFoundError('Workspace', 'id');
-      await actor.authorize('workspace.manage', workspaceScope(workspace), WORKSPACE_GUARD);
+      const workspace = await loadFor(tx, actor, 'Workspace', workspaceId, 'manage');
       await tx.lockAccount(workspace.accountId);
       if (name !== undefined && name !== workspace.name && (await tx.workspaces.findByName(workspace.accountId, name))) {
         throw new ConflictError('a workspace with this name already exists in the account', 'name');
@@ -45,9 +39,7 @@ export class WorkspaceService {
 
   deleteWorkspace(actor: Authorizer, workspaceId: string): Promise<Workspace> {
     return this.store.transaction(async (tx) => {
-      const [workspace] = await tx.workspaces.byIds([workspaceId]);
-      if (!workspace) throw new NotFoundError('Workspace', 'id');
-      await actor.authorize('workspace.manage', workspaceScope(workspace), WORKSPACE_GUARD);
+      const workspace = await loadFor(tx, actor, 'Workspace', workspaceId, 'manage');
       await tx.workspaces.delete(workspaceId);
       return workspace;
     });

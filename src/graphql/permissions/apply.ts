@@ -11,7 +11,7 @@ import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
 import { allow } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { ObjectKind } from '../../domain/authz/access.js';
 import type { Context } from '../context.js';
 import { isVisible, visibleNow } from '../visibility.js';
 import { forbidden, unauthenticated, visibilityRules } from './rules.js';

@@ -26,7 +26,7 @@ export const WORKSPACES_PREVIEW = 5;
 builder.node(ApiKeyRef, {
   description: 'An account API key. It acts with at most its permissions, never beyond its creator, only in its workspaces.',
   id: { resolve: (k) => k.id },
-  loadMany: visibleLoadMany('ApiKey', (ctx) => ctx.loaders.apiKey),
+  loadMany: visibleLoadMany('ApiKey'),
   fields: (t) => ({
     ...permissionFields(t, 'ApiKey'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -67,7 +67,7 @@ builder.node(ApiKeyRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the key last changed.' }),
   }),
 });
-entityLoadedBy(ApiKeyRef, 'ApiKey', (ctx) => ctx.loaders.apiKey);
+entityLoadedBy(ApiKeyRef, 'ApiKey');
 
 const ApiKeyConnection = connectionOf(ApiKeyRef, 'ApiKey', 'API keys');
 

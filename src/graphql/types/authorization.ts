@@ -64,7 +64,7 @@ export const AuthorizationGrantRef = builder.objectRef<GrantRecord>('Authorizati
 builder.node(AuthorizationGrantRef, {
   description: 'A grant of reference 000: a capability, account ownership or super administration, given to a user or group.',
   id: { resolve: (g) => g.id },
-  loadMany: visibleLoadMany('AuthorizationGrant', (ctx) => ctx.loaders.grant),
+  loadMany: visibleLoadMany('AuthorizationGrant'),
   fields: (t) => ({
     ...permissionFields(t, 'AuthorizationGrant'),
     account: t.field({ type: AccountRef, description: 'The account the grant is on.', resolve: async (g, _a, ctx) => (await ctx.loaders.account.load(g.accountId))! }),
@@ -78,13 +78,13 @@ builder.node(AuthorizationGrantRef, {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the grant was revoked; null while active.' }),
   }),
 });
-entityLoadedBy(AuthorizationGrantRef, 'AuthorizationGrant', (ctx) => ctx.loaders.grant);
+entityLoadedBy(AuthorizationGrantRef, 'AuthorizationGrant');
 
 export const RoleAssignmentRef = builder.objectRef<RoleAssignmentRecord>('RoleAssignment');
 builder.node(RoleAssignmentRef, {
   description: 'A code-defined role given to a user or group on a resource.',
   id: { resolve: (r) => r.id },
-  loadMany: visibleLoadMany('RoleAssignment', (ctx) => ctx.loaders.roleAssignment),
+  loadMany: visibleLoadMany('RoleAssignment'),
   fields: (t) => ({
     ...permissionFields(t, 'RoleAssignment'),
     account: t.field({ type: AccountRef, description: 'The account the assignment is on.', resolve: async (r, _a, ctx) => (await ctx.loaders.account.load(r.accountId))! }),
@@ -98,7 +98,7 @@ builder.node(RoleAssignmentRef, {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the assignment was deleted; null while active.' }),
   }),
 });
-entityLoadedBy(RoleAssignmentRef, 'RoleAssignment', (ctx) => ctx.loaders.roleAssignment);
+entityLoadedBy(RoleAssignmentRef, 'RoleAssignment');
 
 const GrantConnection = connectionOf(AuthorizationGrantRef, 'AuthorizationGrant', 'authorization grants');
 const RoleAssignmentConnection = connectionOf(RoleAssignmentRef, 'RoleAssignment', 'role assignments');
@@ -284,13 +284,13 @@ export const AccessPathRef = builder.objectRef<AccessPath>('AccessPath').impleme
       type: AuthorizationGrantRef,
       nullable: true,
       description: 'The grant, when the path is a grant (null when the caller may not see it).',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' || p.grant.kind === 'ZONE_ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', ctx.loaders.grant, p.grant.id)),
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' || p.grant.kind === 'ZONE_ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', p.grant.id)),
     }),
     roleAssignment: t.field({
       type: RoleAssignmentRef,
       nullable: true,
       description: 'The role assignment, when the path is a role (null when the caller may not see it).',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? loadVisible(ctx, 'RoleAssignment', ctx.loaders.roleAssignment, p.grant.id) : null),
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? loadVisible(ctx, 'RoleAssignment', p.grant.id) : null),
     }),
     viaGroups: t.field({
       type: [GroupRef],

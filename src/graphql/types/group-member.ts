@@ -20,7 +20,7 @@ export const GroupMemberRef = builder.objectRef<GroupMember>('GroupMember');
 builder.node(GroupMemberRef, {
   description: 'A direct member of a group: a user, a service account or a subgroup.',
   id: { resolve: (m) => m.id },
-  loadMany: visibleLoadMany('GroupMember', (ctx) => ctx.loaders.groupMember),
+  loadMany: visibleLoadMany('GroupMember'),
   fields: (t) => ({
     ...permissionFields(t, 'GroupMember'),
     subjectType: t.field({ type: MemberSubjectTypeEnum, description: 'Whether the member is a user or a group.', resolve: (m) => m.subjectType }),

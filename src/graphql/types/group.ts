@@ -37,7 +37,7 @@ export const GroupConnection = connectionOf(GroupRef, 'Group', 'groups');
 builder.node(GroupRef, {
   description: 'A group of an account. Its members are users and other groups (subgroups); a group has at most one parent.',
   id: { resolve: (group) => group.id },
-  loadMany: visibleLoadMany('Group', (ctx) => ctx.loaders.group),
+  loadMany: visibleLoadMany('Group'),
   fields: (t) => ({
     ...permissionFields(t, 'Group'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters, no "/".' }),
@@ -78,7 +78,7 @@ builder.node(GroupRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the group last changed.' }),
   }),
 });
-entityLoadedBy(GroupRef, 'Group', (ctx) => ctx.loaders.group);
+entityLoadedBy(GroupRef, 'Group');
 
 builder.objectField(AccountRef, 'groups', (t) =>
   t.connection(

@@ -56,7 +56,7 @@ const InvitationAssignmentRef = builder.objectRef<PositionedAssignment>('Invitat
 builder.node(InvitationRef, {
   description: 'An invitation to join an account, with what the invitee gets on acceptance.',
   id: { resolve: (i) => i.id },
-  loadMany: visibleLoadMany('Invitation', (ctx) => ctx.loaders.invitation),
+  loadMany: visibleLoadMany('Invitation'),
   fields: (t) => ({
     ...permissionFields(t, 'Invitation'),
     email: t.exposeString('email', { description: 'Who is invited (lower-cased).' }),
@@ -84,7 +84,7 @@ builder.node(InvitationRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
-entityLoadedBy(InvitationRef, 'Invitation', (ctx) => ctx.loaders.invitation);
+entityLoadedBy(InvitationRef, 'Invitation');
 
 const InvitationConnection = connectionOf(InvitationRef, 'Invitation', 'invitations');
 

@@ -14,7 +14,7 @@ export const ServiceAccountCredentialRef = builder.objectRef<ServiceAccountCrede
 builder.node(ServiceAccountRef, {
   description: 'A machine identity of an account: a subject of grants, roles and groups like a user. Its token is shown only when issued.',
   id: { resolve: (sa) => sa.id },
-  loadMany: visibleLoadMany('ServiceAccount', (ctx) => ctx.loaders.serviceAccount),
+  loadMany: visibleLoadMany('ServiceAccount'),
   fields: (t) => ({
     ...permissionFields(t, 'ServiceAccount'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -36,12 +36,12 @@ builder.node(ServiceAccountRef, {
     }),
   }),
 });
-entityLoadedBy(ServiceAccountRef, 'ServiceAccount', (ctx) => ctx.loaders.serviceAccount);
+entityLoadedBy(ServiceAccountRef, 'ServiceAccount');
 
 builder.node(ServiceAccountCredentialRef, {
   description: 'A client id and secret of a service account (reference 004). The secret is shown only when created.',
   id: { resolve: (c) => c.id },
-  loadMany: visibleLoadMany('ServiceAccountCredential', (ctx) => ctx.loaders.serviceAccountCredential),
+  loadMany: visibleLoadMany('ServiceAccountCredential'),
   fields: (t) => ({
     ...permissionFields(t, 'ServiceAccountCredential'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),

@@ -10,7 +10,7 @@ export const UserRef = builder.objectRef<User>('User');
 builder.node(UserRef, {
   description: 'A person. One user can belong to several accounts.',
   id: { resolve: (user) => user.id },
-  loadMany: visibleLoadMany('User', (ctx) => ctx.loaders.user),
+  loadMany: visibleLoadMany('User'),
   fields: (t) => ({
     ...permissionFields(t, 'User'),
     email: t.exposeString('email', { description: 'Email address, lower-cased; unique across keygraph.' }),
@@ -26,7 +26,7 @@ builder.node(UserRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the user last changed.' }),
   }),
 });
-entityLoadedBy(UserRef, 'User', (ctx) => ctx.loaders.user);
+entityLoadedBy(UserRef, 'User');
 
 export const UserConnection = connectionOf(UserRef, 'User', 'users');
 

@@ -10,7 +10,7 @@ export const WorkspaceRef = builder.objectRef<Workspace>('Workspace');
 builder.node(WorkspaceRef, {
   description: 'A workspace of an account: the unit that API keys are given access to.',
   id: { resolve: (workspace) => workspace.id },
-  loadMany: visibleLoadMany('Workspace', (ctx) => ctx.loaders.workspace),
+  loadMany: visibleLoadMany('Workspace'),
   fields: (t) => ({
     ...permissionFields(t, 'Workspace'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters.' }),
@@ -20,7 +20,7 @@ builder.node(WorkspaceRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the workspace last changed.' }),
   }),
 });
-entityLoadedBy(WorkspaceRef, 'Workspace', (ctx) => ctx.loaders.workspace);
+entityLoadedBy(WorkspaceRef, 'Workspace');
 
 export const WorkspaceConnection = connectionOf(WorkspaceRef, 'Workspace', 'workspaces');
 

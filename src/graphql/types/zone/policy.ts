@@ -88,7 +88,7 @@ const PolicyDraftRef = builder.objectRef<DraftView>('PolicyDraft').implement({
 builder.node(PolicyRef, {
   description: 'A Cedar policy of a zone. Its text lives in immutable versions.',
   id: { resolve: (p) => p.id },
-  loadMany: visibleLoadMany('Policy', (ctx) => ctx.loaders.zones.policy),
+  loadMany: visibleLoadMany('Policy'),
   fields: (t) => ({
     ...permissionFields(t, 'Policy'),
     name: t.exposeString('name', { description: 'Name, unique within the zone.' }),
@@ -137,12 +137,12 @@ builder.node(PolicyRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the policy last changed.' }),
   }),
 });
-entityLoadedBy(PolicyRef, 'Policy', (ctx) => ctx.loaders.zones.policy);
+entityLoadedBy(PolicyRef, 'Policy');
 
 builder.node(PolicyVersionRef, {
   description: 'An immutable version of a policy: one static Cedar policy, validated against the schema version it pins.',
   id: { resolve: (v) => v.id },
-  loadMany: visibleLoadMany('PolicyVersion', (ctx) => ctx.loaders.zones.policyVersion),
+  loadMany: visibleLoadMany('PolicyVersion'),
   fields: (t) => ({
     ...permissionFields(t, 'PolicyVersion'),
     version: t.exposeInt('version', { description: 'The version number within the policy (1, 2, ...).' }),
@@ -159,7 +159,7 @@ builder.node(PolicyVersionRef, {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the version was created.' }),
   }),
 });
-entityLoadedBy(PolicyVersionRef, 'PolicyVersion', (ctx) => ctx.loaders.zones.policyVersion);
+entityLoadedBy(PolicyVersionRef, 'PolicyVersion');
 
 export const PolicyConnection = connectionOf(PolicyRef, 'Policy', 'policies');
 
