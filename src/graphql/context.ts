@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
+import { listKey, type ListQuery } from '../domain/lists.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
 import { ACCESS, type ObjectKind, type Objects } from '../domain/authz/access.js';
 import { createZoneLoaders, type ZoneLoaders } from './zone-loaders.js';
@@ -13,7 +14,6 @@ import { createZoneLoaders, type ZoneLoaders } from './zone-loaders.js';
 export interface Context {
   /** The caller's authorization: who it is, and what it may do (one snapshot per request). */
   authz: Authorizer;
-  store: Store;
   services: Services;
   loaders: Loaders;
   log: Logger;
@@ -43,10 +43,13 @@ export interface Loaders {
   heldBy: DataLoader<string, SubjectGrants>;
   /** Accounts of users (a user is visible through the accounts it belongs to). */
   accountsOfUser: DataLoader<string, string[]>;
-  /** A batched page of `kind` for one parent; parents asking with equal arguments share one statement. */
-  page(kind: string, args: PageArgs & { search?: string | null }, fetch: (parentIds: readonly string[]) => Promise<Map<string, Page>>): DataLoader<string, Page>;
-  /** A batched count of `kind` for one parent. */
-  count(kind: string, search: string | null, fetch: (parentIds: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number>;
+  /**
+   * A batched page of a domain list for one parent: parents asking with equal arguments and filter share
+   * one statement. Keyed by the list, the arguments and the filter object the list query receives.
+   */
+  list<F>(query: ListQuery<F>, args: PageArgs, filter: F): DataLoader<string, Page>;
+  /** A batched count of a domain list for one parent, keyed by the list and its filter. */
+  listCount<F>(query: ListQuery<F>, filter: F): DataLoader<string, number>;
   /** The zones graph's loaders. */
   zones: ZoneLoaders;
 }
@@ -108,17 +111,17 @@ export function createLoaders(store: Store): Loaders {
       const paths = await store.groups.ancestorPaths(ids);
       return ids.map((id) => paths.get(id) ?? []);
     }),
-    page: (kind, args, fetch) =>
-      memo(`page:${kind}:${JSON.stringify(args)}`, () =>
+    list: (query, args, filter) =>
+      memo(`page ${listKey(query, filter, args)}`, () =>
         new DataLoader<string, Page>(async (parentIds) => {
-          const pages = await fetch(parentIds);
+          const pages = await query.pages(store, parentIds, args, filter);
           return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
         }),
       ),
-    count: (kind, search, fetch) =>
-      memo(`count:${kind}:${search ?? ''}`, () =>
+    listCount: (query, filter) =>
+      memo(`count ${listKey(query, filter)}`, () =>
         new DataLoader<string, number>(async (parentIds) => {
-          const counts = await fetch(parentIds);
+          const counts = await query.counts(store, parentIds, filter);
           return parentIds.map((id) => counts.get(id) ?? 0);
         }),
       ),

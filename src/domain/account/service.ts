@@ -1,7 +1,7 @@
 import type { Authorizer } from '../authz/authorizer.js';
 import { NotFoundError } from '../errors.js';
 import type { Account } from '../model.js';
-import type { Store } from '../store.js';
+import type { Page, PageArgs, Store } from '../store.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 
 export interface AccountInput {
@@ -11,6 +11,14 @@ export interface AccountInput {
 
 export class AccountService {
   constructor(private readonly store: Store) {}
+
+  /** A page of the accounts the actor can read (every account, for a super administrator), and their count. */
+  async readable(actor: Authorizer, args: PageArgs): Promise<{ page: Page; count: () => Promise<number> }> {
+    const readable = await actor.readableAccounts();
+    const only = readable === 'all' ? undefined : readable;
+    const page = await this.store.accounts.page(args, only);
+    return { page, count: () => this.store.accounts.count(only) };
+  }
 
   /** Only a super administrator creates accounts. */
   async createAccount(actor: Authorizer, input: AccountInput): Promise<Account> {

@@ -42,10 +42,8 @@ builder.queryFields((t) => ({
       type: AccountRef,
       description: 'The accounts the caller can read (every account, for a super administrator), oldest first.',
       resolve: async (_root, args, ctx) => {
-        const readable = await ctx.authz.readableAccounts();
-        const only = readable === 'all' ? undefined : readable;
-        const page = await ctx.store.accounts.page(pageArgs(args), only);
-        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), () => ctx.store.accounts.count(only));
+        const { page, count } = await ctx.services.accounts.readable(ctx.authz, pageArgs(args));
+        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), count);
       },
     },
     AccountConnection,

@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { loadVisible } from '../visibility.js';
 import type { Context } from '../context.js';
 import { connectionOf, pageArgs, relationConnection, toConnection } from '../connection.js';
@@ -124,11 +125,10 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          kind: `account.grants:${JSON.stringify(filter)}`,
+          list: LISTS.accountGrants,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.grants.pages(ids, page, filter),
-          counts: (ids) => ctx.store.grants.counts(ids, filter),
           load: ctx.loaders.grant,
         });
       },
@@ -153,11 +153,10 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          kind: `account.roles:${JSON.stringify(filter)}`,
+          list: LISTS.accountRoleAssignments,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.roleAssignments.pages(ids, page, filter),
-          counts: (ids) => ctx.store.roleAssignments.counts(ids, filter),
           load: ctx.loaders.roleAssignment,
         });
       },

@@ -1,6 +1,7 @@
 import type { Group, LinkedScope } from '../../domain/model.js';
 import { RESOURCE_TYPES } from '../../domain/validation.js';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -64,11 +65,10 @@ builder.node(GroupRef, {
         description: 'The groups directly in this group, in the order they were added.',
         resolve: (g, args, ctx) =>
           relationConnection(ctx, {
-            kind: 'group.subgroups',
+            list: LISTS.groupSubgroups,
+            filter: {},
             parentId: g.id,
             args,
-            pages: (ids, page) => ctx.store.groups.subgroupPages(ids, page),
-            counts: (ids) => ctx.store.groups.subgroupCounts(ids),
             load: ctx.loaders.group,
           }),
       },
@@ -88,12 +88,10 @@ builder.objectField(AccountRef, 'groups', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against the group name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.groups',
+          list: LISTS.accountGroups,
+          filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.groups.pagesByAccount(ids, page, search),
-          counts: (ids, search) => ctx.store.groups.countsByAccount(ids, search),
           load: ctx.loaders.group,
         }),
     },

@@ -4,6 +4,7 @@ import type { AcceptResult, AssignmentInput, DirectMembership, InvitationPreview
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../../domain/model.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
@@ -100,11 +101,10 @@ builder.objectField(AccountRef, 'invitations', (t) =>
       resolve: (account, args, ctx) => {
         const filter = { email: args.email?.trim() || null, status: args.status ?? null };
         return relationConnection(ctx, {
-          kind: `account.invitations:${JSON.stringify(filter)}`,
+          list: LISTS.accountInvitations,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.invitations.pagesByAccount(ids, page, filter),
-          counts: (ids) => ctx.store.invitations.countsByAccount(ids, filter),
           load: ctx.loaders.invitation,
         });
       },

@@ -2,6 +2,7 @@
 // and the mutations that issue, rotate and revoke their secrets (each shown once, in its payload).
 import type { ServiceAccount, ServiceAccountCredential } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, PermissionContextRef } from './authorization.js';
@@ -66,11 +67,10 @@ builder.objectField(AccountRef, 'serviceAccounts', (t) =>
       resolve: (account, args, ctx) => {
         const includeRevoked = args.includeRevoked ?? false;
         return relationConnection(ctx, {
-          kind: `account.serviceAccounts:${includeRevoked}`,
+          list: LISTS.accountServiceAccounts,
+          filter: { includeRevoked },
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.serviceAccounts.pagesByAccount(ids, page, includeRevoked),
-          counts: (ids) => ctx.store.serviceAccounts.countsByAccount(ids, includeRevoked),
           load: ctx.loaders.serviceAccount,
         });
       },
@@ -86,11 +86,10 @@ builder.objectField(ServiceAccountRef, 'credentials', (t) =>
       description: "The service account's client credentials, oldest first.",
       resolve: (sa, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'serviceAccount.credentials',
+          list: LISTS.serviceAccountCredentials,
+          filter: {},
           parentId: sa.id,
           args,
-          pages: (ids, page) => ctx.store.serviceAccounts.credentialPages(ids, page),
-          counts: (ids) => ctx.store.serviceAccounts.credentialCounts(ids),
           load: ctx.loaders.serviceAccountCredential,
         }),
     },

@@ -1,5 +1,6 @@
 import type { User } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -38,12 +39,10 @@ builder.objectField(AccountRef, 'users', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against email, username, first and last name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.users',
+          list: LISTS.accountUsers,
+          filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.users.pagesByAccount(ids, page, search),
-          counts: (ids, search) => ctx.store.users.countsByAccount(ids, search),
           load: ctx.loaders.user,
         }),
     },

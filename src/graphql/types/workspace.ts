@@ -1,5 +1,6 @@
 import type { Workspace } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { LISTS } from '../../domain/lists.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -31,12 +32,11 @@ builder.objectField(AccountRef, 'workspaces', (t) =>
       description: "The account's workspaces, oldest first (for an API key: only those it was given).",
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.workspaces',
+          list: LISTS.accountWorkspaces,
+          filter: { only: ctx.authz.workspaceLimit },
           parentId: account.id,
           args,
           // An API key sees only the workspaces it was given.
-          pages: (ids, page) => ctx.store.workspaces.pagesByAccount(ids, page, ctx.authz.workspaceLimit ?? undefined),
-          counts: (ids) => ctx.store.workspaces.countsByAccount(ids, ctx.authz.workspaceLimit ?? undefined),
           load: ctx.loaders.workspace,
         }),
     },

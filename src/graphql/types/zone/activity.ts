@@ -128,8 +128,7 @@ builder.node(UserSessionRef, {
         args: { status: t.arg({ type: ZoneStatusEnum, description: 'Only sessions in this state.' }) },
         resolve: (s, args, ctx) =>
           zoneList(ctx, {
-            name: 'session.children',
-            table: ctx.store.zones.sessions as never,
+            table: 'sessions',
             parent: 'parentId',
             parentId: s.id,
             args,
@@ -173,7 +172,7 @@ builder.objectFields(ZoneRef, (t) => ({
       description: 'The users of the zone, oldest first.',
       args: { search: t.arg.string({ description: 'Only users whose email or subject contains this text (case-insensitive).' }) },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.users', table: ctx.store.zones.zoneUsers as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zoneUser }),
+        zoneList(ctx, { table: 'zoneUsers', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zoneUser }),
     },
     ZoneUserConnection,
   ),
@@ -183,7 +182,7 @@ builder.objectFields(ZoneRef, (t) => ({
       description: 'The user agents of the zone, oldest first.',
       args: { search: t.arg.string({ description: 'Only user agents whose name, identifier or slug contains this text (case-insensitive).' }) },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.userAgents', table: ctx.store.zones.userAgents as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.userAgent }),
+        zoneList(ctx, { table: 'userAgents', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.userAgent }),
     },
     UserAgentConnection,
   ),
@@ -203,8 +202,7 @@ builder.objectFields(ZoneRef, (t) => ({
         if (user !== undefined) equals.zoneUserId = user;
         if (resource !== undefined) equals.resourceId = resource;
         return zoneList(ctx, {
-          name: 'zone.delegatedGrants',
-          table: ctx.store.zones.delegatedGrants as never,
+          table: 'delegatedGrants',
           parent: 'zoneId',
           parentId: z.id,
           args,
@@ -232,8 +230,7 @@ builder.objectFields(ZoneRef, (t) => ({
         if (user !== undefined) equals.zoneUserId = user;
         if (args.topLevelOnly) equals.parentId = null;
         return zoneList(ctx, {
-          name: 'zone.sessions',
-          table: ctx.store.zones.sessions as never,
+          table: 'sessions',
           parent: 'zoneId',
           parentId: z.id,
           args,

@@ -58,8 +58,7 @@ builder.node(ApplicationRef, {
         args: { resourceId: t.arg.id({ description: 'Only the dependency on this resource (global id), as zones.applications.dependencies.retrieve asks for one.' }) },
         resolve: (a, args, ctx) =>
           zoneList(ctx, {
-            name: 'application.dependencies',
-            table: ctx.store.zones.dependencies as never,
+            table: 'dependencies',
             parent: 'applicationId',
             parentId: a.id,
             args,
@@ -75,7 +74,7 @@ builder.node(ApplicationRef, {
         description: 'The resources this application provides, oldest first.',
         args: { search: t.arg.string({ description: 'Only resources whose name, identifier or slug contains this text.' }) },
         resolve: (a, args, ctx) =>
-          zoneList(ctx, { name: 'application.resources', table: ctx.store.zones.resources as never, parent: 'applicationId', parentId: a.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.resource }),
+          zoneList(ctx, { table: 'resources', parent: 'applicationId', parentId: a.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.resource }),
       },
       ResourceConnection,
     ),
@@ -114,8 +113,7 @@ builder.objectField(ZoneRef, 'applications', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.applications',
-          table: ctx.store.zones.applications as never,
+          table: 'applications',
           parent: 'zoneId',
           parentId: z.id,
           args,

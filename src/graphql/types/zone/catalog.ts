@@ -126,7 +126,7 @@ builder.objectFields(ZoneRef, (t) => ({
         type: t.arg({ type: ProviderTypeEnum, description: 'Only providers of this kind.' }),
       },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.providers', table: ctx.store.zones.providers as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.provider }),
+        zoneList(ctx, { table: 'providers', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.provider }),
     },
     ProviderConnection,
   ),
@@ -140,8 +140,7 @@ builder.objectFields(ZoneRef, (t) => ({
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.resources',
-          table: ctx.store.zones.resources as never,
+          table: 'resources',
           parent: 'zoneId',
           parentId: z.id,
           args,

@@ -100,8 +100,7 @@ builder.objectField(ZoneRef, 'applicationCredentials', (t) =>
           }
         }
         return zoneList(ctx, {
-          name: 'zone.applicationCredentials',
-          table: ctx.store.zones.credentials as never,
+          table: 'credentials',
           parent: 'zoneId',
           parentId: z.id,
           args,
@@ -121,7 +120,7 @@ builder.objectField(ApplicationRef, 'credentials', (t) =>
       description: 'The credentials of the application, oldest first.',
       args: { type: t.arg({ type: CredentialTypeEnum, description: 'Only credentials of this kind.' }) },
       resolve: (a, args, ctx) =>
-        zoneList(ctx, { name: 'application.credentials', table: ctx.store.zones.credentials as never, parent: 'applicationId', parentId: a.id, args, filter: { equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.credential }),
+        zoneList(ctx, { table: 'credentials', parent: 'applicationId', parentId: a.id, args, filter: { equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.credential }),
     },
     ApplicationCredentialConnection,
   ),

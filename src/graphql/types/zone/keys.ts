@@ -39,8 +39,7 @@ builder.objectField(ZoneRef, 'signingKeys', (t) =>
       args: { includeRetired: t.arg.boolean({ description: 'Also list retired keys (default false).' }) },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.signingKeys',
-          table: ctx.store.zones.signingKeys as never,
+          table: 'signingKeys',
           parent: 'zoneId',
           parentId: z.id,
           args,

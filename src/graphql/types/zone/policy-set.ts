@@ -102,7 +102,7 @@ builder.node(PolicySetRef, {
       {
         type: PolicySetVersionRef,
         description: 'The versions of the set, oldest first.',
-        resolve: (s, args, ctx) => zoneList(ctx, { name: 'policySet.versions', table: ctx.store.zones.policySetVersions as never, parent: 'policySetId', parentId: s.id, args, load: ctx.loaders.zones.policySetVersion }),
+        resolve: (s, args, ctx) => zoneList(ctx, { table: 'policySetVersions', parent: 'policySetId', parentId: s.id, args, load: ctx.loaders.zones.policySetVersion }),
       },
       PolicySetVersionConnection,
     ),
@@ -162,8 +162,7 @@ builder.objectField(ZoneRef, 'policySets', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.policySets',
-          table: ctx.store.zones.policySets as never,
+          table: 'policySets',
           parent: 'zoneId',
           parentId: z.id,
           args,

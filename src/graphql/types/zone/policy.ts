@@ -110,8 +110,7 @@ builder.node(PolicyRef, {
         },
         resolve: async (p, args, ctx) => {
           const connection = await zoneList(ctx, {
-            name: 'policy.versions',
-            table: ctx.store.zones.policyVersions as never,
+            table: 'policyVersions',
             parent: 'policyId',
             parentId: p.id,
             args,
@@ -175,8 +174,7 @@ builder.objectField(ZoneRef, 'policies', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.policies',
-          table: ctx.store.zones.policies as never,
+          table: 'policies',
           parent: 'zoneId',
           parentId: z.id,
           args,

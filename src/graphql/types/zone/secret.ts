@@ -92,7 +92,7 @@ builder.objectField(ZoneRef, 'secrets', (t) =>
         type: t.arg({ type: SecretTypeEnum, description: 'Only secrets of this kind.' }),
       },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.secrets', table: ctx.store.zones.secrets as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.secret }),
+        zoneList(ctx, { table: 'secrets', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.secret }),
     },
     SecretConnection,
   ),

@@ -97,7 +97,7 @@ builder.node(ZoneRef, {
           const equals: Record<string, string> = {};
           if (args.role) equals.role = args.role;
           if (args.userId) equals.userId = idOrNothing(args.userId, 'User');
-          return zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals, inAccount: true }, load: ctx.loaders.zones.member });
+          return zoneList(ctx, { table: 'members', parent: 'zoneId', parentId: z.id, args, filter: { equals, inAccount: true }, load: ctx.loaders.zones.member });
         },
       },
       ZoneMemberConnection,
@@ -147,7 +147,7 @@ builder.objectField(AccountRef, 'zones', (t) =>
       description: "The account's zones, oldest first.",
       args: { search: t.arg.string({ description: 'Only zones whose name or slug contains this text (case-insensitive).' }) },
       resolve: (account, args, ctx) =>
-        zoneList(ctx, { name: 'account.zones', table: ctx.store.zones.zones as never, parent: 'accountId', parentId: account.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zone }),
+        zoneList(ctx, { table: 'zones', parent: 'accountId', parentId: account.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zone }),
     },
     ZoneConnection,
   ),
