@@ -43,6 +43,19 @@ export async function objectFor<T extends { id: string; accountId: string; zoneI
   return object;
 }
 
+/** objectFor, refusing objects the platform owns (the table's platform guard): for changes and deletions. */
+export async function changeableFor<T extends { id: string; accountId: string; zoneId: string }>(
+  actor: Authorizer,
+  table: Pick<ZoneTable<T, never>, 'byIds'>,
+  kind: ZoneKind,
+  id: string,
+  field = 'id',
+): Promise<T> {
+  const object = await mustLoad(table, id, kind, field);
+  await authorizeOn(actor, kind, object as never, 'manage', { field, platformGuard: true }, NO_LOADS);
+  return object;
+}
+
 /**
  * An object named in the input that must live in `zoneId` and be visible to the caller; anything else
  * (missing, another zone, another account, hidden) is the same NotFoundError.
