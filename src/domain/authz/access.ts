@@ -109,6 +109,9 @@ export function zoneScope(zone: Pick<Zone, 'id' | 'accountId'>): Scope {
   return { accountId: zone.accountId, resource: { type: 'zone', id: zone.id } };
 }
 
+/** The capability that reads who holds what: grants, role assignments, permission contexts. */
+const HOLDINGS_READ: CapabilityKey = 'auth.read';
+
 const platform = (name: string) => ({ owned: (o: { ownerType: string }) => o.ownerType === 'PLATFORM', name });
 
 export const ACCESS: AccessTable = {
@@ -122,8 +125,8 @@ export const ACCESS: AccessTable = {
       workspaces: 'workspace.read',
       users: 'user.read',
       groups: 'group.read',
-      authorizationGrants: 'auth.read',
-      roleAssignments: 'auth.read',
+      authorizationGrants: HOLDINGS_READ,
+      roleAssignments: HOLDINGS_READ,
       zones: 'zone.read',
       serviceAccounts: 'service_account.read',
       apiKeys: 'api_key.read',
@@ -147,8 +150,8 @@ export const ACCESS: AccessTable = {
   },
   Group: { fetch: (s, ids) => s.groups.byIds(ids), scopes: ofAccount, read: 'group.read', manage: 'group.manage' },
   GroupMember: { fetch: (s, ids) => s.groups.memberByIds(ids), scopes: ofAccount, read: 'group.read', manage: 'group.manage' },
-  AuthorizationGrant: { fetch: (s, ids) => s.grants.byIds(ids), scopes: ofAccount, read: 'auth.read', manage: 'auth.manage' },
-  RoleAssignment: { fetch: (s, ids) => s.roleAssignments.byIds(ids), scopes: ofAccount, read: 'auth.read', manage: 'auth.manage' },
+  AuthorizationGrant: { fetch: (s, ids) => s.grants.byIds(ids), scopes: ofAccount, read: HOLDINGS_READ, manage: 'auth.manage' },
+  RoleAssignment: { fetch: (s, ids) => s.roleAssignments.byIds(ids), scopes: ofAccount, read: HOLDINGS_READ, manage: 'auth.manage' },
   ServiceAccount: {
     fetch: (s, ids) => s.serviceAccounts.byIds(ids),
     scopes: ofAccount,
@@ -266,6 +269,15 @@ export async function decideVisible<K extends ObjectKind>(authz: Authorizer, kin
   if (!authz.authenticated) return false;
   if (isSelf(kind, object, authz.principal)) return true;
   return holdsIn(authz, ACCESS[kind].read, await scopesOf(kind, object, deps));
+}
+
+/**
+ * Who may read what a subject (a user, a service account, a group) holds on an account (its permission
+ * context, an explanation of its access): the subject itself, or a caller with auth.read there.
+ */
+export async function mayReadHoldings(authz: Authorizer, subject: { type: string; id: string }, accountId: string): Promise<boolean> {
+  const self = (subject.type === 'USER' && subject.id === authz.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === authz.serviceAccountId);
+  return self || (authz.authenticated && (await authz.can(HOLDINGS_READ, { accountId })));
 }
 
 export type Mode = 'read' | 'manage';

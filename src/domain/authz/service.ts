@@ -1,7 +1,7 @@
 // Grants and role assignments of reference 000, the permission context of a subject, and the
 // explanation of an access decision. Nobody can grant what they do not hold themselves.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { loadFor } from './access.js';
+import { loadFor, mayReadHoldings } from './access.js';
 import type { GrantKind, SubjectType } from '../model.js';
 import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants } from '../store.js';
 import { RESOURCE_TYPES, requiredText } from '../validation.js';
@@ -152,8 +152,7 @@ export class AuthorizationService {
    */
   async explainAccess(actor: Authorizer, subject: Subject, capability: string, scope: Scope, held: SubjectGrants): Promise<{ allowed: boolean; paths: AccessPath[] }> {
     actor.requireAuthenticated();
-    const self = (subject.type === 'USER' && subject.id === actor.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === actor.serviceAccountId);
-    if (!self && !(await actor.can('auth.read', { accountId: scope.accountId }))) {
+    if (!(await mayReadHoldings(actor, subject, scope.accountId))) {
       throw new NotFoundError('Account', 'accountId');
     }
     if (!isCapability(capability)) throw new ValidationError('capability is not a capability of the catalog', 'capability');

@@ -3,6 +3,7 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { createGraphQLError } from 'graphql-yoga';
 import { CAPABILITIES, ROLES, expandRole, type Capability, type Role } from '../../domain/authz/catalog.js';
 import { toFacts } from '../../domain/authz/authorizer.js';
+import { mayReadHoldings } from '../../domain/authz/access.js';
 import { permissionContext, type AccessPath, type PermissionContext, type Subject } from '../../domain/authz/service.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
@@ -243,8 +244,7 @@ export const PermissionContextRef = builder.objectRef<PermissionContext>('Permis
 });
 
 export async function contextFor(ctx: Context, subject: Subject, accountId: string): Promise<PermissionContext | null> {
-  const self = (subject.type === 'USER' && subject.id === ctx.authz.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === ctx.authz.serviceAccountId);
-  if (!self && !(await ctx.authz.can('auth.read', { accountId }))) return null;
+  if (!(await mayReadHoldings(ctx.authz, subject, accountId))) return null;
   return permissionContext(toFacts(subject.type, subject.id, await ctx.loaders.heldBy.load(subject.id)), accountId);
 }
 
