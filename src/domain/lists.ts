@@ -1,8 +1,9 @@
-// The list queries of the domain: every list the graph serves under a parent (an account's users, a zone's
-// secrets, ...), as a typed query over the Store. A list is fetched for many parents at once (one page
+// List queries of the domain: every list the graph serves under a parent (an account's users, a zone's
+// secrets, ...) is a typed query over the Store, defined next to its kind's service (the zones graph's
+// tables share one definition, zoneTableList). A list is fetched for many parents at once (one page
 // statement, one count statement), with one typed filter object; whatever batches or caches a list keys it
 // by that same filter object (`listKey`), so a page fetched for one filter can never answer another.
-import type { GrantFilter, InvitationFilter, PageArgs, Pages, RoleAssignmentFilter, Store } from './store.js';
+import type { PageArgs, Pages, Store } from './store.js';
 import type { ListFilter, ZoneStore } from './zone/store.js';
 
 export interface ListQuery<F> {
@@ -12,7 +13,8 @@ export interface ListQuery<F> {
   counts(store: Store, parentIds: readonly string[], filter: F): Promise<Map<string, number>>;
 }
 
-function list<F>(name: string, pages: ListQuery<F>['pages'], counts: ListQuery<F>['counts']): ListQuery<F> {
+/** A list query: its name (for keys and logs), its pages and its counts over the Store. */
+export function defineList<F>(name: string, pages: ListQuery<F>['pages'], counts: ListQuery<F>['counts']): ListQuery<F> {
   return { name, pages, counts };
 }
 
@@ -33,31 +35,10 @@ export function listKey<F>(query: ListQuery<F>, filter: F, args?: PageArgs): str
   return `${query.name} ${stableKey(filter)}${args === undefined ? '' : ` ${stableKey(args)}`}`;
 }
 
-type Search = { search: string | null };
-type None = Record<string, never>;
-
-export const LISTS = {
-  accountWorkspaces: list<{ only: readonly string[] | null }>(
-    'account.workspaces',
-    (s, ids, args, f) => s.workspaces.pagesByAccount(ids, args, f.only ?? undefined),
-    (s, ids, f) => s.workspaces.countsByAccount(ids, f.only ?? undefined),
-  ),
-  accountUsers: list<Search>('account.users', (s, ids, args, f) => s.users.pagesByAccount(ids, args, f.search), (s, ids, f) => s.users.countsByAccount(ids, f.search)),
-  accountGroups: list<Search>('account.groups', (s, ids, args, f) => s.groups.pagesByAccount(ids, args, f.search), (s, ids, f) => s.groups.countsByAccount(ids, f.search)),
-  groupMembers: list<Search>('group.members', (s, ids, args, f) => s.groups.memberPages(ids, args, f.search), (s, ids, f) => s.groups.memberCounts(ids, f.search)),
-  groupSubgroups: list<None>('group.subgroups', (s, ids, args) => s.groups.subgroupPages(ids, args), (s, ids) => s.groups.subgroupCounts(ids)),
-  accountGrants: list<GrantFilter>('account.grants', (s, ids, args, f) => s.grants.pages(ids, args, f), (s, ids, f) => s.grants.counts(ids, f)),
-  accountRoleAssignments: list<RoleAssignmentFilter>('account.roleAssignments', (s, ids, args, f) => s.roleAssignments.pages(ids, args, f), (s, ids, f) => s.roleAssignments.counts(ids, f)),
-  accountServiceAccounts: list<{ includeRevoked: boolean }>(
-    'account.serviceAccounts',
-    (s, ids, args, f) => s.serviceAccounts.pagesByAccount(ids, args, f.includeRevoked),
-    (s, ids, f) => s.serviceAccounts.countsByAccount(ids, f.includeRevoked),
-  ),
-  serviceAccountCredentials: list<None>('serviceAccount.credentials', (s, ids, args) => s.serviceAccounts.credentialPages(ids, args), (s, ids) => s.serviceAccounts.credentialCounts(ids)),
-  accountApiKeys: list<Search>('account.apiKeys', (s, ids, args, f) => s.apiKeys.pagesByAccount(ids, args, f.search), (s, ids, f) => s.apiKeys.countsByAccount(ids, f.search)),
-  apiKeyWorkspaces: list<None>('apiKey.workspaces', (s, ids, args) => s.apiKeys.workspacePages(ids, args), (s, ids) => s.apiKeys.workspaceCounts(ids)),
-  accountInvitations: list<InvitationFilter>('account.invitations', (s, ids, args, f) => s.invitations.pagesByAccount(ids, args, f), (s, ids, f) => s.invitations.countsByAccount(ids, f)),
-} as const;
+/** The filter of lists searched by one text (null: no filter). */
+export type Search = { search: string | null };
+/** The filter of lists that take none. */
+export type NoFilter = Record<string, never>;
 
 /** The tables of the zones graph that lists are served from. */
 export type ZoneListTable = {
@@ -71,7 +52,7 @@ export function zoneTableList(table: ZoneListTable, parent: string): ListQuery<L
   const name = `${table}.${parent}`;
   let query = zoneLists.get(name);
   if (!query) {
-    query = list<ListFilter>(
+    query = defineList<ListFilter>(
       name,
       (s, ids, args, f) => s.zones[table].pages(parent, ids, args, f),
       (s, ids, f) => s.zones[table].counts(parent, ids, f),

@@ -3,12 +3,13 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { loadFor, mayReadHoldings } from './access.js';
 import type { GrantKind, SubjectType } from '../model.js';
-import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants } from '../store.js';
+import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants, GrantFilter, RoleAssignmentFilter } from '../store.js';
 import { RESOURCE_TYPES, requiredText } from '../validation.js';
 import { type Authorizer, toFacts } from './authorizer.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from './catalog.js';
 import { can, capabilitiesOn, grantScope, grantsGiving, type HeldGrant, type Scope, type SubjectFacts } from './resolve.js';
 import type { CapabilityKey } from './catalog.js';
+import { defineList } from '../lists.js';
 
 export interface Subject {
   type: SubjectType;
@@ -62,6 +63,12 @@ export function permissionContext(facts: SubjectFacts, accountId: string): Permi
     status: resolved.length > 0 ? 'ACTIVE' : 'NO_ACCESS',
   };
 }
+
+/** The lists of grants and role assignments (domain list queries: the GraphQL layer pages them through its loaders). */
+export const AUTHZ_LISTS = {
+  grants: defineList<GrantFilter>('account.grants', (s, ids, args, f) => s.grants.pages(ids, args, f), (s, ids, f) => s.grants.counts(ids, f)),
+  roleAssignments: defineList<RoleAssignmentFilter>('account.roleAssignments', (s, ids, args, f) => s.roleAssignments.pages(ids, args, f), (s, ids, f) => s.roleAssignments.counts(ids, f)),
+} as const;
 
 export class AuthorizationService {
   constructor(private readonly store: Store) {}

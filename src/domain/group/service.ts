@@ -5,6 +5,7 @@ import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
 import type { Store } from '../store.js';
 import { LIMITS, attributes, groupName, linkedScopes, optionalText } from '../validation.js';
+import { defineList, type NoFilter, type Search } from '../lists.js';
 
 export interface GroupInput {
   name: string;
@@ -19,6 +20,13 @@ export interface MembershipChange {
   changed: boolean;
   stats: MembershipStats;
 }
+
+/** The lists of groups and their members (domain list queries: the GraphQL layer pages them through its loaders). */
+export const GROUP_LISTS = {
+  byAccount: defineList<Search>('account.groups', (s, ids, args, f) => s.groups.pagesByAccount(ids, args, f.search), (s, ids, f) => s.groups.countsByAccount(ids, f.search)),
+  members: defineList<Search>('group.members', (s, ids, args, f) => s.groups.memberPages(ids, args, f.search), (s, ids, f) => s.groups.memberCounts(ids, f.search)),
+  subgroups: defineList<NoFilter>('group.subgroups', (s, ids, args) => s.groups.subgroupPages(ids, args), (s, ids) => s.groups.subgroupCounts(ids)),
+} as const;
 
 export class GroupService {
   constructor(private readonly store: Store) {}

@@ -13,6 +13,7 @@ import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate, identifierList } from './common.js';
 import type { MachineAuthFailure } from './service-accounts.js';
 import { apiKeyStanding, dueForTouch } from './standing.js';
+import { defineList, type NoFilter, type Search } from '../lists.js';
 
 export const MCP_ALLOWLIST_MODES = ['ALLOW_ALL', 'ALLOWLIST', 'DENYLIST'] as const;
 export const MAX_PERMISSIONS = 100;
@@ -28,6 +29,12 @@ export interface ApiKeyInput extends Partial<McpSettings> {
 
 const NAME = /^[A-Za-z0-9_.:*\-/]+$/;
 const SCOPE = /^[A-Za-z0-9_.:-]+$/;
+
+/** The lists of API keys and the workspaces they reach (domain list queries: the GraphQL layer pages them through its loaders). */
+export const API_KEY_LISTS = {
+  byAccount: defineList<Search>('account.apiKeys', (s, ids, args, f) => s.apiKeys.pagesByAccount(ids, args, f.search), (s, ids, f) => s.apiKeys.countsByAccount(ids, f.search)),
+  workspaces: defineList<NoFilter>('apiKey.workspaces', (s, ids, args) => s.apiKeys.workspacePages(ids, args), (s, ids) => s.apiKeys.workspaceCounts(ids)),
+} as const;
 
 export class ApiKeyService {
   constructor(private readonly store: Store) {}

@@ -9,13 +9,14 @@ import { permissionContext, type PermissionContext } from '../authz/service.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { invitationStatus, type Invitation, type InvitationAssignment, type User } from '../model.js';
-import type { Store } from '../store.js';
+import type { Store, InvitationFilter } from '../store.js';
 import { proveEmail } from '../user/claims.js';
 import type { PasswordHasher } from '../user/service.js';
 import { LIMITS, RESOURCE_TYPES, email as validEmail, optionalText, password as validPassword, requiredText, username as validUsername } from '../validation.js';
 import type { OutboxDispatcher } from './outbox.js';
 import { apiKeyPrincipal, apiKeyStanding, serviceAccountBar, serviceAccountPrincipal } from './standing.js';
 import type { CapabilityKey } from '../authz/catalog.js';
+import { defineList } from '../lists.js';
 
 export const INVITATION_TTL_DAYS = 7;
 export const MAX_ASSIGNMENTS = 50;
@@ -87,6 +88,11 @@ export interface InvitationPreview {
 }
 
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
+
+/** The lists of invitations (domain list queries: the GraphQL layer pages them through its loaders). */
+export const INVITATION_LISTS = {
+  byAccount: defineList<InvitationFilter>('account.invitations', (s, ids, args, f) => s.invitations.pagesByAccount(ids, args, f), (s, ids, f) => s.invitations.countsByAccount(ids, f)),
+} as const;
 
 export class InvitationService {
   constructor(

@@ -10,6 +10,7 @@ import { issueToken, newClientId, parseToken, tokenMatches, hashToken } from '..
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate } from './common.js';
 import { dueForTouch, serviceAccountBar } from './standing.js';
+import { defineList, type NoFilter } from '../lists.js';
 
 export interface ServiceAccountInput {
   name: string;
@@ -28,6 +29,16 @@ export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 
 /** Why a presented secret was not accepted (for logs; callers get one generic answer). */
 export type MachineAuthFailure = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'rotated';
+
+/** The lists of service accounts and their credentials (domain list queries: the GraphQL layer pages them through its loaders). */
+export const SERVICE_ACCOUNT_LISTS = {
+  byAccount: defineList<{ includeRevoked: boolean }>(
+    'account.serviceAccounts',
+    (s, ids, args, f) => s.serviceAccounts.pagesByAccount(ids, args, f.includeRevoked),
+    (s, ids, f) => s.serviceAccounts.countsByAccount(ids, f.includeRevoked),
+  ),
+  credentials: defineList<NoFilter>('serviceAccount.credentials', (s, ids, args) => s.serviceAccounts.credentialPages(ids, args), (s, ids) => s.serviceAccounts.credentialCounts(ids)),
+} as const;
 
 export class ServiceAccountService {
   constructor(private readonly store: Store) {}

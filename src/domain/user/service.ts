@@ -7,6 +7,7 @@ import type { User } from '../model.js';
 import type { EmailProofPurpose, Store } from '../store.js';
 import { LIMITS, email, optionalText, password, username } from '../validation.js';
 import { proveEmail } from './claims.js';
+import { defineList, type Search } from '../lists.js';
 
 /** Memory-hard password hashing, implemented in infra. */
 export interface PasswordHasher {
@@ -46,6 +47,11 @@ export interface UserServiceOptions {
   /** The link a message carries for a proof token (verification or password reset). */
   emailProofUrl: (purpose: EmailProofPurpose, token: string) => string;
 }
+
+/** The lists of users (domain list queries: the GraphQL layer pages them through its loaders). */
+export const USER_LISTS = {
+  byAccount: defineList<Search>('account.users', (s, ids, args, f) => s.users.pagesByAccount(ids, args, f.search), (s, ids, f) => s.users.countsByAccount(ids, f.search)),
+} as const;
 
 export class UserService {
   constructor(

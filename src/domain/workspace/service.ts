@@ -4,11 +4,21 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { Workspace } from '../model.js';
 import type { Store } from '../store.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
+import { defineList } from '../lists.js';
 
 export interface WorkspaceInput {
   name: string;
   description?: string | null;
 }
+
+/** The lists of workspaces (domain list queries: the GraphQL layer pages them through its loaders). */
+export const WORKSPACE_LISTS = {
+  byAccount: defineList<{ only: readonly string[] | null }>(
+    'account.workspaces',
+    (s, ids, args, f) => s.workspaces.pagesByAccount(ids, args, f.only ?? undefined),
+    (s, ids, f) => s.workspaces.countsByAccount(ids, f.only ?? undefined),
+  ),
+} as const;
 
 export class WorkspaceService {
   constructor(private readonly store: Store) {}

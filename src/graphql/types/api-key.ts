@@ -4,7 +4,7 @@
 import type { ApiKey, Workspace } from '../../domain/model.js';
 import { MCP_ALLOWLIST_MODES } from '../../domain/machine/api-keys.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { API_KEY_LISTS } from '../../domain/machine/api-keys.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, mutationName, payload } from './errors.js';
@@ -55,14 +55,14 @@ builder.node(ApiKeyRef, {
       type: [WorkspaceRef],
       description: `Up to ${WORKSPACES_PREVIEW} of the workspaces the key can reach (the reference's preview; use workspaces for all).`,
       resolve: async (k, _args, ctx) => {
-        const page = await ctx.loaders.list(LISTS.apiKeyWorkspaces, { first: WORKSPACES_PREVIEW }, {}).load(k.id);
+        const page = await ctx.loaders.list(API_KEY_LISTS.workspaces, { first: WORKSPACES_PREVIEW }, {}).load(k.id);
         const loaded = await ctx.loaders.workspace.loadMany(page.edges.map((e) => e.id));
         return loaded.filter((w): w is Workspace => w !== null && !(w instanceof Error));
       },
     }),
     workspacesTotal: t.int({
       description: 'How many workspaces the key can reach.',
-      resolve: (k, _args, ctx) => ctx.loaders.listCount(LISTS.apiKeyWorkspaces, {}).load(k.id),
+      resolve: (k, _args, ctx) => ctx.loaders.listCount(API_KEY_LISTS.workspaces, {}).load(k.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the key was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the key last changed.' }),
@@ -80,7 +80,7 @@ builder.objectField(AccountRef, 'apiKeys', (t) =>
       args: { search: t.arg.string({ description: "Case-insensitive text matched against the key's name and description." }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.accountApiKeys,
+          list: API_KEY_LISTS.byAccount,
           filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
@@ -98,7 +98,7 @@ builder.objectField(ApiKeyRef, 'workspaces', (t) =>
       description: 'The workspaces the key can reach, in the order of their ids.',
       resolve: (k, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.apiKeyWorkspaces,
+          list: API_KEY_LISTS.workspaces,
           filter: {},
           parentId: k.id,
           args,

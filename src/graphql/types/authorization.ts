@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { AUTHZ_LISTS } from '../../domain/authz/service.js';
 import { loadVisible } from '../visibility.js';
 import type { Context } from '../context.js';
 import { connectionOf, pageArgs, relationConnection, toConnection } from '../connection.js';
@@ -126,7 +126,7 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          list: LISTS.accountGrants,
+          list: AUTHZ_LISTS.grants,
           filter: filter,
           parentId: account.id,
           args,
@@ -154,7 +154,7 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          list: LISTS.accountRoleAssignments,
+          list: AUTHZ_LISTS.roleAssignments,
           filter: filter,
           parentId: account.id,
           args,

@@ -2,7 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { GroupMember, MembershipStats } from '../../domain/model.js';
 import type { MembershipChange } from '../../domain/group/service.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { GROUP_LISTS } from '../../domain/group/service.js';
 import type { Context } from '../context.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { attempt, localId, payload } from './errors.js';
@@ -68,7 +68,7 @@ builder.objectField(GroupRef, 'members', (t) =>
       args: { search: t.arg.string({ description: "Case-insensitive text matched against a user's email, username and names, or a subgroup's name." }) },
       resolve: (group, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.groupMembers,
+          list: GROUP_LISTS.members,
           filter: { search: searchTerm(args.search) },
           parentId: group.id,
           args,

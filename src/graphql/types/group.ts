@@ -1,7 +1,7 @@
 import type { Group, LinkedScope } from '../../domain/model.js';
 import { RESOURCE_TYPES } from '../../domain/validation.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { GROUP_LISTS } from '../../domain/group/service.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -65,7 +65,7 @@ builder.node(GroupRef, {
         description: 'The groups directly in this group, in the order they were added.',
         resolve: (g, args, ctx) =>
           relationConnection(ctx, {
-            list: LISTS.groupSubgroups,
+            list: GROUP_LISTS.subgroups,
             filter: {},
             parentId: g.id,
             args,
@@ -88,7 +88,7 @@ builder.objectField(AccountRef, 'groups', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against the group name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.accountGroups,
+          list: GROUP_LISTS.byAccount,
           filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,

@@ -4,7 +4,7 @@ import type { AcceptResult, AssignmentInput, DirectMembership, InvitationPreview
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../../domain/model.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { INVITATION_LISTS } from '../../domain/machine/invitations.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
@@ -101,7 +101,7 @@ builder.objectField(AccountRef, 'invitations', (t) =>
       resolve: (account, args, ctx) => {
         const filter = { email: args.email?.trim() || null, status: args.status ?? null };
         return relationConnection(ctx, {
-          list: LISTS.accountInvitations,
+          list: INVITATION_LISTS.byAccount,
           filter: filter,
           parentId: account.id,
           args,

@@ -2,7 +2,7 @@
 // and the mutations that issue, rotate and revoke their secrets (each shown once, in its payload).
 import type { ServiceAccount, ServiceAccountCredential } from '../../domain/model.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { SERVICE_ACCOUNT_LISTS } from '../../domain/machine/service-accounts.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, PermissionContextRef } from './authorization.js';
@@ -67,7 +67,7 @@ builder.objectField(AccountRef, 'serviceAccounts', (t) =>
       resolve: (account, args, ctx) => {
         const includeRevoked = args.includeRevoked ?? false;
         return relationConnection(ctx, {
-          list: LISTS.accountServiceAccounts,
+          list: SERVICE_ACCOUNT_LISTS.byAccount,
           filter: { includeRevoked },
           parentId: account.id,
           args,
@@ -86,7 +86,7 @@ builder.objectField(ServiceAccountRef, 'credentials', (t) =>
       description: "The service account's client credentials, oldest first.",
       resolve: (sa, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.serviceAccountCredentials,
+          list: SERVICE_ACCOUNT_LISTS.credentials,
           filter: {},
           parentId: sa.id,
           args,

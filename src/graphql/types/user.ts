@@ -1,6 +1,6 @@
 import type { User } from '../../domain/model.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { USER_LISTS } from '../../domain/user/service.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -39,7 +39,7 @@ builder.objectField(AccountRef, 'users', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against email, username, first and last name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.accountUsers,
+          list: USER_LISTS.byAccount,
           filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,

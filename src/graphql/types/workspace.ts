@@ -1,6 +1,6 @@
 import type { Workspace } from '../../domain/model.js';
 import { builder } from '../builder.js';
-import { LISTS } from '../../domain/lists.js';
+import { WORKSPACE_LISTS } from '../../domain/workspace/service.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -32,7 +32,7 @@ builder.objectField(AccountRef, 'workspaces', (t) =>
       description: "The account's workspaces, oldest first (for an API key: only those it was given).",
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          list: LISTS.accountWorkspaces,
+          list: WORKSPACE_LISTS.byAccount,
           filter: { only: ctx.authz.workspaceLimit },
           parentId: account.id,
           args,
