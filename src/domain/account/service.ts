@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors.js';
 import type { Account } from '../model.js';
 import type { Page, PageArgs, Store } from '../store.js';
 import { LIMITS, optionalText, requiredText } from '../validation.js';
+import { authorizeInScope } from '../authz/access.js';
 
 export interface AccountInput {
   name: string;
@@ -29,7 +30,7 @@ export class AccountService {
   }
 
   async updateAccount(actor: Authorizer, accountId: string, patch: Partial<AccountInput>): Promise<Account> {
-    await actor.authorize('account.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'id' });
+    await authorizeInScope(actor, 'Account', { accountId }, 'id');
     const name = patch.name === undefined || patch.name === null ? undefined : requiredText('name', patch.name);
     const description = patch.description === undefined ? undefined : optionalText('description', patch.description, LIMITS.description);
     return this.store.transaction(async (tx) => {

@@ -311,6 +311,23 @@ export async function loadFor<K extends ObjectKind>(store: Store, authz: Authori
   return object;
 }
 
+/**
+ * Creating an object of `kind` in a container the caller names (an account, a group), before anything is
+ * loaded: the container must be visible (the container kind's read capability in `scope`; else
+ * NotFoundError naming `field`), then the kind's manage capability in `scope`. Read-only API keys are refused.
+ */
+export function authorizeCreate(authz: Authorizer, kind: ObjectKind, container: ObjectKind, scope: Scope, field: string): Promise<void> {
+  return authz.authorize(ACCESS[kind].manage, scope, { see: ACCESS[container].read, entity: entityOf(container), field });
+}
+
+/**
+ * Changing an object of `kind` the caller names inside `scope` (a user of one account, an account itself):
+ * the kind's read capability there to learn it exists (else NotFoundError naming `field`), then its manage capability.
+ */
+export function authorizeInScope(authz: Authorizer, kind: ObjectKind, scope: Scope, field: string): Promise<void> {
+  return authz.authorize(ACCESS[kind].manage, scope, { see: ACCESS[kind].read, entity: entityOf(kind), field });
+}
+
 /** The checks of `loadFor` on an object already loaded. */
 export async function authorizeOn<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K], mode: Mode, options: LoadOptions, deps: ScopeDeps): Promise<void> {
   const field = options.field ?? 'id';

@@ -1,5 +1,5 @@
 import type { Authorizer } from '../authz/authorizer.js';
-import { loadFor } from '../authz/access.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
@@ -32,7 +32,7 @@ export class GroupService {
   constructor(private readonly store: Store) {}
 
   async createGroup(actor: Authorizer, accountId: string, input: GroupInput): Promise<Group> {
-    await actor.authorize('group.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Group', 'Account', { accountId }, 'accountId');
     const fields = {
       name: groupName('name', input.name),
       description: optionalText('description', input.description, LIMITS.description),

@@ -2,7 +2,7 @@
 // what its creator holds at the moment of use (enforced by the Authorizer); it reaches workspace-scoped
 // objects only in the workspaces it was given; a read-only key runs no mutation; a paused key is refused.
 import type { Authorizer } from '../authz/authorizer.js';
-import { loadFor, scopeOf } from '../authz/access.js';
+import { loadFor, scopeOf, authorizeCreate } from '../authz/access.js';
 import { requireDominatesKey } from '../authz/dominance.js';
 import { isCapability } from '../authz/catalog.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
@@ -40,7 +40,7 @@ export class ApiKeyService {
   constructor(private readonly store: Store) {}
 
   async createApiKey(actor: Authorizer, accountId: string, input: ApiKeyInput): Promise<{ apiKey: ApiKey; key: string }> {
-    await actor.authorize('api_key.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'ApiKey', 'Account', { accountId }, 'accountId');
     const creator = actor.subject;
     if (!creator) throw new ForbiddenError('api_key.manage', 'an API key cannot create API keys');
     const name = requiredText('name', input.name);

@@ -2,7 +2,7 @@
 // applied in one transaction when the invitee accepts. The token is stored as a digest and travels only in
 // the sealed outbox message. Nobody can invite into more than they hold themselves.
 import { Authorizer, toFacts } from '../authz/authorizer.js';
-import { loadFor } from '../authz/access.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../authz/catalog.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { permissionContext, type PermissionContext } from '../authz/service.js';
@@ -103,7 +103,7 @@ export class InvitationService {
   ) {}
 
   async createInvitation(actor: Authorizer, accountId: string, input: InvitationInput): Promise<Invitation> {
-    await actor.authorize('invitation.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Invitation', 'Account', { accountId }, 'accountId');
     const assignments = await this.assignments(actor, accountId, input.assignments ?? []);
     return this.create(actor, accountId, null, input, assignments);
   }
@@ -117,7 +117,7 @@ export class InvitationService {
     const [group] = await this.store.groups.byIds([groupId]);
     if (!group) throw new NotFoundError('Group', 'groupId');
     const accountId = group.accountId;
-    await actor.authorize('invitation.manage', { accountId }, { see: 'group.read', entity: 'Group', field: 'groupId' });
+    await authorizeCreate(actor, 'Invitation', 'Group', { accountId }, 'groupId');
     await this.requireGroupGrantable(actor, accountId, groupId);
     const to = validEmail('email', input.email);
     this.locale(input.locale);

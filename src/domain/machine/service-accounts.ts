@@ -1,7 +1,7 @@
 // Service accounts (references 000 and 004): machine identities of one account, with a bearer token
 // shown once and client credentials. They are subjects of grants, roles and groups like users.
 import type { Authorizer } from '../authz/authorizer.js';
-import { loadFor } from '../authz/access.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ServiceAccount, ServiceAccountCredential } from '../model.js';
@@ -44,7 +44,7 @@ export class ServiceAccountService {
   constructor(private readonly store: Store) {}
 
   async createServiceAccount(actor: Authorizer, accountId: string, input: ServiceAccountInput): Promise<{ serviceAccount: ServiceAccount; token: string }> {
-    await actor.authorize('service_account.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'ServiceAccount', 'Account', { accountId }, 'accountId');
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     const expiresAt = futureDate('expiresAt', input.expiresAt);

@@ -1,5 +1,5 @@
 import type { Authorizer } from '../authz/authorizer.js';
-import { loadFor } from '../authz/access.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Workspace } from '../model.js';
 import type { Store } from '../store.js';
@@ -24,7 +24,7 @@ export class WorkspaceService {
   constructor(private readonly store: Store) {}
 
   async createWorkspace(actor: Authorizer, accountId: string, input: WorkspaceInput): Promise<Workspace> {
-    await actor.authorize('workspace.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Workspace', 'Account', { accountId }, 'accountId');
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     return this.store.transaction(async (tx) => {
