@@ -243,13 +243,14 @@ export function scopesOf<K extends ObjectKind>(kind: K, object: Objects[K], deps
 
 /** The one scope of an object whose kind has exactly one and needs no load (every kind but User and ApplicationDependency). */
 export function scopeOf<K extends Exclude<ObjectKind, 'User' | 'ApplicationDependency'>>(kind: K, object: Objects[K]): Scope {
-  const scopes = (ACCESS[kind] as AccessEntry<Objects[K]>).scopes(object, NO_DEPS) as Scope[];
+  const scopes = (ACCESS[kind] as AccessEntry<Objects[K]>).scopes(object, NO_LOADS) as Scope[];
   return scopes[0]!;
 }
 
-const NO_DEPS: ScopeDeps = {
-  accountsOfUser: () => Promise.reject(new Error('no loads here')),
-  load: () => Promise.reject(new Error('no loads here')),
+/** For kinds scoped by the object alone (every kind but User and ApplicationDependency): no load is needed to decide. */
+export const NO_LOADS: ScopeDeps = {
+  accountsOfUser: () => Promise.reject(new Error('this kind needs no load to be scoped')),
+  load: () => Promise.reject(new Error('this kind needs no load to be scoped')),
 };
 
 /** Whether the principal is this object (it sees itself). */
@@ -389,14 +390,6 @@ export async function readVisible<K extends ObjectKind>(authz: Authorizer, sourc
   if (!id) return null;
   const object = await source.load(kind, id);
   return object && (await visible(authz, kind, object, source)) ? object : null;
-}
-
-/** Whether the caller may read `field` of a visible object: the capability the table gives it, in the object's scopes. */
-export async function mayReadField<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K], field: string, deps: ScopeDeps): Promise<boolean> {
-  const capability = ACCESS[kind].fields?.[field];
-  if (capability === undefined) return visible(authz, kind, object, deps);
-  if (!authz.authenticated) return false;
-  return holdsIn(authz, capability, await scopesOf(kind, object, deps));
 }
 
 /** The capabilities the caller holds on an object, over all the scopes it lives in. */

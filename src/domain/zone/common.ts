@@ -3,16 +3,11 @@
 import type { Authorizer } from '../authz/authorizer.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
-import { ACCESS, authorizeOn, holdsIn, scopeOf, storeDeps } from '../authz/access.js';
+import { ACCESS, authorizeOn, holdsIn, NO_LOADS, scopeOf, storeDeps } from '../authz/access.js';
 import type { ZoneKind } from './access.js';
 import type { Zone } from './model.js';
 import type { ZoneTable } from './store.js';
 import type { CapabilityKey } from '../authz/catalog.js';
-
-const NO_LOADS = {
-  accountsOfUser: () => Promise.reject(new Error('zone kinds need no load to decide')),
-  load: () => Promise.reject(new Error('zone kinds need no load to decide')),
-};
 
 /** The object `id` of `table`, or NotFoundError naming `field`. */
 export async function mustLoad<T>(table: Pick<ZoneTable<T, never>, 'byIds'>, id: string, entity: string, field: string): Promise<T> {
@@ -38,7 +33,6 @@ export async function objectFor<T extends { id: string; accountId: string; zoneI
   capability: CapabilityKey = ACCESS[kind].manage,
 ): Promise<T> {
   const object = await mustLoad(table, id, kind, field);
-  // Zone kinds are scoped by the object alone: no load is needed to decide.
   await authorizeOn(actor, kind, object as never, 'manage', { field, capability }, NO_LOADS);
   return object;
 }
