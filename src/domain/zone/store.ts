@@ -24,14 +24,17 @@ import type {
   ZoneUser,
 } from './model.js';
 
-/** What a list can be filtered by. Unset keys do not filter. */
-export interface ListFilter {
+/** A column of a table of `T`, named as a field of `T`: a misspelt column does not compile. */
+export type Column<T> = Extract<keyof T, string>;
+
+/** What a list of `T` can be filtered by. Unset keys do not filter. */
+export interface ListFilter<T = Record<string, unknown>> {
   /** Case-insensitive substring of the object's name, identifier, slug or email (as each list says). */
   search?: string | null;
   /** Exact values of columns (enumerations, ids, booleans). */
-  equals?: Record<string, string | boolean | null>;
+  equals?: Partial<Record<Column<T>, string | boolean | null>>;
   /** JSON-array columns that must hold a value (e.g. traits: GATEWAY). */
-  jsonContains?: Record<string, string>;
+  jsonContains?: Partial<Record<Column<T>, string>>;
   /** Zone members: only users still in the zone's account (a membership of someone who left stays stored, inert). */
   inAccount?: boolean;
   /** ACTIVE / EXPIRED / REVOKED, computed from revokedAt and expiresAt at `now`. */
@@ -44,17 +47,17 @@ export interface ZoneTable<T, N> {
   update(id: string, patch: Partial<N>): Promise<T>;
   delete(id: string): Promise<void>;
   /** Deletes every object whose `column` equals `value` (one statement). */
-  deleteWhere(column: string, value: string): Promise<void>;
+  deleteWhere(column: Column<T>, value: string): Promise<void>;
   /** Changes every object whose `column` equals `value` (one statement). */
-  updateWhere(column: string, value: string, patch: Partial<N>): Promise<void>;
+  updateWhere(column: Column<T>, value: string, patch: Partial<N>): Promise<void>;
   byIds(ids: readonly string[]): Promise<(T | null)[]>;
   /** The objects whose (unique) `column` holds each of `values`, in order (one statement). */
-  byUnique(column: string, values: readonly string[]): Promise<(T | null)[]>;
+  byUnique(column: Column<T>, values: readonly string[]): Promise<(T | null)[]>;
   /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
-  findIn(zoneId: string, column: string, value: string): Promise<T | null>;
+  findIn(zoneId: string, column: Column<T>, value: string): Promise<T | null>;
   /** Pages of the objects whose `parent` column is one of `parentIds` (zoneId, applicationId, ...). */
-  pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter): Promise<Pages>;
-  counts(parent: string, parentIds: readonly string[], filter?: ListFilter): Promise<Map<string, number>>;
+  pages(parent: Column<T>, parentIds: readonly string[], args: PageArgs, filter?: ListFilter<T>): Promise<Pages>;
+  counts(parent: Column<T>, parentIds: readonly string[], filter?: ListFilter<T>): Promise<Map<string, number>>;
 }
 
 export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt' | 'defaultPolicySchemaVersion'> & { defaultPolicySchemaVersion?: string | null };

@@ -1,7 +1,7 @@
 // Shared wiring of the zones graph's GraphQL types: batched connections under a parent. Visibility,
 // permission fields and federation entities are the graph's own (visibility.ts, types/node.ts).
 import type DataLoader from 'dataloader';
-import type { ListFilter, ZoneTable } from '../../../domain/zone/store.js';
+import type { Column, ListFilter, ZoneTable } from '../../../domain/zone/store.js';
 import { relationConnection, type Connection, type RelayArgs } from '../../connection.js';
 import type { Context } from '../../context.js';
 import { localId } from '../errors.js';
@@ -12,7 +12,7 @@ import { localId } from '../errors.js';
  */
 export function zoneList<T>(
   ctx: Context,
-  options: { name: string; table: ZoneTable<T, never>; parent: string; parentId: string; args: RelayArgs; filter?: ListFilter; load: DataLoader<string, T | null> },
+  options: { name: string; table: ZoneTable<T, never>; parent: Column<T>; parentId: string; args: RelayArgs; filter?: ListFilter<T>; load: DataLoader<string, T | null> },
 ): Promise<Connection<T>> {
   const { search, ...rest } = options.filter ?? {};
   const key = `${options.name}:${JSON.stringify(rest)}`;
