@@ -27,15 +27,14 @@ export class ZoneKeyService {
     private readonly crypto: ZoneKeyCrypto,
   ) {}
 
-  /** The zone's JWKS (every key not retired); null when the zone does not exist. Creates the first key. */
+  /**
+   * The zone's JWKS (every key not retired), empty before its first key; null when the zone does not
+   * exist. Reading it never creates a key (anyone may fetch it).
+   */
   async jwks(zoneId: string): Promise<{ keys: PublicJwk[] } | null> {
     const [zone] = await this.store.zones.zones.byIds([zoneId]);
     if (!zone) return null;
-    let keys = await this.store.zones.signingKeys.published(zone.id);
-    if (keys.length === 0) {
-      await this.current(zone);
-      keys = await this.store.zones.signingKeys.published(zone.id);
-    }
+    const keys = await this.store.zones.signingKeys.published(zone.id);
     return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' as const })) };
   }
 

@@ -117,6 +117,8 @@ export interface ZoneStore {
   policySets: ZoneTable<PolicySet, NewPolicySet> & {
     /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
     bound(zoneId: string): Promise<PolicySet[]>;
+    /** Archives and unbinds the zone's sets not archived whose scope target is `targetId` (one statement); how many. */
+    archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null): Promise<number>;
   };
   policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }> & {
     /** Every version of the zone's policy sets not archived, oldest first. */

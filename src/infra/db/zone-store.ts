@@ -276,6 +276,9 @@ export class PrismaZoneStore implements ZoneStore {
       async bound(zoneId: string) {
         return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
       },
+      async archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null) {
+        return (await db.policySet.updateMany({ where: { zoneId, scopeTargetId: targetId, archivedAt: null }, data: { archivedAt: at, activeVersionId: null, mode: null, updatedById: actorId } })).count;
+      },
     }) as never;
     this.policySetVersions = Object.assign(new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }), {
       async unarchivedOfZone(zoneId: string) {
