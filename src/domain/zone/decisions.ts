@@ -28,9 +28,14 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { zoneScope } from './access.js';
 import type { ContentHasher, ZoneKeyCrypto } from './crypto.js';
-import type { ManifestEntry, PolicySet, PolicySetVersion, PolicyVersion, Zone } from './model.js';
+import type { ManifestEntry, PolicySetVersion, Zone } from './model.js';
 import type { DecisionEngine, EngineDecision, EntityData, EntityRef, PolicyEngine } from './policy-engine.js';
 import { shippedSchema } from './policy-schemas.js';
+import type { BoundSetContents } from './store.js';
+
+type BoundSet = BoundSetContents['set'];
+type BoundVersion = NonNullable<BoundSetContents['version']>;
+type BoundPolicyVersion = BoundSetContents['policyVersions'][number];
 
 /** The most requests one authorizeBatch evaluates (as Amazon Verified Permissions' batch). */
 export const MAX_BATCH = 30;
@@ -136,16 +141,16 @@ const VERIFIED_ENTRIES = 10_000;
 
 interface Prepared {
   ok: true;
-  version: PolicySetVersion;
+  version: BoundVersion;
   policySetId: string;
   setName: string;
   schemaName: string;
   byPolicyVersion: Map<string, ManifestEntry>;
 }
-type Checked = Prepared | { ok: false; version: PolicySetVersion; error: string };
+type Checked = Prepared | { ok: false; version: BoundVersion; error: string };
 
 interface Evaluated {
-  version: PolicySetVersion;
+  version: BoundVersion;
   answer: EngineDecision;
   /** Why it could not be evaluated (integrity), when it could not. */
   refused?: string;
@@ -173,41 +178,42 @@ export class DecisionService {
   async authorize(actor: Authorizer, requests: readonly DecisionRequest[]): Promise<PolicyDecision[]> {
     actor.requireAuthenticated();
     if (requests.length > MAX_BATCH) throw new ValidationError(`at most ${MAX_BATCH} requests at once; this batch has ${requests.length}`, 'requests');
-    const zoneIds = [...new Set(requests.map((r) => r.zoneId))];
-    const zones = new Map<string, Zone>();
-    for (const [i, zone] of (await this.store.zones.zones.byIds(zoneIds)).entries()) {
-      const scope = zone ? zoneScope(zone) : null;
-      const evaluate = scope ? await actor.can('policy.evaluate', scope) : false;
-      if (!zone || (!evaluate && !(await actor.can('zone.read', scope!)))) throw new NotFoundError('Zone', 'zoneId');
-      if (!evaluate) throw new ForbiddenError('policy.evaluate');
-      zones.set(zoneIds[i]!, zone);
-    }
-
-    // Everything the requests name, read at once.
+    // Everything the requests name, read at once (answers depend on the caller's rights only after this).
     const z = this.store.zones;
     const userIds = requests.filter((r) => r.principal.kind === 'ZoneUser').map((r) => r.principal.id);
     const appIds = requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id);
     const resourceIds = requests.map((r) => r.resourceId);
     const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
-    const [users, resources, sessions] = await Promise.all([
+    const [users, apps, resources, sessions] = await Promise.all([
       userIds.length ? z.zoneUsers.byIds(unique(userIds)) : [],
+      appIds.length ? z.applications.byIds(unique(appIds)) : [],
       z.resources.byIds(unique(resourceIds)),
       sessionIds.length ? z.sessions.byIds(unique(sessionIds)) : [],
     ]);
     const userById = byId(users);
-    const providerIds = unique([...userById.values()].flatMap((u) => (u.providerId ? [u.providerId] : [])));
     const resourceById = byId(resources);
-    const parentAppIds = [...resourceById.values()].flatMap((r) => (r.applicationId ? [r.applicationId] : []));
-    const [apps, providers] = await Promise.all([
-      appIds.length || parentAppIds.length ? z.applications.byIds(unique([...appIds, ...parentAppIds])) : [],
-      providerIds.length ? z.providers.byIds(providerIds) : [],
-    ]);
     const appById = byId(apps);
-    const providerById = byId(providers);
     const sessionById = byId(sessions);
 
+    // The zones: known from a resource of theirs when the request names one (as most do), read otherwise.
+    const zoneIds = unique(requests.map((r) => r.zoneId));
+    const zones = new Map<string, Pick<Zone, 'id' | 'accountId'>>();
+    for (const r of resourceById.values()) if (zoneIds.includes(r.zoneId)) zones.set(r.zoneId, { id: r.zoneId, accountId: r.accountId });
+    const unknown = zoneIds.filter((id) => !zones.has(id));
+    if (unknown.length) for (const zone of await z.zones.byIds(unknown)) if (zone) zones.set(zone.id, zone);
+    for (const zoneId of zoneIds) {
+      const zone = zones.get(zoneId);
+      const scope = zone ? zoneScope(zone) : null;
+      const evaluate = scope ? await actor.can('policy.evaluate', scope) : false;
+      if (!scope || (!evaluate && !(await actor.can('zone.read', scope)))) throw new NotFoundError('Zone', 'zoneId');
+      if (!evaluate) throw new ForbiddenError('policy.evaluate');
+    }
+
+    const providerIds = unique([...userById.values()].flatMap((u) => (u.providerId ? [u.providerId] : [])));
+    const providerById = byId(providerIds.length ? await z.providers.byIds(providerIds) : []);
+
     // The bound versions of each zone, checked once for the whole batch.
-    const checkedByZone = new Map<string, { sets: PolicySet[]; checked: Map<string, Checked> }>();
+    const checkedByZone = new Map<string, { sets: BoundSet[]; checked: Map<string, Checked> }>();
     for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone));
 
     return requests.map((request) => {
@@ -228,7 +234,7 @@ export class DecisionService {
       }
       if (errors.length) return deny(errors);
 
-      const applies = (set: PolicySet) =>
+      const applies = (set: BoundSet) =>
         set.scopeType === 'ZONE' ||
         (set.scopeType === 'RESOURCE' && set.scopeTargetId === resource!.id) ||
         (set.scopeType === 'USER' && request.principal.kind === 'ZoneUser' && set.scopeTargetId === principal!.id) ||
@@ -255,13 +261,12 @@ export class DecisionService {
           addApp(app(principal!.id)!);
         }
         const r = resource!;
-        const parent = r.applicationId ? app(r.applicationId) : undefined;
-        if (parent) addApp(parent);
+        // Its providing application is its parent (`resource in Application::"..."`); Cedar needs only its uid.
         const res = { type: 'Resource', id: r.id };
-        list.push({ uid: res, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: parent ? [{ type: 'Application', id: parent.id }] : [] });
+        list.push({ uid: res, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: r.applicationId ? [{ type: 'Application', id: r.applicationId }] : [] });
         return { principal: p, resource: res, entities: list };
       };
-      const evaluate = (set: PolicySet): Evaluated => {
+      const evaluate = (set: BoundSet): Evaluated => {
         const c = checked.get(set.activeVersionId!)!;
         if (!c.ok) return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
         const e = entities(c.schemaName);
@@ -289,15 +294,15 @@ export class DecisionService {
     });
   }
 
-  /** The zone's bound sets and their versions, each checked for integrity and preparsed. */
-  private async boundVersions(zone: Zone): Promise<{ sets: PolicySet[]; checked: Map<string, Checked> }> {
+  /** The zone's bound sets and their versions (one read), each checked for integrity and preparsed. */
+  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>): Promise<{ sets: BoundSet[]; checked: Map<string, Checked> }> {
     const z = this.store.zones;
-    const sets = (await z.policySets.bound(zone.id)).filter((s) => !s.archivedAt && s.activeVersionId && (s.mode === 'ACTIVE' || s.mode === 'SHADOW'));
+    const contents = (await z.policySets.boundContents(zone.id)).filter((c) => c.version !== null && (c.set.mode === 'ACTIVE' || c.set.mode === 'SHADOW'));
+    const sets = contents.map((c) => c.set);
     const checked = new Map<string, Checked>();
     if (sets.length === 0) return { sets, checked };
-    const versions = (await z.policySetVersions.byIds(sets.map((s) => s.activeVersionId!))).filter((v): v is PolicySetVersion => v !== null);
-    const pinned = unique(versions.flatMap((v) => (Array.isArray(v.entries) ? v.entries.map((e) => e.policy_version_id) : [])));
-    const policyVersions = byId(pinned.length ? await z.policyVersions.byIds(pinned) : []);
+    const versions = contents.map((c) => c.version!);
+    const policyVersions = byId(contents.flatMap((c) => c.policyVersions));
     let keys: Promise<(Record<string, unknown> & { kid: string })[]> | null = null;
     const published = () => (keys ??= z.signingKeys.published(zone.id).then((list) => list.map((k) => ({ ...k.publicJwk, kid: k.kid }))));
     for (const set of sets) {
@@ -308,7 +313,7 @@ export class DecisionService {
     return { sets: sets.filter((s) => checked.has(s.activeVersionId!)), checked };
   }
 
-  private async check(zone: Zone, set: PolicySet, version: PolicySetVersion, policyVersions: Map<string, PolicyVersion>, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<Checked> {
+  private async check(zone: Pick<Zone, 'id'>, set: BoundSet, version: BoundVersion, policyVersions: Map<string, BoundPolicyVersion>, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<Checked> {
     const label = `policy set ${set.name} v${version.version}`;
     const fail = (reason: IntegrityFailure, error: string): Checked => {
       this.onIntegrityFailure(reason);
@@ -344,7 +349,7 @@ export class DecisionService {
     return { ok: true, version, policySetId: set.id, setName: set.name, schemaName: schema.version, byPolicyVersion };
   }
 
-  private async verifyAttestation(zone: Zone, version: PolicySetVersion, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<{ ok: boolean; until: number; error?: string }> {
+  private async verifyAttestation(zone: Pick<Zone, 'id'>, version: BoundVersion, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<{ ok: boolean; until: number; error?: string }> {
     const until = this.clock() + VERIFIED_FOR_MS;
     const a = version.attestation;
     const payload = a ? await this.crypto.verify(a, await published()) : null;

@@ -2,7 +2,8 @@
 // table class serves every model of the zone: id lookups in one statement per batch, pages and counts
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
-import type { ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { DatabaseProvider } from '../../config.js';
+import type { BoundSetContents, ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma } from './client.js';
@@ -168,6 +169,27 @@ function without<T>(row: Row, ...keys: string[]): T {
 }
 
 /** The zones store over one Prisma client or transaction. */
+interface BoundRow {
+  setId: string;
+  name: string;
+  scopeType: string;
+  scopeTargetId: string | null;
+  activeVersionId: string | null;
+  mode: string | null;
+  versionId: string | null;
+  versionZoneId: string | null;
+  policySetId: string | null;
+  version: number | bigint | null;
+  schemaVersion: string | null;
+  entries: unknown;
+  manifestSha: string | null;
+  attestation: unknown;
+  pvId: string | null;
+  pvZoneId: string | null;
+  policyId: string | null;
+  cedarJson: unknown;
+}
+
 export class PrismaZoneStore implements ZoneStore {
   readonly zones: ZoneStore['zones'];
   readonly members: ZoneStore['members'];
@@ -189,7 +211,10 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
 
-  constructor(private readonly db: Tx) {
+  constructor(
+    private readonly db: Tx,
+    provider: DatabaseProvider,
+  ) {
     const store = this;
     this.zones = Object.assign(new Table(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] }), {
       async findBySlug(accountId: string, slug: string) {
@@ -275,6 +300,48 @@ export class PrismaZoneStore implements ZoneStore {
     this.policySets = Object.assign(new Table(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] }), {
       async bound(zoneId: string) {
         return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
+      },
+      async boundContents(zoneId: string) {
+        // One row per (bound set, pinned entry): the set, its bound version, and the policy version the entry names.
+        const pinned =
+          provider === 'postgresql'
+            ? Prisma.sql`LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(v."entries") = 'array' THEN v."entries" ELSE '[]'::jsonb END) e ON true
+               LEFT JOIN "PolicyVersion" pv ON pv."id" = e.value->>'policy_version_id'`
+            : Prisma.sql`LEFT JOIN json_each(CASE WHEN json_valid(v."entries") AND json_type(v."entries") = 'array' THEN v."entries" ELSE '[]' END) e
+               LEFT JOIN "PolicyVersion" pv ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
+        const rows = await db.$queryRaw<BoundRow[]>`
+          SELECT s."id" AS "setId", s."name", s."scopeType", s."scopeTargetId", s."activeVersionId", s."mode",
+                 v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", v."entries", v."manifestSha", v."attestation",
+                 pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", pv."cedarJson"
+          FROM "PolicySet" s
+          LEFT JOIN "PolicySetVersion" v ON v."id" = s."activeVersionId"
+          ${pinned}
+          WHERE s."zoneId" = ${zoneId} AND s."activeVersionId" IS NOT NULL AND s."archivedAt" IS NULL`;
+        const json = (value: unknown) => {
+          if (typeof value !== 'string') return value;
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return null;
+          }
+        };
+        const bySet = new Map<string, BoundSetContents>();
+        for (const row of rows) {
+          let entry = bySet.get(row.setId);
+          if (!entry) {
+            entry = {
+              set: { id: row.setId, zoneId, name: row.name, scopeType: row.scopeType as never, scopeTargetId: row.scopeTargetId, activeVersionId: row.activeVersionId, mode: row.mode as never },
+              version:
+                row.versionId === null
+                  ? null
+                  : { id: row.versionId, zoneId: row.versionZoneId!, policySetId: row.policySetId!, version: Number(row.version), schemaVersion: row.schemaVersion!, entries: json(row.entries) as never, manifestSha: row.manifestSha!, attestation: json(row.attestation) as never },
+              policyVersions: [],
+            };
+            bySet.set(row.setId, entry);
+          }
+          if (row.pvId !== null) entry.policyVersions.push({ id: row.pvId, zoneId: row.pvZoneId!, policyId: row.policyId!, cedarJson: json(row.cedarJson) as never });
+        }
+        return [...bySet.values()];
       },
       async archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null) {
         return (await db.policySet.updateMany({ where: { zoneId, scopeTargetId: targetId, archivedAt: null }, data: { archivedAt: at, activeVersionId: null, mode: null, updatedById: actorId } })).count;
