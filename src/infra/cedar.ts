@@ -19,6 +19,8 @@ function diagnostic(error: DetailedError): CedarDiagnostic {
 export function cedarEngine(): PolicyEngine & DecisionEngine {
   const schemaJsonCache = new Map<string, Record<string, unknown>>();
   // What is preparsed lives in the library's (thread-local) cache under these names: parsed once each.
+  // cedar-wasm 4.13 offers no way to drop a preparsed set, so the cache holds one set per distinct
+  // manifest evaluated since the process started (the bound versions of its zones, and those bound before).
   const preparedSets = new Set<string>();
   const preparedSchemas = new Set<string>();
   return {

@@ -105,8 +105,9 @@ const SHADOW_VERSIONS = 1000;
 
 /**
  * Disagreements of shadow versions, aggregated in memory: counts plus a bounded sample of the latest,
- * no write per request. Per instance and since its start: several instances each count what they
- * answered (read them from each, or sum them from /metrics-like scraping); a restart starts afresh.
+ * no write per request. Per instance and since its start: each instance counts what it answered (and
+ * PolicySet.shadowDiffs reads the instance that answers it); a restart starts afresh. Versions are
+ * bounded (the oldest first seen is dropped past SHADOW_VERSIONS), samples too (SHADOW_SAMPLES).
  */
 export class ShadowLedger {
   private readonly byVersion = new Map<string, ShadowDiffs>();
