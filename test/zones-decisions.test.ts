@@ -195,6 +195,30 @@ describe(`decisions (${dbProvider})`, () => {
     expect(await counter()).toBe(before + 3);
   });
 
+  it('after a key rotation the re-signed versions still decide; an old attestation put back after its key is retired fails closed', async () => {
+    const w = await world('Rotation');
+    const permit = await policyVersion(w.z, 'verified', VERIFIED);
+    const { version } = await bound(w.z, 'live', [permit]);
+    const request = { zoneId: w.z, principalId: w.ada, action: 'access', resourceId: w.api, context: SCOPES };
+    expect((await ask(request)).decision).toBe('ALLOW');
+    const prisma = t.app.db.prisma as Json;
+    const committed = (await prisma.policySetVersion.findUnique({ where: { id: local(version) } })).attestation;
+    const keyList = async () => ((await t.ok(`query($id: ID!) { zone(id: $id) { signingKeys(includeRetired: true) { edges { node { id current } } } } }`, { id: w.z })) as Json).zone.signingKeys.edges.map((e: Json) => e.node);
+    const [old] = await keyList();
+    const rotated = await must(t, 'rotateZoneSigningKey', { zoneId: w.z }, 'resignedPolicySetVersions');
+    expect(rotated.resignedPolicySetVersions).toBe(1);
+    expect((await ask(request)).decision).toBe('ALLOW');
+    await must(t, 'retireZoneSigningKey', { id: old.id }, 'signingKey { retiredAt }');
+    expect(await ask(request)).toMatchObject({ decision: 'ALLOW', errors: [] });
+    // Someone puts the committed attestation (signed by the retired key, verified earlier) back.
+    const before = await counter();
+    await prisma.policySetVersion.update({ where: { id: local(version) }, data: { attestation: committed } });
+    const rolledBack = await ask(request);
+    expect(rolledBack.decision).toBe('DENY');
+    expect(rolledBack.errors[0]).toMatch(/fails its integrity check \(its attestation does not verify with the zone's published keys\)/);
+    expect(await counter()).toBe(before + 1);
+  });
+
   it('authorizeBatch answers up to 30 requests in order; more is refused before any work', async () => {
     const w = await world('Batch');
     await bound(w.z, 'live', [await policyVersion(w.z, 'verified', VERIFIED)]);

@@ -173,6 +173,14 @@ export class DecisionService {
   ) {}
 
   /**
+   * Forgets the attestations verified for a zone (its published keys changed: what a retired key signed
+   * must stop counting now). Other instances forget within VERIFIED_FOR_MS.
+   */
+  forgetVerified(zoneId: string): void {
+    for (const key of this.verified.keys()) if (key.startsWith(`${zoneId}\n`)) this.verified.delete(key);
+  }
+
+  /**
    * Decides every request (policy.evaluate on each zone named; a zone the caller cannot see is
    * NotFoundError, one it sees without the capability ForbiddenError). Answers in request order.
    */
@@ -334,7 +342,7 @@ export class DecisionService {
     }
     // 2. The attestation verifies with the zone's keys and says what the row says.
     const a = version.attestation;
-    const cacheKey = `${version.id}\n${version.manifestSha}\n${a?.protected}.${a?.payload}.${a?.signature}`;
+    const cacheKey = `${zone.id}\n${version.id}\n${version.manifestSha}\n${a?.protected}.${a?.payload}.${a?.signature}`;
     let verified = this.verified.get(cacheKey);
     if (!verified || verified.until <= this.clock()) {
       verified = await this.verifyAttestation(zone, version, published);

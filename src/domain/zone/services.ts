@@ -51,6 +51,8 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
   const keys = new ZoneKeyService(store, deps.keyBox, deps.keys);
   const policySets = new PolicySetService(store, deps.cedar, deps.contentHasher, keys);
   keys.afterRotation = (tx, zone, actorId) => policySets.resignIn(tx, zone.id, actorId);
+  const decisions = new DecisionService(store, deps.cedar, deps.contentHasher, deps.keys, new ShadowLedger(), deps.onIntegrityFailure);
+  keys.keysChanged = (zoneId) => decisions.forgetVerified(zoneId);
   return {
     zones: new ZoneService(store),
     applications: new ApplicationService(store, deps.hasher, deps.random),
@@ -61,7 +63,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
     policySchemas: new PolicySchemaService(store, deps.cedar),
     policies: new PolicyService(store, deps.cedar, deps.contentHasher),
     policySets,
-    decisions: new DecisionService(store, deps.cedar, deps.contentHasher, deps.keys, new ShadowLedger(), deps.onIntegrityFailure),
+    decisions,
     publicUrl: deps.publicUrl,
   };
 }
