@@ -193,6 +193,10 @@ export class DecisionService {
     const appIds = requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id);
     const resourceIds = requests.map((r) => r.resourceId);
     const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
+    // The zones' bound sets are read alongside (and checked only once the caller may ask).
+    const zoneIds = unique(requests.map((r) => r.zoneId));
+    const contents = new Map(zoneIds.map((id) => [id, z.policySets.boundContents(id)] as const));
+    for (const pending of contents.values()) pending.catch(() => {});
     const [users, apps, resources, sessions] = await Promise.all([
       userIds.length ? z.zoneUsers.byIds(unique(userIds)) : [],
       appIds.length ? z.applications.byIds(unique(appIds)) : [],
@@ -205,7 +209,6 @@ export class DecisionService {
     const sessionById = byId(sessions);
 
     // The zones: known from a resource of theirs when the request names one (as most do), read otherwise.
-    const zoneIds = unique(requests.map((r) => r.zoneId));
     const zones = new Map<string, Pick<Zone, 'id' | 'accountId'>>();
     for (const r of resourceById.values()) if (zoneIds.includes(r.zoneId)) zones.set(r.zoneId, { id: r.zoneId, accountId: r.accountId });
     const unknown = zoneIds.filter((id) => !zones.has(id));
@@ -223,7 +226,7 @@ export class DecisionService {
 
     // The bound versions of each zone, checked once for the whole batch.
     const checkedByZone = new Map<string, { sets: BoundSet[]; checked: Map<string, Checked> }>();
-    for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone));
+    for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone, await contents.get(zone.id)!));
 
     return requests.map((request) => {
       const zone = zones.get(request.zoneId)!;
@@ -304,9 +307,9 @@ export class DecisionService {
   }
 
   /** The zone's bound sets and their versions (one read), each checked for integrity and preparsed. */
-  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>): Promise<{ sets: BoundSet[]; checked: Map<string, Checked> }> {
+  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>, bound: BoundSetContents[]): Promise<{ sets: BoundSet[]; checked: Map<string, Checked> }> {
     const z = this.store.zones;
-    const contents = (await z.policySets.boundContents(zone.id)).filter((c) => c.version !== null && (c.set.mode === 'ACTIVE' || c.set.mode === 'SHADOW'));
+    const contents = bound.filter((c) => c.version !== null && (c.set.mode === 'ACTIVE' || c.set.mode === 'SHADOW'));
     const sets = contents.map((c) => c.set);
     const checked = new Map<string, Checked>();
     if (sets.length === 0) return { sets, checked };
