@@ -83,6 +83,13 @@ export type NewPolicySetVersion = Omit<PolicySetVersion, 'id' | 'createdAt' | 'u
 export type NewPolicyDraft = Omit<PolicyDraft, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewPolicySetDraft = Omit<PolicySetDraft, 'id' | 'createdAt' | 'updatedAt'>;
 
+/** A bound policy set with its bound version and what it pins (see ZoneStore.policySets.boundContents). */
+export interface BoundSetContents {
+  set: Pick<PolicySet, 'id' | 'zoneId' | 'name' | 'scopeType' | 'scopeTargetId' | 'activeVersionId' | 'mode'>;
+  version: Pick<PolicySetVersion, 'id' | 'zoneId' | 'policySetId' | 'version' | 'schemaVersion' | 'entries' | 'manifestSha' | 'attestation'> | null;
+  policyVersions: Pick<PolicyVersion, 'id' | 'zoneId' | 'policyId' | 'cedarJson'>[];
+}
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
@@ -120,6 +127,13 @@ export interface ZoneStore {
   policySets: ZoneTable<PolicySet, NewPolicySet> & {
     /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
     bound(zoneId: string): Promise<PolicySet[]>;
+    /**
+     * The zone's bound sets not archived, each with its bound version and the policy versions that
+     * version's entries name (as stored: nothing is checked), read in one statement.
+     */
+    boundContents(zoneId: string): Promise<BoundSetContents[]>;
+    /** Archives and unbinds the zone's sets not archived whose scope target is `targetId` (one statement); how many. */
+    archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null): Promise<number>;
   };
   policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }> & {
     /** Every version of the zone's policy sets not archived, oldest first. */

@@ -121,6 +121,13 @@ export const ZONE_STRUCTURAL_TYPES: string[] = [
   'PolicySetDraft',
   'SavePolicyDraftPayload',
   'SavePolicySetDraftPayload',
+  // Decisions: reachable only through authorize / authorizeBatch (policy.evaluate, checked by the
+  // domain) and PolicySet.shadowDiffs (policy.read on the set).
+  'PolicyDecision',
+  'PolicyDecisionReason',
+  'ShadowDecision',
+  'PolicySetShadowDiffs',
+  'ShadowDiffSample',
 ];
 
 export const zoneMutationRules: IRules = {
@@ -171,6 +178,9 @@ export const zoneMutationRules: IRules = {
 
 export const zoneQueryRules: IRules = {
   zone: allow,
+  // policy.evaluate on each zone named, checked by the decision service (src/domain/zone/decisions.ts).
+  authorize: isAuthenticated,
+  authorizeBatch: isAuthenticated,
 };
 
 export const zoneAccountRules: IRules = {

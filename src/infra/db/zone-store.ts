@@ -2,8 +2,9 @@
 // table class serves every model of the zone: id lookups in one statement per batch, pages and counts
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
-import type { Column, ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
-import type { ApplicationDependency, PolicySet, PolicySetVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
+import type { DatabaseProvider } from '../../config.js';
+import type { BoundSetContents, Column, ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma } from './client.js';
@@ -191,6 +192,82 @@ type Tables = Omit<ZoneStore, 'newId'>;
 type ZoneStoreObject<K extends keyof Tables> = Tables[K] extends ZoneTable<infer T, unknown> ? T : never;
 type ZoneStoreNew<K extends keyof Tables> = Tables[K] extends ZoneTable<unknown, infer N> ? N : never;
 
+interface BoundRow {
+  setId: string;
+  name: string;
+  scopeType: string;
+  scopeTargetId: string | null;
+  activeVersionId: string | null;
+  mode: string | null;
+  versionId: string | null;
+  versionZoneId: string | null;
+  policySetId: string | null;
+  version: number | bigint | null;
+  schemaVersion: string | null;
+  entries: unknown;
+  manifestSha: string | null;
+  attestation: unknown;
+  pvId: string | null;
+  pvZoneId: string | null;
+  policyId: string | null;
+  cedarJson: unknown;
+}
+
+/** The JSON of a column as the driver returns it (SQLite: text; PostgreSQL: parsed). */
+function json(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The zone's bound sets, each with its bound version and the policy versions it pins: one statement. */
+async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string): Promise<BoundSetContents[]> {
+  // One row per (bound set, pinned entry): the set, its bound version, and the policy version the entry names.
+  const pinned =
+    provider === 'postgresql'
+      ? Prisma.sql`LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(v."entries") = 'array' THEN v."entries" ELSE '[]'::jsonb END) e ON true
+         LEFT JOIN "PolicyVersion" pv ON pv."id" = e.value->>'policy_version_id'`
+      : Prisma.sql`LEFT JOIN json_each(CASE WHEN json_valid(v."entries") AND json_type(v."entries") = 'array' THEN v."entries" ELSE '[]' END) e
+         LEFT JOIN "PolicyVersion" pv ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
+  const rows = await db.$queryRaw<BoundRow[]>`
+    SELECT s."id" AS "setId", s."name", s."scopeType", s."scopeTargetId", s."activeVersionId", s."mode",
+           v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", v."entries", v."manifestSha", v."attestation",
+           pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", pv."cedarJson"
+    FROM "PolicySet" s
+    LEFT JOIN "PolicySetVersion" v ON v."id" = s."activeVersionId"
+    ${pinned}
+    WHERE s."zoneId" = ${zoneId} AND s."activeVersionId" IS NOT NULL AND s."archivedAt" IS NULL`;
+  const bySet = new Map<string, BoundSetContents>();
+  for (const row of rows) {
+    let entry = bySet.get(row.setId);
+    if (!entry) {
+      entry = {
+        set: { id: row.setId, zoneId, name: row.name, scopeType: row.scopeType as PolicySet['scopeType'], scopeTargetId: row.scopeTargetId, activeVersionId: row.activeVersionId, mode: row.mode as PolicySet['mode'] },
+        version:
+          row.versionId === null
+            ? null
+            : {
+                id: row.versionId,
+                zoneId: row.versionZoneId!,
+                policySetId: row.policySetId!,
+                version: Number(row.version),
+                schemaVersion: row.schemaVersion!,
+                entries: json(row.entries) as PolicySetVersion['entries'],
+                manifestSha: row.manifestSha!,
+                attestation: json(row.attestation) as PolicySetVersion['attestation'],
+              },
+        policyVersions: [],
+      };
+      bySet.set(row.setId, entry);
+    }
+    if (row.pvId !== null) entry.policyVersions.push({ id: row.pvId, zoneId: row.pvZoneId!, policyId: row.policyId!, cedarJson: json(row.cedarJson) as PolicyVersion['cedarJson'] });
+  }
+  return [...bySet.values()];
+}
+
 /** The zones store over one Prisma client or transaction. */
 export class PrismaZoneStore implements ZoneStore {
   readonly zones: ZoneStore['zones'];
@@ -213,7 +290,10 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
 
-  constructor(private readonly db: Tx) {
+  constructor(
+    private readonly db: Tx,
+    provider: DatabaseProvider,
+  ) {
     const store = this;
     const zones = new Table<Zone, ZoneStoreNew<'zones'>>(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] });
     this.zones = Object.assign(zones, {
@@ -287,7 +367,13 @@ export class PrismaZoneStore implements ZoneStore {
     this.policies = new Table<ZoneStoreObject<'policies'>, ZoneStoreNew<'policies'>>(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] });
     this.policyVersions = new Table<ZoneStoreObject<'policyVersions'>, ZoneStoreNew<'policyVersions'>>(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] });
     const policySets = new Table<PolicySet, ZoneStoreNew<'policySets'>>(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] });
-    this.policySets = Object.assign(policySets, { bound: (zoneId: string) => policySets.all({ zoneId, activeVersionId: { not: null } }) });
+    this.policySets = Object.assign(policySets, {
+      bound: (zoneId: string) => policySets.all({ zoneId, activeVersionId: { not: null } }),
+      boundContents: (zoneId: string) => boundContents(db, provider, zoneId),
+      async archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null) {
+        return (await db.policySet.updateMany({ where: { zoneId, scopeTargetId: targetId, archivedAt: null }, data: { archivedAt: at, activeVersionId: null, mode: null, updatedById: actorId } })).count;
+      },
+    });
     const setVersions = new Table<PolicySetVersion, ZoneStoreNew<'policySetVersions'>>(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] });
     this.policySetVersions = Object.assign(setVersions, {
       unarchivedOfZone: (zoneId: string) => setVersions.all({ zoneId, archivedAt: null }, [{ createdAt: 'asc' }, { id: 'asc' }]),
