@@ -53,6 +53,7 @@ const CATALOG: readonly (readonly [key: string, implies: readonly string[]])[] =
   ['secret.value.read', ['secret.read']],
   ['policy.read', ['account.read']],
   ['policy.manage', ['policy.read']],
+  ['policy.evaluate', ['account.read']],
   ['billing.read', ['account.read']],
   ['billing.manage', ['billing.read']],
   ['domain.read', ['account.read']],
@@ -74,13 +75,13 @@ const ROLE_TABLE: Readonly<Record<string, readonly string[]>> = {
   editor: [
     'account.read', 'workspace.read', 'auth.read', 'invitation.read', 'service_account.read', 'api_key.read', 'zone.read',
     'application.read', 'credential.read', 'secret.read', 'policy.read', 'domain.read', 'dns.read', 'ip.read',
-    'workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'domain.manage', 'dns.manage',
+    'workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'policy.evaluate', 'domain.manage', 'dns.manage',
   ],
   domain_manager: ['account.read', 'domain.manage', 'dns.manage'],
   manager: [
     'account.read', 'workspace.read', 'auth.read', 'invitation.read', 'service_account.read', 'api_key.read', 'zone.read',
     'application.read', 'credential.read', 'secret.read', 'policy.read', 'domain.read', 'dns.read', 'ip.read',
-    'workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'domain.manage', 'dns.manage',
+    'workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'policy.evaluate', 'domain.manage', 'dns.manage',
     'auth.manage', 'account.manage', 'credential.manage', 'secret.manage', 'api_key.manage', 'service_account.manage', 'ip.manage',
   ],
   dns_manager: ['account.read', 'domain.read', 'dns.manage'],

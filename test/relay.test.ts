@@ -25,6 +25,25 @@ describe(`Relay and federation (${provider})`, () => {
   });
   afterAll(() => t.close());
 
+  it('answers the same id asked for twice in one request (node twice and nodes), with its type', async () => {
+    // The relay plugin's per-request node cache used to hand the second asker an object not yet branded with
+    // its type: "Abstract type Node must resolve to an Object type" for every repeat.
+    const answer = await t.gql(`query Twice($id: ID!, $other: ID!) { node(id: $id) { __typename id } again: node(id: $id) { __typename } nodes(ids: [$id, $other, $id]) { __typename id } }`, {
+      id: users[1]!,
+      other: groupId,
+    });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toEqual({
+      node: { __typename: 'User', id: users[1] },
+      again: { __typename: 'User' },
+      nodes: [
+        { __typename: 'User', id: users[1] },
+        { __typename: 'Group', id: groupId },
+        { __typename: 'User', id: users[1] },
+      ],
+    });
+  });
+
   it('fetches every kind of node by its opaque global id', async () => {
     const memberId = ((await t.ok(GroupMembersDocument, { id: groupId })).node as { members: { edges: { node: { id: string } }[] } }).members.edges[0]!.node.id;
     const expected: [string, string][] = [

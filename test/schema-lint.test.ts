@@ -41,6 +41,11 @@ const PLAIN_LISTS: Record<string, string> = {
   'PolicyValidationError.diagnostics': "Cedar's diagnostics of one refused policy version: a small, complete answer",
   'PolicySetVersion.entries': 'reference 001 manifest entries (at most 100), in order; PolicySetVersion.policies pages the policy versions',
   'PolicySetDraft.entries': 'reference 001 draft entries (at most 100), in order',
+  'Query.authorizeBatch': 'one decision per request, in request order (at most 30, as Amazon Verified Permissions)',
+  'PolicyDecision.reasons': 'the policies that determined one decision: a small, complete answer',
+  'PolicyDecision.shadow': 'one entry per applicable SHADOW-bound version: a small, complete answer',
+  'PolicySet.shadowDiffs': 'one entry per shadow version of the set this instance evaluated (bounded, in memory)',
+  'PolicySetShadowDiffs.samples': 'the latest disagreements (at most 20)',
 };
 
 function fieldsOf(type: GraphQLNamedType): [string, GraphQLField<unknown, unknown>][] {

@@ -85,6 +85,21 @@ describe(`seed:demo (${provider})`, () => {
     expect(data).toEqual({ p: { name: 'Production', viewerCan: true }, s: null });
   });
 
+  it('has a policy set bound ACTIVE and one bound SHADOW in Production, and a starter authorize request that they answer', async () => {
+    const { encodeGlobalID } = await import('@pothos/plugin-relay');
+    const owner = t.as(await t.login(DEMO_OWNER_EMAIL, PASSWORD));
+    const e = result.authorizeExample!;
+    const input = { zoneId: encodeGlobalID('Zone', e.zoneId), principalId: encodeGlobalID('ZoneUser', e.zoneUserId), action: 'access', resourceId: encodeGlobalID('Resource', e.resourceId), context: { scopes: e.scopes } };
+    const answer: Json = await owner.ok(`query($input: AuthorizeInput!) { authorize(input: $input) { decision reasons { policyId } errors shadow { decision differs } } }`, { input });
+    expect(answer.authorize).toMatchObject({ decision: 'ALLOW', errors: [], shadow: [{ decision: 'DENY', differs: true }] });
+    expect(answer.authorize.reasons).toHaveLength(1);
+    const sets: Json = await owner.ok(`query($id: ID!) { zone(id: $id) { policySets { edges { node { name mode activeVersion shadowDiffs { evaluated differing } } } } } }`, { id: input.zoneId });
+    expect(sets.zone.policySets.edges.map((x: Json) => x.node)).toEqual([
+      { name: 'production-baseline', mode: 'ACTIVE', activeVersion: 1, shadowDiffs: [] },
+      { name: 'candidate-no-file-writes', mode: 'SHADOW', activeVersion: 1, shadowDiffs: [{ evaluated: 1, differing: 1 }] },
+    ]);
+  });
+
   it('a second run changes nothing', async () => {
     const again = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), 'another password');
     expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null, machineSecrets: null });
@@ -107,6 +122,7 @@ describe(`npm run seed:demo, the command (${provider})`, () => {
     expect(stdout).toContain('Open http://localhost:4567/graphql (PORT=4567 npm start)');
     expect(stdout).not.toContain('4000');
     expect(stdout).toContain('outgoing message (invitation) to newhire@acme-demo.example: You are invited to Acme Demo');
+    expect(stdout).toMatch(/authorize\(input: \$input\)[\s\S]*with variables \{"input": \{"zoneId":"[^"]+","principalId":"[^"]+","action":"access"/);
     expect(stdout).toMatch(/http:\/\/localhost:4567\/accept-invitation#token=kgi_\w+/);
     // Printed, so delivered: the server will not send it again, and it is not lost.
     const handle = createDb(db.url);

@@ -324,6 +324,45 @@ describe(`zones tenant isolation (${dbProvider})`, () => {
     record('[anonymous] zone / node', read.data?.zone === null && read.data?.node === null ? [] : ['visible'], read);
   });
 
+  it("decisions: authorize in the other side's zone reads as a zone that does not exist; its principals and resources are unknown in one's own zone", async () => {
+    const AUTHORIZE = `query($input: AuthorizeInput!) { authorize(input: $input) { decision reasons { policyVersionId } errors shadow { policySetVersionId } } }`;
+    const BATCH = `query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { decision errors } }`;
+    for (const [label, caller, x] of [['owner A -> B', ownerA, b], ['manager A -> A2', managerA, a2]] as const) {
+      const theirs = { zoneId: x.zone, principalId: x.zoneUser, action: 'access', resourceId: x.resource, context: { scopes: [] } };
+      for (const [what, query, vars] of [
+        ['authorize', AUTHORIZE, { input: theirs }],
+        ['authorizeBatch', BATCH, { inputs: [theirs] }],
+        // One's own zone first: the other zone is still refused as a whole.
+        ['authorizeBatch (mixed)', BATCH, { inputs: [{ ...theirs, zoneId: a.zone, principalId: a.zoneUser, resourceId: a.resource }, theirs] }],
+      ] as const) {
+        const real = (await caller.gql<Json, Vars>(query, vars)) as GraphQLResult<Json>;
+        const fabricated = (await caller.gql<Json, Vars>(query, withFakes(vars, x))) as GraphQLResult<Json>;
+        const problems: string[] = [];
+        if (real.data !== null || real.errors?.[0]?.extensions?.code !== 'NOT_FOUND') problems.push(`not NOT_FOUND: ${JSON.stringify(real)}`);
+        if (normalized(real) !== normalized(fabricated)) problems.push('differs from fabricated ids');
+        if (found(real, x).length) problems.push('holds secrets');
+        record(`[${label}] ${what} in the other zone`, problems, real);
+      }
+      // In one's own zone, with the other side's user and resource: exactly like ids that name nothing.
+      const mixed = { zoneId: a.zone, principalId: x.zoneUser, action: 'access', resourceId: x.resource, context: { scopes: [] } };
+      const real = (await caller.gql<Json, Vars>(AUTHORIZE, { input: mixed })) as GraphQLResult<Json>;
+      const fabricated = (await caller.gql<Json, Vars>(AUTHORIZE, withFakes({ input: mixed }, x))) as GraphQLResult<Json>;
+      const problems: string[] = [];
+      if (real.data?.authorize?.decision !== 'DENY' || real.data.authorize.errors.length !== 2) problems.push(`not a DENY naming unknown objects: ${JSON.stringify(real)}`);
+      if (normalized(real) !== normalized(fabricated)) problems.push('differs from fabricated ids');
+      record(`[${label}] authorize in one's own zone with the other side's principal and resource`, problems, real);
+      // The other side's policy set is not readable, nor its shadow diffs.
+      const diffs = (await caller.gql<Json, Vars>(`query($id: ID!) { node(id: $id) { ... on PolicySet { shadowDiffs { evaluated } } } }`, { id: x.policySet })) as GraphQLResult<Json>;
+      record(`[${label}] PolicySet.shadowDiffs`, diffs.data?.node === null ? [] : ['visible'], diffs);
+    }
+    // One's own zone does answer (the probes are not vacuous).
+    const own: Json = await ownerA.ok(AUTHORIZE, { input: { zoneId: a.zone, principalId: a.zoneUser, action: 'access', resourceId: a.resource, context: { scopes: [] } } });
+    expect(own.authorize.decision).toBe('ALLOW');
+    const anonymous = (await t.as(null).gql<Json, Vars>(AUTHORIZE, { input: { zoneId: b.zone, principalId: b.zoneUser, action: 'access', resourceId: b.resource, context: { scopes: [] } } })) as GraphQLResult<Json>;
+    record('[anonymous] authorize', anonymous.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' && !found(anonymous, b).length ? [] : ['not UNAUTHENTICATED'], anonymous);
+    expect(leaks).toEqual([]);
+  });
+
   it('changed nothing: every zone is exactly as before', async () => {
     expect(await snapshot()).toEqual(before);
   });

@@ -44,10 +44,15 @@ describe(`zone signing keys (${dbProvider})`, () => {
   });
   afterAll(() => t.close());
 
-  it('a new zone gets its first key on first need; the JWKS verifies what the domain signs', async () => {
+  it('a new zone gets its first key on first need (not by an anonymous JWKS fetch); the JWKS verifies what the domain signs', async () => {
     expect((await keys(z)).totalCount).toBe(0);
+    // Anyone may fetch the JWKS: before the zone signs anything it is empty, and fetching creates no key.
+    expect(await fetchJwks(z)).toEqual({ keys: [] });
+    expect((await keys(z)).totalCount).toBe(0);
+    const first = await sign(z, 'first');
     const jwks = await fetchJwks(z);
     expect(jwks.keys).toHaveLength(1);
+    expect(await verify(first, jwks)).toBe('first');
     const [jwk] = jwks.keys as Json[];
     expect(Object.keys(jwk).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
     expect(jwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
@@ -60,6 +65,7 @@ describe(`zone signing keys (${dbProvider})`, () => {
     expect(await verify(jws, jwks)).toBe('{"hello":"zone"}');
     // Another zone's JWKS does not verify it: each zone has its own key.
     const other = await zone(t, acme, 'Other');
+    await sign(other, 'other');
     const otherJwks = await fetchJwks(other);
     expect(otherJwks.keys[0]!.kid).not.toBe(jwk.kid);
     await expect(verify(jws, otherJwks)).rejects.toThrow();
@@ -70,7 +76,7 @@ describe(`zone signing keys (${dbProvider})`, () => {
   it('an unknown zone answers 404, as does a deleted one', async () => {
     expect((await t.app.fetch(`/zones/${'0'.repeat(26)}/.well-known/jwks.json`)).status).toBe(404);
     const gone = await zone(t, acme, 'Gone');
-    await fetchJwks(gone);
+    await sign(gone, 'gone');
     const path = new URL(await jwksUri(gone)).pathname;
     await must(t, 'deleteZone', { id: gone }, 'deletedZoneId');
     expect((await t.app.fetch(path)).status).toBe(404);

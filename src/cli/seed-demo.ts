@@ -62,6 +62,19 @@ the Production zone (ZONE_MANAGER), linus views it (ZONE_VIEWER), ada manages St
     console.log(`The "CI deployer" service account's token, shown this once (use it as a Bearer token): ${result.machineSecrets.serviceAccountToken}`);
     console.log(`The read-only "Reporting" API key (Analytics workspace only), shown this once: ${result.machineSecrets.apiKey}`);
   }
+  if (result.authorizeExample) {
+    const e = result.authorizeExample;
+    const input = { zoneId: encodeGlobalID('Zone', e.zoneId), principalId: encodeGlobalID('ZoneUser', e.zoneUserId), action: 'access', resourceId: encodeGlobalID('Resource', e.resourceId), context: { scopes: e.scopes } };
+    console.log(`
+Ask Production's policies for a decision (the "production-baseline" set is ACTIVE, "candidate-no-file-writes" is SHADOW):
+
+  query Decide($input: AuthorizeInput!) {
+    authorize(input: $input) { decision reasons { policyId policyVersionId } errors shadow { policySetVersion decision differs } }
+  }
+
+with variables {"input": ${JSON.stringify(input)}}
+(ALLOW, while the shadow candidate says DENY; then see zone(id:) { policySets { edges { node { name mode shadowDiffs { evaluated differing } } } } }).`);
+  }
   for (const message of printed) console.log(`\n${message}`);
   if (printed.length) console.log(`(open the link while the server runs: it shows the invitation and accepts it)`);
 } finally {

@@ -20,6 +20,8 @@ export interface DemoResult {
   credentialPassword: string | null;
   /** A service account's token and an API key, shown once (demo only). */
   machineSecrets: { serviceAccountToken: string; apiKey: string } | null;
+  /** A starter authorize request in Production (local ids): a verified end user asking to write files. */
+  authorizeExample: { zoneId: string; zoneUserId: string; resourceId: string; scopes: string[] } | null;
 }
 
 function actorFor(store: Store, userId: string): Authorizer {
@@ -31,7 +33,7 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
   if (existing) {
     const [accountId] = (await store.users.accountsOf([existing.id])).get(existing.id) ?? [];
     const zones = accountId ? (await store.zones.zones.pages('accountId', [accountId], { first: 100 })).get(accountId)!.edges.map((e) => e.id) : [];
-    return { created: false, accountId: accountId ?? '', ownerId: existing.id, zoneIds: zones, credentialPassword: null, machineSecrets: null };
+    return { created: false, accountId: accountId ?? '', ownerId: existing.id, zoneIds: zones, credentialPassword: null, machineSecrets: null, authorizeExample: null };
   }
   const passwordHash = await hasher.hash(password);
   const { accountId, ownerId } = await store.transaction(async (tx) => {
@@ -154,6 +156,23 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
   await activity.recordSession(production.id, { ...userSession, zoneUserId: endUsers[1]!.id, subject: endUsers[1]!.subject, applicationId: null, userAgentId: agents[1]!.id, parentId: null, name: 'Acme CLI 2.3', sessionData: {}, expiresAt: new Date(now - 3600_000) });
   await activity.recordSession(production.id, { sessionType: 'APPLICATION', zoneUserId: null, applicationId: bot.id, userAgentId: null, parentId: null, providerId: sts.id, issuer: 'https://sts.acme-demo.example', subject: 'support-bot', name: 'Support Bot', sessionData: { client_id: 'support-bot' }, metadata: null, authenticatedAt: new Date(now), expiresAt: new Date(now + 3600_000) });
 
+  // Policies of Production: a baseline bound ACTIVE (verified users may access resources; the support
+  // bot may not send mail), and a candidate bound SHADOW (no file writes) whose disagreements show in
+  // PolicySet.shadowDiffs.
+  const cut = async (name: string, description: string, cedar: string) => {
+    const policy = await z.policies.createPolicy(as, production.id, { name, description });
+    return (await z.policies.createPolicyVersion(as, policy.id, { cedar })).policyVersion.id;
+  };
+  const verifiedAccess = await cut('verified-users-access', 'Users with a verified email may access resources', 'permit(principal is User, action == Action::"access", resource is Resource) when { principal.email_verified };');
+  const botNoMail = await cut('support-bot-sends-no-mail', 'The support bot may not send mail', `forbid(principal == Application::"${bot.id}", action == Action::"access", resource == Resource::"${mail.id}") when { context.scopes.contains("mail.send") };`);
+  const noFileWrites = await cut('no-file-writes', 'Candidate: nobody writes files', `forbid(principal, action == Action::"access", resource == Resource::"${files.id}") when { context.scopes.contains("files.write") };`);
+  const baseline = await z.policySets.createPolicySet(as, production.id, { name: 'production-baseline', scopeType: 'ZONE' });
+  const baselineV1 = await z.policySets.createPolicySetVersion(as, baseline.id, { policyVersionIds: [verifiedAccess, botNoMail] });
+  await z.policySets.activatePolicySetVersion(as, baselineV1.policySetVersion.id, 'ACTIVE');
+  const candidate = await z.policySets.createPolicySet(as, production.id, { name: 'candidate-no-file-writes', scopeType: 'ZONE' });
+  const candidateV1 = await z.policySets.createPolicySetVersion(as, candidate.id, { policyVersionIds: [noFileWrites] });
+  await z.policySets.activatePolicySetVersion(as, candidateV1.policySetVersion.id, 'SHADOW');
+
   // A little in Staging too.
   const stagingApp = await z.applications.createApplication(as, staging.id, { identifier: 'https://console.staging.acme-demo.example', name: 'Acme Console (staging)', redirectUris: ['https://console.staging.acme-demo.example/oauth/callback'] });
   await z.catalog.createResource(as, staging.id, { identifier: 'https://mail.staging.acme-demo.example', name: 'Mail API (staging)', scopes: ['mail.read'], applicationId: stagingApp.id });
@@ -177,5 +196,6 @@ export async function seedDemo(store: Store, services: Services, hasher: Passwor
     zoneIds: [production.id, staging.id],
     credentialPassword,
     machineSecrets: { serviceAccountToken: deployer.token, apiKey: reporting.key },
+    authorizeExample: { zoneId: production.id, zoneUserId: endUsers[0]!.id, resourceId: files.id, scopes: ['files.read', 'files.write'] },
   };
 }

@@ -4,7 +4,7 @@
 // statement, one count statement), with one typed filter object; whatever batches or caches a list keys it
 // by that same filter object (`listKey`), so a page fetched for one filter can never answer another.
 import type { PageArgs, Pages, Store } from './store.js';
-import type { ListFilter, ZoneStore } from './zone/store.js';
+import type { Column, ListFilter, ZoneStore, ZoneTable } from './zone/store.js';
 
 export interface ListQuery<F> {
   /** Names the list in keys and logs. */
@@ -41,23 +41,25 @@ export type Search = { search: string | null };
 export type NoFilter = Record<string, never>;
 
 /** The tables of the zones graph that lists are served from. */
-export type ZoneListTable = {
-  [K in keyof ZoneStore]: ZoneStore[K] extends { pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter): Promise<Pages> } ? K : never;
-}[keyof ZoneStore];
+export type ZoneListTable = { [K in keyof ZoneStore]: ZoneStore[K] extends ZoneTable<infer _T, infer _N> ? K : never }[keyof ZoneStore];
 
-const zoneLists = new Map<string, ListQuery<ListFilter>>();
+/** The object a zones-graph table holds. */
+export type ZoneRow<K extends ZoneListTable> = ZoneStore[K] extends ZoneTable<infer T, infer _N> ? T : never;
+
+const zoneLists = new Map<string, ListQuery<never>>();
 
 /** The objects of a zones-graph table under their `parent` column (zoneId, applicationId, ...), filtered. */
-export function zoneTableList(table: ZoneListTable, parent: string): ListQuery<ListFilter> {
+export function zoneTableList<K extends ZoneListTable>(table: K, parent: Column<ZoneRow<K>>): ListQuery<ListFilter<ZoneRow<K>>> {
   const name = `${table}.${parent}`;
-  let query = zoneLists.get(name);
+  let query = zoneLists.get(name) as ListQuery<ListFilter<ZoneRow<K>>> | undefined;
   if (!query) {
-    query = defineList<ListFilter>(
+    const of = (s: Store) => s.zones[table] as unknown as ZoneTable<ZoneRow<K>, never>;
+    query = defineList<ListFilter<ZoneRow<K>>>(
       name,
-      (s, ids, args, f) => s.zones[table].pages(parent, ids, args, f),
-      (s, ids, f) => s.zones[table].counts(parent, ids, f),
+      (s, ids, args, f) => of(s).pages(parent, ids, args, f),
+      (s, ids, f) => of(s).counts(parent, ids, f),
     );
-    zoneLists.set(name, query);
+    zoneLists.set(name, query as ListQuery<never>);
   }
   return query;
 }

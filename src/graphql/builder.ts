@@ -1,12 +1,22 @@
 // The Pothos schema builder: Relay (nodes, global ids, connections), federation v2 and per-request
 // DataLoaders. Types add themselves from src/graphql/types/*.ts; schema.ts assembles them.
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { brandWithType } from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind } from 'graphql';
 import type { Context } from './context.js';
+
+// The relay plugin caches a node by id per request and brands it with its type only once the whole batch is
+// loaded: a second node(id:)/nodes(ids:) asking for the same id in the same request gets the cached object
+// before it is branded, and GraphQL cannot tell its type ("Abstract type Node must resolve..."). The global
+// id names the type the object was loaded as, so it is branded here, before it is returned.
+function branded(node: unknown, typename: string): unknown {
+  // Branded with the name, as the plugin itself does (its typing only names refs).
+  if (node !== null && typeof node === 'object') brandWithType(node, typename as never);
+  return node;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -39,10 +49,12 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description: 'Fetches any object by its global id; null when it does not exist or the caller may not see it.',
       args: { id: { description: 'A global id.' } },
+      resolve: async (_root, { id }, _ctx, _info, resolveNode) => branded(await resolveNode(id), id.typename),
     },
     nodesQueryOptions: {
       description: 'Fetches objects by their global ids, in order; null for each that does not exist or the caller may not see.',
       args: { ids: { description: 'Global ids.' } },
+      resolve: async (_root, { ids }, _ctx, _info, resolveNodes) => (await resolveNodes(ids)).map(async (node, i) => branded(await node, ids[i]!.typename)),
     },
   },
 });

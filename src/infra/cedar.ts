@@ -3,7 +3,7 @@
 // `type` is checked before anything else is read. Schema conversions are cached: keygraph ships a
 // handful of schema versions and converts each once per process.
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import type { CedarDiagnostic, ParsedPolicy, PolicyEngine } from '../domain/zone/policy-engine.js';
+import type { CedarDiagnostic, DecisionEngine, ParsedPolicy, PolicyEngine } from '../domain/zone/policy-engine.js';
 
 interface DetailedError {
   message: string;
@@ -16,9 +16,43 @@ function diagnostic(error: DetailedError): CedarDiagnostic {
   return { message: error.message, help: error.help ?? null, start: location?.start ?? null, end: location?.end ?? null };
 }
 
-export function cedarEngine(): PolicyEngine {
+export function cedarEngine(): PolicyEngine & DecisionEngine {
   const schemaJsonCache = new Map<string, Record<string, unknown>>();
+  // What is preparsed lives in the library's (thread-local) cache under these names: parsed once each.
+  // cedar-wasm 4.13 offers no way to drop a preparsed set, so the cache holds one set per distinct
+  // manifest evaluated since the process started (the bound versions of its zones, and those bound before).
+  const preparedSets = new Set<string>();
+  const preparedSchemas = new Set<string>();
   return {
+    preparePolicySet(id, policies) {
+      if (preparedSets.has(id)) return [];
+      const answer = cedar.preparsePolicySet(id, { staticPolicies: policies as unknown as cedar.PolicySet['staticPolicies'] });
+      if (answer.type !== 'success') return answer.errors.map(diagnostic);
+      preparedSets.add(id);
+      return [];
+    },
+    prepareSchema(name, schemaText) {
+      if (preparedSchemas.has(name)) return [];
+      const answer = cedar.preparseSchema(name, schemaText);
+      if (answer.type !== 'success') return answer.errors.map(diagnostic);
+      preparedSchemas.add(name);
+      return [];
+    },
+    isAuthorized(policySetId, schemaName, call) {
+      const answer = cedar.statefulIsAuthorized({
+        principal: call.principal,
+        action: call.action,
+        resource: call.resource,
+        context: call.context as cedar.Context,
+        entities: call.entities as unknown as cedar.Entities,
+        preparsedPolicySetId: policySetId,
+        preparsedSchemaName: schemaName,
+        validateRequest: true,
+      });
+      if (answer.type !== 'success') return { ok: false, errors: answer.errors.map((e) => e.message) };
+      const { decision, diagnostics } = answer.response;
+      return { ok: true, allow: decision === 'allow', reasons: diagnostics.reason, errors: diagnostics.errors.map((e) => `policy ${e.policyId}: ${e.error.message}`) };
+    },
     schemaJson(schemaText) {
       let json = schemaJsonCache.get(schemaText);
       if (!json) {

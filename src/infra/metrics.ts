@@ -7,6 +7,8 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   graphqlOperations: Counter<'operation_name' | 'operation_type' | 'outcome'>;
   dbStatements: Counter<'model' | 'operation'>;
+  /** Bound policy-set versions refused before evaluation: attestation (signature) or content hash (content). */
+  policyIntegrityFailures: Counter<'reason'>;
   /** Sum of the statement counter over all labels: what tests read. */
   statementTotal(): Promise<number>;
 }
@@ -42,6 +44,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       registers: [registry],
     }),
     dbStatements,
+    policyIntegrityFailures: new Counter({
+      name: 'keygraph_policy_integrity_failures_total',
+      help: 'Bound policy-set versions refused before evaluation (the decision failed closed), by reason: signature (the attestation does not verify or attests something else) or content (the stored policies no longer hash to the manifest).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     async statementTotal() {
       const metric = await dbStatements.get();
       return metric.values.reduce((sum, v) => sum + v.value, 0);

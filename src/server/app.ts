@@ -217,7 +217,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     invitationUrl: (token) => `${config.publicUrl}/accept-invitation#token=${token}`,
     emailProofUrl: (purpose, token) => `${config.publicUrl}/${purpose === 'VERIFY_EMAIL' ? 'verify-email' : 'reset-password'}#token=${token}`,
     onDeliveryError: (error) => log.warn({ err: error }, 'message delivery failed; it stays queued'),
-    zones: { box: createSealer(masterKey, 'zone-secrets'), keyBox: createSealer(masterKey, 'zone-keys'), keys: joseZoneKeys(), cedar: cedarEngine(), contentHasher: jcsHasher, random: randomSecrets, publicUrl: config.publicUrl },
+    zones: { box: createSealer(masterKey, 'zone-secrets'), keyBox: createSealer(masterKey, 'zone-keys'), keys: joseZoneKeys(), cedar: cedarEngine(), onIntegrityFailure: (reason) => metrics.policyIntegrityFailures.inc({ reason }), contentHasher: jcsHasher, random: randomSecrets, publicUrl: config.publicUrl },
   });
   const authenticate = createAuthenticator({
     verify: createTokenVerifier({ key: signingKey, issuer: config.tokenIssuer, audience: config.tokenAudience, trustedIssuers: parseTrustedIssuers(config.trustedIssuers) }),

@@ -16,7 +16,9 @@
 //   6. Runs BENCH_ROUNDS interleaved rounds (the order rotates each round) of autocannon against every target and
 //      prints the medians: keygraph's req/s for the nested query against the DataLoader peer's, and for
 //      `account(id) { id name }`, `{ viewer { authenticated } }` (both authenticated) and an anonymous
-//      `{ __typename }` against the bare `{ hello }`; each with keygraph's share (ratio) of the peer. Then all
+//      `{ __typename }` against the bare `{ hello }`; each with keygraph's share (ratio) of the peer; and `authorize`
+//      (one ACTIVE policy set of two policies, seeded in its own zone) against `{ hello }` and as a share of
+//      `account(id) { id name }` (issue 14's target: at least 0.8). Then all
 //      runs as one JSON line prefixed `BENCH_JSON `.
 //
 // Environment:
@@ -473,11 +475,13 @@ async function main(): Promise<void> {
     const authed = () => headers;
     const anonymous = () => ({ 'content-type': 'application/json', accept: 'application/json' });
     const helloTarget: Target = { key: 'hello', server: () => hello, query: HELLO, variables: {}, headers: anonymous };
+    const decision = await seedDecision(keygraph.base, seeded.accountId);
     const comparisons: Comparison[] = [
       { name: 'nested 20x50 vs yoga+DataLoader', keygraph: { key: 'nested', server: () => keygraph, query: NESTED, variables: id, headers: authed, operation: 'Nested' }, peer: { key: 'peer nested', server: () => peer, query: NESTED, variables: id, headers: anonymous } },
       { name: 'account(id) { id name } vs { hello }', keygraph: { key: 'account', server: () => keygraph, query: ACCOUNT, variables: id, headers: authed, operation: 'Account' }, peer: helloTarget },
       { name: '{ viewer { authenticated } } vs { hello }', keygraph: { key: 'viewer', server: () => keygraph, query: VIEWER, variables: {}, headers: authed, operation: 'Viewer' }, peer: helloTarget },
       { name: 'anonymous { __typename } vs { hello }', keygraph: { key: 'typename', server: () => keygraph, query: TYPENAME, variables: {}, headers: anonymous, operation: 'Typename' }, peer: helloTarget },
+      { name: 'authorize (1 active set) vs { hello }', keygraph: { key: 'authorize', server: () => keygraph, query: AUTHORIZE, variables: decision, headers: authed, operation: 'Authorize' }, peer: helloTarget },
     ];
     const targets = [...new Map(comparisons.flatMap((c) => [c.keygraph, c.peer]).map((t) => [t.key, t])).values()];
 
@@ -526,6 +530,7 @@ async function main(): Promise<void> {
     });
     console.log('');
     console.log(formatTable(['measure', 'keygraph req/s', 'peer req/s', 'ratio', 'kg p50 ms', 'peer p50 ms', 'kg stmts/req'], rows));
+    console.log(`authorize throughput / account(id) { id name }: ${(med('authorize', (r) => r.requestsPerSecond) / med('account', (r) => r.requestsPerSecond)).toFixed(2)} (issue 14 target: >= 0.8)`);
     console.log('');
     console.log(
       formatTable(
@@ -542,6 +547,35 @@ async function main(): Promise<void> {
     for (const server of servers.reverse()) await stopServer(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+// ---- authorize (issue 14): a zone, an application, a resource, one ACTIVE policy set of two policies ----
+
+const AUTHORIZE = 'query Authorize($input: AuthorizeInput!) { authorize(input: $input) { decision reasons { policyVersionId } errors } }';
+
+/** Seeds the zone the authorize target asks about; returns its variables (checked to answer ALLOW). */
+async function seedDecision(base: string, accountId: string): Promise<Record<string, unknown>> {
+  const m = (field: string, selection: string, input: Record<string, unknown>) =>
+    mutate<{ errors: PayloadError[] } & Record<string, { id: string }>>(base, field, `mutation($input: ${field[0]!.toUpperCase()}${field.slice(1)}Input!) { ${field}(input: $input) { ${selection} { id } errors { message field } } }`, input);
+  const zoneId = (await m('createZone', 'zone', { accountId, name: 'bench-decisions' })).zone!.id;
+  const appId = (await m('createApplication', 'application', { zoneId, identifier: 'bench-app', name: 'bench-app' })).application!.id;
+  const resourceId = (await m('createResource', 'resource', { zoneId, identifier: 'https://bench.example/api', name: 'bench-api', applicationId: appId })).resource!.id;
+  const app = Buffer.from(appId, 'base64').toString().split(':').slice(1).join(':');
+  const versions: string[] = [];
+  for (const [name, cedar] of [
+    ['bench-permit', `permit(principal == Application::"${app}", action == Action::"access", resource in Application::"${app}") when { context.scopes.contains("read") };`],
+    ['bench-forbid', 'forbid(principal, action, resource) when { context.scopes.contains("admin") };'],
+  ]) {
+    const policyId = (await m('createPolicy', 'policy', { zoneId, name })).policy!.id;
+    versions.push((await m('createPolicyVersion', 'policyVersion', { policyId, cedar })).policyVersion!.id);
+  }
+  const policySetId = (await m('createPolicySet', 'policySet', { zoneId, name: 'bench', scopeType: 'ZONE' })).policySet!.id;
+  const setVersion = (await m('createPolicySetVersion', 'policySetVersion', { policySetId, entries: versions.map((policyVersionId) => ({ policyVersionId })) })).policySetVersion!.id;
+  await m('activatePolicySetVersion', 'policySet', { id: setVersion, mode: 'ACTIVE' });
+  const variables = { input: { zoneId, principalId: appId, action: 'access', resourceId, context: { scopes: ['read'] } } };
+  const answer = await graphql<{ authorize: { decision: string; errors: string[] } }>(base, AUTHORIZE, variables);
+  if (answer.authorize.decision !== 'ALLOW' || answer.authorize.errors.length) throw new Error(`authorize: unexpected ${JSON.stringify(answer)}`);
+  return variables;
 }
 
 interface NestedData {

@@ -13,7 +13,7 @@ const EVERY_KEY: Record<CapabilityKey, true> = {
   'service_account.read': true, 'service_account.manage': true, 'api_key.read': true, 'api_key.manage': true,
   'zone.read': true, 'zone.manage': true, 'application.read': true, 'application.manage': true,
   'credential.read': true, 'credential.manage': true, 'secret.read': true, 'secret.manage': true,
-  'secret.value.read': true, 'policy.read': true, 'policy.manage': true, 'billing.read': true, 'billing.manage': true,
+  'secret.value.read': true, 'policy.read': true, 'policy.manage': true, 'policy.evaluate': true, 'billing.read': true, 'billing.manage': true,
   'domain.read': true, 'domain.manage': true, 'dns.read': true, 'dns.manage': true, 'ip.read': true, 'ip.manage': true,
 };
 

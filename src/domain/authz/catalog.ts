@@ -22,7 +22,7 @@ export type Area =
   | 'ip';
 
 /** Every capability key of the catalog, as a type: a misspelt capability in a check does not compile. */
-export type CapabilityKey = `${Area}.read` | `${Area}.manage` | 'auth.read' | 'auth.manage' | 'secret.value.read';
+export type CapabilityKey = `${Area}.read` | `${Area}.manage` | 'auth.read' | 'auth.manage' | 'secret.value.read' | 'policy.evaluate';
 
 export interface Capability {
   key: CapabilityKey;
@@ -58,6 +58,11 @@ export const CAPABILITIES: readonly Capability[] = [
   ...area('secret', 'secrets (not their values)'),
   { key: 'secret.value.read', description: 'Read the decrypted value of secrets.', implies: ['secret.read'] },
   ...area('policy', 'policies, policy schemas and policy sets'),
+  {
+    key: 'policy.evaluate',
+    description: "Ask for decisions of a zone's policies (authorize, authorizeBatch): a policy decision point's client. It reads no policy; the answer names the policies that decided.",
+    implies: ['account.read'],
+  },
   ...area('billing', 'billing'),
   ...area('domain', 'domains'),
   ...area('dns', 'DNS records'),
@@ -85,7 +90,7 @@ export function expand(keys: Iterable<string>): CapabilityKey[] {
 }
 
 const READ_ALL: CapabilityKey[] = ['account.read', 'workspace.read', 'auth.read', 'invitation.read', 'service_account.read', 'api_key.read', 'zone.read', 'application.read', 'credential.read', 'secret.read', 'policy.read', 'domain.read', 'dns.read', 'ip.read'];
-const EDIT: CapabilityKey[] = ['workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'domain.manage', 'dns.manage'];
+const EDIT: CapabilityKey[] = ['workspace.manage', 'zone.manage', 'application.manage', 'policy.manage', 'policy.evaluate', 'domain.manage', 'dns.manage'];
 
 export interface Role {
   key: string;
@@ -95,7 +100,7 @@ export interface Role {
 
 export const ROLES: readonly Role[] = [
   { key: 'viewer', description: 'Reads everything in its scope except billing and secret values.', capabilities: READ_ALL },
-  { key: 'editor', description: 'A viewer who also changes workspaces, zones, applications, policies, domains and DNS.', capabilities: [...READ_ALL, ...EDIT] },
+  { key: 'editor', description: 'A viewer who also changes workspaces, zones, applications, policies, domains and DNS, and asks for policy decisions.', capabilities: [...READ_ALL, ...EDIT] },
   { key: 'domain_manager', description: 'Manages domains and their DNS records.', capabilities: ['account.read', 'domain.manage', 'dns.manage'] },
   {
     key: 'manager',
@@ -132,8 +137,8 @@ export function expandRole(key: string): CapabilityKey[] {
 export const ZONE_ROLES: readonly Role[] = [
   {
     key: 'ZONE_MANAGER',
-    description: 'Full management of one zone: the zone, its members, applications, credentials, resources, providers, sessions, grants, secrets (not secret values) and policies.',
-    capabilities: ['zone.manage', 'application.manage', 'credential.manage', 'secret.manage', 'policy.manage'],
+    description: 'Full management of one zone: the zone, its members, applications, credentials, resources, providers, sessions, grants, secrets (not secret values) and policies; asks for policy decisions.',
+    capabilities: ['zone.manage', 'application.manage', 'credential.manage', 'secret.manage', 'policy.manage', 'policy.evaluate'],
   },
   { key: 'ZONE_VIEWER', description: 'Reads one zone and everything in it (policies included), except secret values.', capabilities: ['zone.read', 'application.read', 'credential.read', 'secret.read', 'policy.read'] },
 ];

@@ -249,6 +249,8 @@ export class CatalogService {
       await z.dependencies.forgetResource(resource.zoneId, resource.id);
       const [zone] = await z.zones.byIds([resource.zoneId]);
       if (zone?.defaultResourceId === resource.id) await z.zones.update(zone.id, { defaultResourceId: null });
+      // A RESOURCE-scope policy set naming it would never apply again: it is archived (and unbound) with it.
+      await z.policySets.archiveTargeting(resource.zoneId, resource.id, new Date(), actor.actorId);
       await z.resources.delete(resource.id);
       return resource;
     });

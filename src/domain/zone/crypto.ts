@@ -27,6 +27,8 @@ export interface ZoneKeyCrypto {
   generate(): Promise<ZoneKeyPair>;
   /** Signs `payload` with the private JWK; the protected header is { alg, kid }. */
   sign(privateJwk: string, kid: string, payload: Uint8Array): Promise<FlattenedJws>;
+  /** The payload of `jws` when it verifies (RS256) with one of the public JWKs (by kid); null otherwise. */
+  verify(jws: FlattenedJws, publicJwks: readonly (Record<string, unknown> & { kid: string })[]): Promise<Uint8Array | null>;
 }
 
 /** Content hashes: the hex SHA-256 of the RFC 8785 (JCS) canonical form of a JSON value. */

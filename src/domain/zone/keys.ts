@@ -20,6 +20,8 @@ export type AfterRotation = (tx: Store, zone: Zone, actorId: string | null) => P
 export class ZoneKeyService {
   /** Set by the zone services: re-attests the zone's policy-set versions with the new key. */
   afterRotation: AfterRotation = async () => 0;
+  /** Set by the zone services: told when a zone's published keys changed (after the change committed). */
+  keysChanged: (zoneId: string) => void = () => {};
 
   constructor(
     private readonly store: Store,
@@ -27,15 +29,14 @@ export class ZoneKeyService {
     private readonly crypto: ZoneKeyCrypto,
   ) {}
 
-  /** The zone's JWKS (every key not retired); null when the zone does not exist. Creates the first key. */
+  /**
+   * The zone's JWKS (every key not retired), empty before its first key; null when the zone does not
+   * exist. Reading it never creates a key (anyone may fetch it).
+   */
   async jwks(zoneId: string): Promise<{ keys: PublicJwk[] } | null> {
     const [zone] = await this.store.zones.zones.byIds([zoneId]);
     if (!zone) return null;
-    let keys = await this.store.zones.signingKeys.published(zone.id);
-    if (keys.length === 0) {
-      await this.current(zone);
-      keys = await this.store.zones.signingKeys.published(zone.id);
-    }
+    const keys = await this.store.zones.signingKeys.published(zone.id);
     return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' as const })) };
   }
 
@@ -72,18 +73,20 @@ export class ZoneKeyService {
     // Checked before the (slow) key generation, and again inside the transaction.
     await this.store.transaction((tx) => zoneFor(tx, actor, zoneId, 'zone.manage'));
     const pair = await this.crypto.generate();
-    return this.store.transaction(async (tx) => {
+    const rotated = await this.store.transaction(async (tx) => {
       const zone = await zoneFor(tx, actor, zoneId, 'zone.manage');
       await tx.lockAccount(zone.accountId);
       await tx.zones.signingKeys.updateWhere('zoneId', zone.id, { current: false });
       const signingKey = await this.insert(tx, zone, pair);
       return { zone, signingKey, resignedPolicySetVersions: await this.afterRotation(tx, zone, actor.actorId) };
     });
+    this.keysChanged(rotated.zone.id);
+    return rotated;
   }
 
   /** Withdraws a key from the zone's JWKS (zone.manage). The current key cannot be retired: rotate first. */
-  retireZoneSigningKey(actor: Authorizer, keyId: string): Promise<ZoneSigningKey> {
-    return this.store.transaction(async (tx) => {
+  async retireZoneSigningKey(actor: Authorizer, keyId: string): Promise<ZoneSigningKey> {
+    const retired = await this.store.transaction(async (tx) => {
       const key = await objectFor(actor, tx.zones.signingKeys, 'ZoneSigningKey', keyId);
       await tx.lockAccount(key.accountId);
       const [fresh] = await tx.zones.signingKeys.byIds([key.id]);
@@ -91,6 +94,8 @@ export class ZoneKeyService {
       if (fresh!.retiredAt) throw new ConflictError('the signing key is already retired', 'id');
       return tx.zones.signingKeys.update(key.id, { retiredAt: new Date() });
     });
+    this.keysChanged(retired.zoneId);
+    return retired;
   }
 
   /** The zone's current key, generated and stored on first need (one per zone, under the account lock). */

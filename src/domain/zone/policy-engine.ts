@@ -22,3 +22,42 @@ export interface PolicyEngine {
   /** Strict validation of policies (Cedar text) against a schema (Cedar syntax): the errors, none when valid. */
   validate(schemaText: string, policiesText: string): CedarDiagnostic[];
 }
+
+/** An entity reference in a decision request: its type (User, Application, Resource, Action) and id. */
+export interface EntityRef {
+  type: string;
+  id: string;
+}
+
+/** An entity given to Cedar: its attributes (already projected on the schema) and parents. */
+export interface EntityData {
+  uid: EntityRef;
+  attrs: Record<string, unknown>;
+  parents: EntityRef[];
+}
+
+export interface DecisionCall {
+  principal: EntityRef;
+  action: EntityRef;
+  resource: EntityRef;
+  context: Record<string, unknown>;
+  entities: EntityData[];
+}
+
+/**
+ * One policy set's answer: allow or deny, the policies that determined it (the satisfied permits of an
+ * allow, the satisfied forbids of a deny; none when nothing permitted), and the policies whose
+ * evaluation failed (skipped by Cedar). `ok: false` when the request itself was refused (it does not
+ * validate against the schema): nothing was evaluated.
+ */
+export type EngineDecision = { ok: true; allow: boolean; reasons: string[]; errors: string[] } | { ok: false; errors: string[] };
+
+/** Evaluation with preparsed policy sets and schemas (both cached by the engine under the given names). */
+export interface DecisionEngine {
+  /** Parses a set of static policies in Cedar's JSON form, keyed by policy id, once under `id`. */
+  preparePolicySet(id: string, policies: Record<string, Record<string, unknown>>): CedarDiagnostic[];
+  /** Parses a schema (Cedar syntax) once under `name`. */
+  prepareSchema(name: string, schemaText: string): CedarDiagnostic[];
+  /** Evaluates a request against a prepared set, validating it against a prepared schema. */
+  isAuthorized(policySetId: string, schemaName: string, call: DecisionCall): EngineDecision;
+}

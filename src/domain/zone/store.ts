@@ -24,14 +24,17 @@ import type {
   ZoneUser,
 } from './model.js';
 
-/** What a list can be filtered by. Unset keys do not filter. */
-export interface ListFilter {
+/** A column of a table of `T`, named as a field of `T`: a misspelt column does not compile. */
+export type Column<T> = Extract<keyof T, string>;
+
+/** What a list of `T` can be filtered by. Unset keys do not filter. */
+export interface ListFilter<T = Record<string, unknown>> {
   /** Case-insensitive substring of the object's name, identifier, slug or email (as each list says). */
   search?: string | null;
   /** Exact values of columns (enumerations, ids, booleans). */
-  equals?: Record<string, string | boolean | null>;
+  equals?: Partial<Record<Column<T>, string | boolean | null>>;
   /** JSON-array columns that must hold a value (e.g. traits: GATEWAY). */
-  jsonContains?: Record<string, string>;
+  jsonContains?: Partial<Record<Column<T>, string>>;
   /** Zone members: only users still in the zone's account (a membership of someone who left stays stored, inert). */
   inAccount?: boolean;
   /** ACTIVE / EXPIRED / REVOKED, computed from revokedAt and expiresAt at `now`. */
@@ -44,17 +47,17 @@ export interface ZoneTable<T, N> {
   update(id: string, patch: Partial<N>): Promise<T>;
   delete(id: string): Promise<void>;
   /** Deletes every object whose `column` equals `value` (one statement). */
-  deleteWhere(column: string, value: string): Promise<void>;
+  deleteWhere(column: Column<T>, value: string): Promise<void>;
   /** Changes every object whose `column` equals `value` (one statement). */
-  updateWhere(column: string, value: string, patch: Partial<N>): Promise<void>;
+  updateWhere(column: Column<T>, value: string, patch: Partial<N>): Promise<void>;
   byIds(ids: readonly string[]): Promise<(T | null)[]>;
   /** The objects whose (unique) `column` holds each of `values`, in order (one statement). */
-  byUnique(column: string, values: readonly string[]): Promise<(T | null)[]>;
+  byUnique(column: Column<T>, values: readonly string[]): Promise<(T | null)[]>;
   /** The object of the zone whose `column` equals `value` (unique columns: slug, identifier, name). */
-  findIn(zoneId: string, column: string, value: string): Promise<T | null>;
+  findIn(zoneId: string, column: Column<T>, value: string): Promise<T | null>;
   /** Pages of the objects whose `parent` column is one of `parentIds` (zoneId, applicationId, ...). */
-  pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter): Promise<Pages>;
-  counts(parent: string, parentIds: readonly string[], filter?: ListFilter): Promise<Map<string, number>>;
+  pages(parent: Column<T>, parentIds: readonly string[], args: PageArgs, filter?: ListFilter<T>): Promise<Pages>;
+  counts(parent: Column<T>, parentIds: readonly string[], filter?: ListFilter<T>): Promise<Map<string, number>>;
 }
 
 export type NewZone = Omit<Zone, 'id' | 'createdAt' | 'updatedAt' | 'defaultPolicySchemaVersion'> & { defaultPolicySchemaVersion?: string | null };
@@ -79,6 +82,13 @@ export type NewPolicySetVersion = Omit<PolicySetVersion, 'id' | 'createdAt' | 'u
 
 export type NewPolicyDraft = Omit<PolicyDraft, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewPolicySetDraft = Omit<PolicySetDraft, 'id' | 'createdAt' | 'updatedAt'>;
+
+/** A bound policy set with its bound version and what it pins (see ZoneStore.policySets.boundContents). */
+export interface BoundSetContents {
+  set: Pick<PolicySet, 'id' | 'zoneId' | 'name' | 'scopeType' | 'scopeTargetId' | 'activeVersionId' | 'mode'>;
+  version: Pick<PolicySetVersion, 'id' | 'zoneId' | 'policySetId' | 'version' | 'schemaVersion' | 'entries' | 'manifestSha' | 'attestation'> | null;
+  policyVersions: Pick<PolicyVersion, 'id' | 'zoneId' | 'policyId' | 'cedarJson'>[];
+}
 
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
@@ -117,6 +127,13 @@ export interface ZoneStore {
   policySets: ZoneTable<PolicySet, NewPolicySet> & {
     /** The sets of the zone with a bound version (ACTIVE or SHADOW). */
     bound(zoneId: string): Promise<PolicySet[]>;
+    /**
+     * The zone's bound sets not archived, each with its bound version and the policy versions that
+     * version's entries name (as stored: nothing is checked), read in one statement.
+     */
+    boundContents(zoneId: string): Promise<BoundSetContents[]>;
+    /** Archives and unbinds the zone's sets not archived whose scope target is `targetId` (one statement); how many. */
+    archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null): Promise<number>;
   };
   policySetVersions: ZoneTable<PolicySetVersion, NewPolicySetVersion & { id?: string }> & {
     /** Every version of the zone's policy sets not archived, oldest first. */

@@ -2,7 +2,7 @@
 // (2048-bit modulus), kid = the RFC 7638 thumbprint of the public key, and flattened JWS signatures.
 // The private JWK reaches this module already opened by the key service; imported keys are cached
 // by kid, so that a zone's key is parsed once per process.
-import { calculateJwkThumbprint, exportJWK, FlattenedSign, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, FlattenedSign, flattenedVerify, generateKeyPair, importJWK, type CryptoKey, type JWK, type JSONWebKeySet } from 'jose';
 import type { ZoneKeyCrypto } from '../../domain/zone/crypto.js';
 
 const ALG = 'RS256';
@@ -25,6 +25,15 @@ export function joseZoneKeys(): ZoneKeyCrypto {
       }
       const jws = await new FlattenedSign(payload).setProtectedHeader({ alg: ALG, kid }).sign(await key);
       return { protected: jws.protected!, payload: jws.payload, signature: jws.signature };
+    },
+    async verify(jws, publicJwks) {
+      try {
+        const keys = createLocalJWKSet({ keys: publicJwks.map((k) => ({ ...k, alg: ALG, use: 'sig' })) } as unknown as JSONWebKeySet);
+        const verified = await flattenedVerify(jws, keys, { algorithms: [ALG] });
+        return verified.payload;
+      } catch {
+        return null;
+      }
     },
   };
 }

@@ -599,7 +599,7 @@ export class PrismaStore implements Store {
     this.sessions = new Sessions(db);
     this.identities = new Identities(db);
     this.emailProofs = new EmailProofs(db);
-    this.zones = new PrismaZoneStore(db);
+    this.zones = new PrismaZoneStore(db, provider);
     this.serviceAccounts = new ServiceAccounts(db);
     this.apiKeys = new ApiKeys(db);
     this.invitations = new Invitations(db);

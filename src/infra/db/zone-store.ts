@@ -2,7 +2,9 @@
 // table class serves every model of the zone: id lookups in one statement per batch, pages and counts
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
-import type { ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { DatabaseProvider } from '../../config.js';
+import type { BoundSetContents, Column, ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma } from './client.js';
@@ -10,6 +12,7 @@ import { containsPattern, countsByParent, pagesByParent } from './paging.js';
 
 type Tx = Prisma.TransactionClient;
 type Row = Record<string, unknown> & { id: string };
+type OrderBy = Record<string, 'asc' | 'desc'>[];
 // The delegates of the generated client differ per model; this module only uses their common shape.
 interface Delegate {
   create(args: { data: Record<string, unknown> }): Promise<Row>;
@@ -17,9 +20,10 @@ interface Delegate {
   delete(args: { where: { id: string } }): Promise<Row>;
   deleteMany(args: { where: Record<string, unknown> }): Promise<{ count: number }>;
   updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
-  findMany(args: { where: Record<string, unknown>; select?: Record<string, boolean>; orderBy?: Record<string, string> }): Promise<Row[]>;
+  findMany(args: { where: Record<string, unknown>; select?: Record<string, boolean>; orderBy?: OrderBy }): Promise<Row[]>;
   findFirst(args: { where: Record<string, unknown>; select?: Record<string, boolean> }): Promise<Row | null>;
 }
+
 
 const COLUMN = /^[A-Za-z]+$/;
 
@@ -29,11 +33,11 @@ function column(alias: string, name: string): Prisma.Sql {
 }
 
 interface TableOptions<T> {
-  model: string;
+  model: Prisma.ModelName;
   /** Prisma's delegate name (camel case of the model). */
-  delegate: string;
+  delegate: Uncapitalize<Prisma.ModelName>;
   /** Columns `search` looks in. */
-  searchIn: string[];
+  searchIn: Column<T>[];
   /** Row -> domain object (drops stored secrets, derives flags). */
   toDomain?: (row: Row) => T;
   /** Domain input -> row data (Json columns pass through). */
@@ -52,8 +56,22 @@ class Table<T, N> implements ZoneTable<T, N> {
     return (this.db as unknown as Record<string, Delegate>)[this.options.delegate]!;
   }
 
+  // The one place a row becomes a domain object: the model's columns are the object's fields (toDomain
+  // drops what the object must not carry and derives flags).
   protected map(row: Row): T {
     return this.options.toDomain ? this.options.toDomain(row) : (row as unknown as T);
+  }
+
+  /** The first object matching `where` (columns of the object), or null. */
+  async first(where: Partial<Record<Column<T>, unknown>>): Promise<T | null> {
+    const row = await this.delegate.findFirst({ where });
+    return row ? this.map(row) : null;
+  }
+
+  /** Every object matching `where`, in `orderBy` order. */
+  async all(where: Partial<Record<Column<T>, unknown>>, orderBy?: OrderBy): Promise<T[]> {
+    const rows = await this.delegate.findMany({ where, ...(orderBy ? { orderBy } : {}) });
+    return rows.map((row) => this.map(row));
   }
 
   private data(input: Record<string, unknown>): Record<string, unknown> {
@@ -77,11 +95,11 @@ class Table<T, N> implements ZoneTable<T, N> {
     await this.delegate.deleteMany({ where: { id } });
   }
 
-  async deleteWhere(columnName: string, value: string): Promise<void> {
+  async deleteWhere(columnName: Column<T>, value: string): Promise<void> {
     await this.delegate.deleteMany({ where: { [columnName]: value } });
   }
 
-  async updateWhere(columnName: string, value: string, patch: Partial<N>): Promise<void> {
+  async updateWhere(columnName: Column<T>, value: string, patch: Partial<N>): Promise<void> {
     await this.delegate.updateMany({ where: { [columnName]: value }, data: this.data(patch as Record<string, unknown>) });
   }
 
@@ -90,30 +108,32 @@ class Table<T, N> implements ZoneTable<T, N> {
     return inOrder(ids, await this.delegate.findMany({ where: { id: { in: [...ids] } } }), (row) => this.map(row));
   }
 
-  async byUnique(columnName: string, values: readonly string[]): Promise<(T | null)[]> {
+  async byUnique(columnName: Column<T>, values: readonly string[]): Promise<(T | null)[]> {
     if (values.length === 0) return [];
     const rows = await this.delegate.findMany({ where: { [columnName]: { in: [...values] } } });
     const by = new Map(rows.map((row) => [row[columnName] as string, this.map(row)]));
     return values.map((v) => by.get(v) ?? null);
   }
 
-  async findIn(zoneId: string, columnName: string, value: string): Promise<T | null> {
+  async findIn(zoneId: string, columnName: Column<T>, value: string): Promise<T | null> {
     const row = await this.delegate.findFirst({ where: { zoneId, [columnName]: value } });
     return row ? this.map(row) : null;
   }
 
-  private where(filter: ListFilter | undefined): Prisma.Sql | undefined {
+  private where(filter: ListFilter<T> | undefined): Prisma.Sql | undefined {
     const conditions: Prisma.Sql[] = [];
     if (filter?.search) {
       const pattern = containsPattern(filter.search);
       conditions.push(Prisma.sql`(${Prisma.join(this.options.searchIn.map((c) => Prisma.sql`LOWER(${column('t', c)}) LIKE ${pattern} ESCAPE '\\'`), ' OR ')})`);
     }
-    for (const [name, value] of Object.entries(filter?.equals ?? {})) {
+    for (const [name, value] of Object.entries<string | boolean | null | undefined>(filter?.equals ?? {})) {
+      if (value === undefined) continue;
       if (value === null) conditions.push(Prisma.sql`${column('t', name)} IS NULL`);
       else if (typeof value === 'boolean') conditions.push(Prisma.sql`${column('t', name)} = ${value ? 1 : 0}`);
       else conditions.push(Prisma.sql`${column('t', name)} = ${value}`);
     }
-    for (const [name, value] of Object.entries(filter?.jsonContains ?? {})) {
+    for (const [name, value] of Object.entries<string | undefined>(filter?.jsonContains ?? {})) {
+      if (value === undefined) continue;
       // The JSON text of an array of enum names holds "NAME" exactly when the array does.
       conditions.push(Prisma.sql`CAST(${column('t', name)} AS TEXT) LIKE ${`%${JSON.stringify(value)}%`}`);
     }
@@ -129,7 +149,7 @@ class Table<T, N> implements ZoneTable<T, N> {
     return conditions.length ? Prisma.join(conditions, ' AND ') : undefined;
   }
 
-  private spec(parent: string, filter: ListFilter | undefined) {
+  private spec(parent: Column<T>, filter: ListFilter<T> | undefined) {
     return {
       from: Prisma.raw(`"${this.options.model}" t`),
       parent: column('t', parent),
@@ -139,11 +159,11 @@ class Table<T, N> implements ZoneTable<T, N> {
     };
   }
 
-  pages(parent: string, parentIds: readonly string[], args: PageArgs, filter?: ListFilter) {
+  pages(parent: Column<T>, parentIds: readonly string[], args: PageArgs, filter?: ListFilter<T>) {
     return pagesByParent(this.db, this.spec(parent, filter), parentIds, args);
   }
 
-  counts(parent: string, parentIds: readonly string[], filter?: ListFilter) {
+  counts(parent: Column<T>, parentIds: readonly string[], filter?: ListFilter<T>) {
     return countsByParent(this.db, this.spec(parent, filter), parentIds);
   }
 }
@@ -165,6 +185,87 @@ function without<T>(row: Row, ...keys: string[]): T {
   const copy: Record<string, unknown> = { ...row };
   for (const key of keys) delete copy[key];
   return copy as T;
+}
+
+type Tables = Omit<ZoneStore, 'newId'>;
+/** The object a table of the port holds, and what creating one takes. */
+type ZoneStoreObject<K extends keyof Tables> = Tables[K] extends ZoneTable<infer T, unknown> ? T : never;
+type ZoneStoreNew<K extends keyof Tables> = Tables[K] extends ZoneTable<unknown, infer N> ? N : never;
+
+interface BoundRow {
+  setId: string;
+  name: string;
+  scopeType: string;
+  scopeTargetId: string | null;
+  activeVersionId: string | null;
+  mode: string | null;
+  versionId: string | null;
+  versionZoneId: string | null;
+  policySetId: string | null;
+  version: number | bigint | null;
+  schemaVersion: string | null;
+  entries: unknown;
+  manifestSha: string | null;
+  attestation: unknown;
+  pvId: string | null;
+  pvZoneId: string | null;
+  policyId: string | null;
+  cedarJson: unknown;
+}
+
+/** The JSON of a column as the driver returns it (SQLite: text; PostgreSQL: parsed). */
+function json(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The zone's bound sets, each with its bound version and the policy versions it pins: one statement. */
+async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string): Promise<BoundSetContents[]> {
+  // One row per (bound set, pinned entry): the set, its bound version, and the policy version the entry names.
+  const pinned =
+    provider === 'postgresql'
+      ? Prisma.sql`LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(v."entries") = 'array' THEN v."entries" ELSE '[]'::jsonb END) e ON true
+         LEFT JOIN "PolicyVersion" pv ON pv."id" = e.value->>'policy_version_id'`
+      : Prisma.sql`LEFT JOIN json_each(CASE WHEN json_valid(v."entries") AND json_type(v."entries") = 'array' THEN v."entries" ELSE '[]' END) e
+         LEFT JOIN "PolicyVersion" pv ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
+  const rows = await db.$queryRaw<BoundRow[]>`
+    SELECT s."id" AS "setId", s."name", s."scopeType", s."scopeTargetId", s."activeVersionId", s."mode",
+           v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", v."entries", v."manifestSha", v."attestation",
+           pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", pv."cedarJson"
+    FROM "PolicySet" s
+    LEFT JOIN "PolicySetVersion" v ON v."id" = s."activeVersionId"
+    ${pinned}
+    WHERE s."zoneId" = ${zoneId} AND s."activeVersionId" IS NOT NULL AND s."archivedAt" IS NULL`;
+  const bySet = new Map<string, BoundSetContents>();
+  for (const row of rows) {
+    let entry = bySet.get(row.setId);
+    if (!entry) {
+      entry = {
+        set: { id: row.setId, zoneId, name: row.name, scopeType: row.scopeType as PolicySet['scopeType'], scopeTargetId: row.scopeTargetId, activeVersionId: row.activeVersionId, mode: row.mode as PolicySet['mode'] },
+        version:
+          row.versionId === null
+            ? null
+            : {
+                id: row.versionId,
+                zoneId: row.versionZoneId!,
+                policySetId: row.policySetId!,
+                version: Number(row.version),
+                schemaVersion: row.schemaVersion!,
+                entries: json(row.entries) as PolicySetVersion['entries'],
+                manifestSha: row.manifestSha!,
+                attestation: json(row.attestation) as PolicySetVersion['attestation'],
+              },
+        policyVersions: [],
+      };
+      bySet.set(row.setId, entry);
+    }
+    if (row.pvId !== null) entry.policyVersions.push({ id: row.pvId, zoneId: row.pvZoneId!, policyId: row.policyId!, cedarJson: json(row.cedarJson) as PolicyVersion['cedarJson'] });
+  }
+  return [...bySet.values()];
 }
 
 /** The zones store over one Prisma client or transaction. */
@@ -189,59 +290,54 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
 
-  constructor(private readonly db: Tx) {
+  constructor(
+    private readonly db: Tx,
+    provider: DatabaseProvider,
+  ) {
     const store = this;
-    this.zones = Object.assign(new Table(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] }), {
-      async findBySlug(accountId: string, slug: string) {
-        return (await db.zone.findFirst({ where: { accountId, slug } })) as never;
-      },
+    const zones = new Table<Zone, ZoneStoreNew<'zones'>>(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] });
+    this.zones = Object.assign(zones, {
+      findBySlug: (accountId: string, slug: string) => zones.first({ accountId, slug }),
       async deleteWithContents(id: string) {
         await store.deleteZoneContents(id);
         await db.zone.deleteMany({ where: { id } });
       },
-    }) as never;
-    this.members = Object.assign(new Table(db, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] }), {
-      async find(zoneId: string, userId: string) {
-        return (await db.zoneMember.findFirst({ where: { zoneId, userId } })) as never;
-      },
-    }) as never;
-    this.applications = Object.assign(new Table(db, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
-      async dependencyCounts(applicationIds: readonly string[]) {
-        return countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds);
-      },
-    }) as never;
-    this.dependencies = Object.assign(new Table(db, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] }), {
-      async find(applicationId: string, resourceId: string) {
-        return (await db.applicationDependency.findFirst({ where: { applicationId, resourceId } })) as never;
-      },
+    });
+    const members = new Table<ZoneMember, ZoneStoreNew<'members'>>(db, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] });
+    this.members = Object.assign(members, { find: (zoneId: string, userId: string) => members.first({ zoneId, userId }) });
+    this.applications = Object.assign(new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
+      dependencyCounts: (applicationIds: readonly string[]) => countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds),
+    });
+    const dependencies = new Table<ApplicationDependency, ZoneStoreNew<'dependencies'>>(db, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] });
+    this.dependencies = Object.assign(dependencies, {
+      find: (applicationId: string, resourceId: string) => dependencies.first({ applicationId, resourceId }),
       async forgetResource(zoneId: string, resourceId: string) {
-        await db.applicationDependency.deleteMany({ where: { resourceId } });
-        const naming = (await db.applicationDependency.findMany({ where: { zoneId } })).filter((d) => (d.whenAccessing as string[]).includes(resourceId));
-        for (const dependency of naming) {
-          const list = (dependency.whenAccessing as string[]).filter((id) => id !== resourceId);
-          await db.applicationDependency.update({ where: { id: dependency.id }, data: { whenAccessing: list } });
+        await dependencies.deleteWhere('resourceId', resourceId);
+        for (const dependency of await dependencies.all({ zoneId })) {
+          if (!dependency.whenAccessing.includes(resourceId)) continue;
+          await dependencies.update(dependency.id, { whenAccessing: dependency.whenAccessing.filter((id) => id !== resourceId) });
         }
       },
-    }) as never;
+    });
     this.credentials = Object.assign(
-      new Table(db, { model: 'ApplicationCredential', delegate: 'applicationCredential', searchIn: ['identifier', 'slug'], toDomain: (row) => without(row, 'secretHash') }),
+      new Table<ZoneStoreObject<'credentials'>, ZoneStoreNew<'credentials'>>(db, { model: 'ApplicationCredential', delegate: 'applicationCredential', searchIn: ['identifier', 'slug'], toDomain: (row) => without(row, 'secretHash') }),
       {
         async secretHash(id: string) {
           return (await db.applicationCredential.findFirst({ where: { id }, select: { secretHash: true } }))?.secretHash ?? null;
         },
       },
-    ) as never;
-    this.providers = new Table(db, {
+    );
+    this.providers = new Table<ZoneStoreObject<'providers'>, ZoneStoreNew<'providers'>>(db, {
       model: 'Provider',
       delegate: 'provider',
       searchIn: ['name', 'identifier', 'slug'],
-      toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }),
-    }) as never;
-    this.resources = new Table(db, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] }) as never;
-    this.zoneUsers = new Table(db, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] }) as never;
-    this.userAgents = new Table(db, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] }) as never;
-    this.delegatedGrants = new Table(db, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true }) as never;
-    this.sessions = Object.assign(new Table(db, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
+      toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }) as ZoneStoreObject<'providers'>,
+    });
+    this.resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
+    this.zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
+    this.userAgents = new Table<ZoneStoreObject<'userAgents'>, ZoneStoreNew<'userAgents'>>(db, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] });
+    this.delegatedGrants = new Table<ZoneStoreObject<'delegatedGrants'>, ZoneStoreNew<'delegatedGrants'>>(db, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true });
+    this.sessions = Object.assign(new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
       async descendantsAndSelf(id: string) {
         const rows = await db.$queryRaw<{ id: string }[]>`
           WITH RECURSIVE d("id") AS (
@@ -255,35 +351,35 @@ export class PrismaZoneStore implements ZoneStore {
       async revoke(ids: readonly string[], at: Date) {
         return (await db.zoneSession.updateMany({ where: { id: { in: [...ids] }, revokedAt: null }, data: { revokedAt: at } })).count;
       },
-    }) as never;
-    this.secrets = Object.assign(new Table(db, { model: 'Secret', delegate: 'secret', searchIn: ['name'], toDomain: (row) => without(row, 'valueCipher') }), {
+    });
+    this.secrets = Object.assign(new Table<ZoneStoreObject<'secrets'>, ZoneStoreNew<'secrets'>>(db, { model: 'Secret', delegate: 'secret', searchIn: ['name'], toDomain: (row) => without(row, 'valueCipher') }), {
       async valueCipher(id: string) {
         return (await db.secret.findFirst({ where: { id }, select: { valueCipher: true } }))?.valueCipher ?? null;
       },
-    }) as never;
-    this.signingKeys = Object.assign(new Table(db, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') }), {
-      async published(zoneId: string) {
-        const rows = await db.zoneSigningKey.findMany({ where: { zoneId, retiredAt: null }, orderBy: [{ current: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }] });
-        return rows.map((row) => without(row as never, 'privateKeyCipher'));
-      },
+    });
+    const signingKeys = new Table<ZoneSigningKey, ZoneStoreNew<'signingKeys'>>(db, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') });
+    this.signingKeys = Object.assign(signingKeys, {
+      published: (zoneId: string) => signingKeys.all({ zoneId, retiredAt: null }, [{ current: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }]),
       async privateKeyCipher(id: string) {
         return (await db.zoneSigningKey.findFirst({ where: { id }, select: { privateKeyCipher: true } }))?.privateKeyCipher ?? null;
       },
-    }) as never;
-    this.policies = new Table(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] }) as never;
-    this.policyVersions = new Table(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] }) as never;
-    this.policySets = Object.assign(new Table(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] }), {
-      async bound(zoneId: string) {
-        return (await db.policySet.findMany({ where: { zoneId, activeVersionId: { not: null } } })) as never;
+    });
+    this.policies = new Table<ZoneStoreObject<'policies'>, ZoneStoreNew<'policies'>>(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] });
+    this.policyVersions = new Table<ZoneStoreObject<'policyVersions'>, ZoneStoreNew<'policyVersions'>>(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] });
+    const policySets = new Table<PolicySet, ZoneStoreNew<'policySets'>>(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] });
+    this.policySets = Object.assign(policySets, {
+      bound: (zoneId: string) => policySets.all({ zoneId, activeVersionId: { not: null } }),
+      boundContents: (zoneId: string) => boundContents(db, provider, zoneId),
+      async archiveTargeting(zoneId: string, targetId: string, at: Date, actorId: string | null) {
+        return (await db.policySet.updateMany({ where: { zoneId, scopeTargetId: targetId, archivedAt: null }, data: { archivedAt: at, activeVersionId: null, mode: null, updatedById: actorId } })).count;
       },
-    }) as never;
-    this.policySetVersions = Object.assign(new Table(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] }), {
-      async unarchivedOfZone(zoneId: string) {
-        return (await db.policySetVersion.findMany({ where: { zoneId, archivedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as never;
-      },
-    }) as never;
-    this.policyDrafts = new Table(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] }) as never;
-    this.policySetDrafts = new Table(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] }) as never;
+    });
+    const setVersions = new Table<PolicySetVersion, ZoneStoreNew<'policySetVersions'>>(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] });
+    this.policySetVersions = Object.assign(setVersions, {
+      unarchivedOfZone: (zoneId: string) => setVersions.all({ zoneId, archivedAt: null }, [{ createdAt: 'asc' }, { id: 'asc' }]),
+    });
+    this.policyDrafts = new Table<ZoneStoreObject<'policyDrafts'>, ZoneStoreNew<'policyDrafts'>>(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] });
+    this.policySetDrafts = new Table<ZoneStoreObject<'policySetDrafts'>, ZoneStoreNew<'policySetDrafts'>>(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] });
   }
 
   newId(): string {

@@ -1,8 +1,8 @@
 // Shared wiring of the zones graph's GraphQL types: batched connections under a parent. Visibility,
 // permission fields and federation entities are the graph's own (visibility.ts, types/node.ts).
 import type DataLoader from 'dataloader';
-import type { ListFilter } from '../../../domain/zone/store.js';
-import { zoneTableList, type ZoneListTable } from '../../../domain/lists.js';
+import type { Column, ListFilter } from '../../../domain/zone/store.js';
+import { zoneTableList, type ZoneListTable, type ZoneRow } from '../../../domain/lists.js';
 import { relationConnection, type Connection, type RelayArgs } from '../../connection.js';
 import type { Context } from '../../context.js';
 import { localId } from '../errors.js';
@@ -11,9 +11,9 @@ import { localId } from '../errors.js';
  * A batched list of a zone table under a parent (the parent column names it): one page statement and
  * one count statement for every parent of the request asking with the same arguments and filter.
  */
-export function zoneList<T>(
+export function zoneList<K extends ZoneListTable, T extends ZoneRow<K>>(
   ctx: Context,
-  options: { table: ZoneListTable; parent: string; parentId: string; args: RelayArgs; filter?: ListFilter; load: DataLoader<string, T | null> },
+  options: { table: K; parent: Column<ZoneRow<K>>; parentId: string; args: RelayArgs; filter?: ListFilter<ZoneRow<K>>; load: DataLoader<string, T | null> },
 ): Promise<Connection<T>> {
   return relationConnection(ctx, { list: zoneTableList(options.table, options.parent), parentId: options.parentId, args: options.args, filter: options.filter ?? {}, load: options.load });
 }

@@ -9,3 +9,4 @@ import './keys.js';
 import './policy-schema.js';
 import './policy.js';
 import './policy-set.js';
+import './decision.js';

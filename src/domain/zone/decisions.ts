@@ -1,0 +1,438 @@
+// Decisions (issue 14, beyond reference 001): keygraph evaluates the policies it stores. A request names
+// a zone, a principal (a zone user or an application of the zone), an action of the schema, a resource
+// of the zone, optionally a session, and a context.
+//
+// Rules:
+// - Applicable policy sets: every bound set of the zone whose scope is ZONE, or RESOURCE naming the
+//   request's resource, or USER naming the request's principal (a zone user), or SESSION naming the
+//   request's session. Archived sets are unbound, so they never apply.
+// - Integrity first: a bound version is evaluated only if its attestation verifies against the zone's
+//   published keys and says what the row says (zone, set, version number, manifest, manifest_sha), and
+//   if the stored policy contents still hash to the manifest (each entry's sha recomputed from the
+//   policy version's cedarJson, and manifestSha recomputed from the entries). Anything else fails
+//   closed: the answer is DENY with an error, and the integrity-failure counter grows.
+// - Each ACTIVE version is evaluated by Cedar against its pinned schema (the request is validated:
+//   unknown actions, wrong principal or resource types and a context not of the schema's shape are
+//   refused, and a refused version fails closed too). Across versions: a satisfied forbid anywhere
+//   denies; otherwise a satisfied permit anywhere allows; otherwise deny. No applicable ACTIVE version:
+//   DENY (deny by default), with an error saying so.
+// - SHADOW versions are evaluated beside them: each one's decision is what the answer would be if it
+//   were ACTIVE too. It never changes the answer; disagreements are counted in memory (ShadowLedger).
+//
+// Entities are built from keygraph's own data and projected on the attributes the pinned schema
+// declares (an older schema knows fewer attributes): User (a zone user: email, email_verified, issuer,
+// provider = the identifier of the provider that authenticated it), Application (identifier, traits,
+// owner_type), Resource (identifier, scopes, application_type; its providing Application as parent).
+import type { Authorizer } from '../authz/authorizer.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import type { Store } from '../store.js';
+import { zoneScope } from './access.js';
+import type { ContentHasher, ZoneKeyCrypto } from './crypto.js';
+import type { ManifestEntry, PolicySetVersion, Zone } from './model.js';
+import type { DecisionEngine, EngineDecision, EntityData, EntityRef, PolicyEngine } from './policy-engine.js';
+import { shippedSchema } from './policy-schemas.js';
+import type { BoundSetContents } from './store.js';
+
+type BoundSet = BoundSetContents['set'];
+type BoundVersion = NonNullable<BoundSetContents['version']>;
+type BoundPolicyVersion = BoundSetContents['policyVersions'][number];
+
+/** The most requests one authorizeBatch evaluates (as Amazon Verified Permissions' batch). */
+export const MAX_BATCH = 30;
+
+export interface DecisionRequest {
+  zoneId: string;
+  principal: { kind: 'ZoneUser' | 'Application'; id: string };
+  action: string;
+  resourceId: string;
+  sessionId?: string | null;
+  context?: Record<string, unknown> | null;
+}
+
+/** A policy that determined a decision (local ids). */
+export interface DecisionReason {
+  policyId: string;
+  policyVersionId: string;
+  policySetId: string;
+  policySetVersionId: string;
+}
+
+export interface ShadowDecision {
+  policySetId: string;
+  policySetVersionId: string;
+  version: number;
+  decision: 'ALLOW' | 'DENY';
+  /** Whether it differs from the answer. */
+  differs: boolean;
+}
+
+export interface PolicyDecision {
+  decision: 'ALLOW' | 'DENY';
+  reasons: DecisionReason[];
+  errors: string[];
+  shadow: ShadowDecision[];
+}
+
+export type IntegrityFailure = 'signature' | 'content';
+
+/** One disagreement seen in shadow mode (local ids). */
+export interface ShadowSample {
+  at: Date;
+  principal: { kind: 'ZoneUser' | 'Application'; id: string };
+  action: string;
+  resourceId: string;
+  decision: 'ALLOW' | 'DENY';
+  shadowDecision: 'ALLOW' | 'DENY';
+}
+
+/** What this instance has seen of one shadow version since it started (not persisted). */
+export interface ShadowDiffs {
+  policySetId: string;
+  policySetVersionId: string;
+  version: number;
+  since: Date;
+  evaluated: number;
+  differing: number;
+  /** The answer was ALLOW, the shadow version said DENY. */
+  allowToDeny: number;
+  denyToAllow: number;
+  /** The latest disagreements, newest first (at most SHADOW_SAMPLES). */
+  samples: ShadowSample[];
+}
+
+export const SHADOW_SAMPLES = 20;
+const SHADOW_VERSIONS = 1000;
+
+/**
+ * Disagreements of shadow versions, aggregated in memory: counts plus a bounded sample of the latest,
+ * no write per request. Per instance and since its start: each instance counts what it answered (and
+ * PolicySet.shadowDiffs reads the instance that answers it); a restart starts afresh. Versions are
+ * bounded (the oldest first seen is dropped past SHADOW_VERSIONS), samples too (SHADOW_SAMPLES).
+ */
+export class ShadowLedger {
+  private readonly byVersion = new Map<string, ShadowDiffs>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  record(version: Pick<PolicySetVersion, 'id' | 'policySetId' | 'version'>, sample: Omit<ShadowSample, 'at'>): void {
+    let diffs = this.byVersion.get(version.id);
+    if (!diffs) {
+      if (this.byVersion.size >= SHADOW_VERSIONS) this.byVersion.delete(this.byVersion.keys().next().value!);
+      diffs = { policySetId: version.policySetId, policySetVersionId: version.id, version: version.version, since: this.now(), evaluated: 0, differing: 0, allowToDeny: 0, denyToAllow: 0, samples: [] };
+      this.byVersion.set(version.id, diffs);
+    }
+    diffs.evaluated++;
+    if (sample.decision === sample.shadowDecision) return;
+    diffs.differing++;
+    if (sample.decision === 'ALLOW') diffs.allowToDeny++;
+    else diffs.denyToAllow++;
+    diffs.samples.unshift({ ...sample, at: this.now() });
+    if (diffs.samples.length > SHADOW_SAMPLES) diffs.samples.length = SHADOW_SAMPLES;
+  }
+
+  /** What was seen of the versions of one policy set, newest version first. */
+  ofSet(policySetId: string): ShadowDiffs[] {
+    return [...this.byVersion.values()].filter((d) => d.policySetId === policySetId).sort((a, b) => b.version - a.version).map((d) => ({ ...d, samples: [...d.samples] }));
+  }
+}
+
+/** How long a verified attestation is trusted without verifying it again (a retired key stops counting within this time). */
+const VERIFIED_FOR_MS = 60_000;
+const VERIFIED_ENTRIES = 10_000;
+
+interface Prepared {
+  ok: true;
+  version: BoundVersion;
+  policySetId: string;
+  setName: string;
+  schemaName: string;
+  byPolicyVersion: Map<string, ManifestEntry>;
+}
+type Checked = Prepared | { ok: false; version: BoundVersion; error: string };
+
+interface Evaluated {
+  version: BoundVersion;
+  answer: EngineDecision;
+  /** Why it could not be evaluated (integrity), when it could not. */
+  refused?: string;
+}
+
+export class DecisionService {
+  /** Attestations verified (or refused): key = version id, manifest sha, the JWS as stored. */
+  private readonly verified = new Map<string, { ok: boolean; until: number; error?: string }>();
+  private readonly schemaAttributes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: PolicyEngine & DecisionEngine,
+    private readonly hasher: ContentHasher,
+    private readonly crypto: ZoneKeyCrypto,
+    readonly shadow: ShadowLedger,
+    private readonly onIntegrityFailure: (reason: IntegrityFailure) => void = () => {},
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+
+  /**
+   * Forgets the attestations verified for a zone (its published keys changed: what a retired key signed
+   * must stop counting now). Other instances forget within VERIFIED_FOR_MS.
+   */
+  forgetVerified(zoneId: string): void {
+    for (const key of this.verified.keys()) if (key.startsWith(`${zoneId}\n`)) this.verified.delete(key);
+  }
+
+  /**
+   * Decides every request (policy.evaluate on each zone named; a zone the caller cannot see is
+   * NotFoundError, one it sees without the capability ForbiddenError). Answers in request order.
+   */
+  async authorize(actor: Authorizer, requests: readonly DecisionRequest[]): Promise<PolicyDecision[]> {
+    actor.requireAuthenticated();
+    if (requests.length > MAX_BATCH) throw new ValidationError(`at most ${MAX_BATCH} requests at once; this batch has ${requests.length}`, 'requests');
+    // Everything the requests name, read at once (answers depend on the caller's rights only after this).
+    const z = this.store.zones;
+    const userIds = requests.filter((r) => r.principal.kind === 'ZoneUser').map((r) => r.principal.id);
+    const appIds = requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id);
+    const resourceIds = requests.map((r) => r.resourceId);
+    const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
+    // The zones' bound sets are read alongside (and checked only once the caller may ask).
+    const zoneIds = unique(requests.map((r) => r.zoneId));
+    const contents = new Map(zoneIds.map((id) => [id, z.policySets.boundContents(id)] as const));
+    for (const pending of contents.values()) pending.catch(() => {});
+    const [users, apps, resources, sessions] = await Promise.all([
+      userIds.length ? z.zoneUsers.byIds(unique(userIds)) : [],
+      appIds.length ? z.applications.byIds(unique(appIds)) : [],
+      z.resources.byIds(unique(resourceIds)),
+      sessionIds.length ? z.sessions.byIds(unique(sessionIds)) : [],
+    ]);
+    const userById = byId(users);
+    const resourceById = byId(resources);
+    const appById = byId(apps);
+    const sessionById = byId(sessions);
+
+    // The zones: known from a resource of theirs when the request names one (as most do), read otherwise.
+    const zones = new Map<string, Pick<Zone, 'id' | 'accountId'>>();
+    for (const r of resourceById.values()) if (zoneIds.includes(r.zoneId)) zones.set(r.zoneId, { id: r.zoneId, accountId: r.accountId });
+    const unknown = zoneIds.filter((id) => !zones.has(id));
+    if (unknown.length) for (const zone of await z.zones.byIds(unknown)) if (zone) zones.set(zone.id, zone);
+    for (const zoneId of zoneIds) {
+      const zone = zones.get(zoneId);
+      const scope = zone ? zoneScope(zone) : null;
+      const evaluate = scope ? await actor.can('policy.evaluate', scope) : false;
+      if (!scope || (!evaluate && !(await actor.can('zone.read', scope)))) throw new NotFoundError('Zone', 'zoneId');
+      if (!evaluate) throw new ForbiddenError('policy.evaluate');
+    }
+
+    const providerIds = unique([...userById.values()].flatMap((u) => (u.providerId ? [u.providerId] : [])));
+    const providerById = byId(providerIds.length ? await z.providers.byIds(providerIds) : []);
+
+    // The bound versions of each zone, checked once for the whole batch.
+    const checkedByZone = new Map<string, { sets: BoundSet[]; checked: Map<string, Checked> }>();
+    for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone, await contents.get(zone.id)!));
+
+    return requests.map((request) => {
+      const zone = zones.get(request.zoneId)!;
+      const { sets, checked } = checkedByZone.get(zone.id)!;
+      const principal = request.principal.kind === 'ZoneUser' ? userById.get(request.principal.id) : appById.get(request.principal.id);
+      const resource = resourceById.get(request.resourceId);
+      const errors: string[] = [];
+      if (!principal || principal.zoneId !== zone.id) errors.push(`the principal is not a ${request.principal.kind === 'ZoneUser' ? 'zone user' : 'application'} of the zone`);
+      if (!resource || resource.zoneId !== zone.id) errors.push('the resource is not a resource of the zone');
+      let sessionId: string | null = null;
+      if (request.sessionId) {
+        const session = sessionById.get(request.sessionId);
+        const owner = request.principal.kind === 'ZoneUser' ? session?.zoneUserId : session?.applicationId;
+        if (!session || session.zoneId !== zone.id || owner !== request.principal.id) errors.push("the session is not a session of the principal in the zone");
+        else if (session.revokedAt || (session.expiresAt && session.expiresAt.getTime() <= this.clock())) errors.push('the session is revoked or expired');
+        else sessionId = session.id;
+      }
+      if (errors.length) return deny(errors);
+
+      const applies = (set: BoundSet) =>
+        set.scopeType === 'ZONE' ||
+        (set.scopeType === 'RESOURCE' && set.scopeTargetId === resource!.id) ||
+        (set.scopeType === 'USER' && request.principal.kind === 'ZoneUser' && set.scopeTargetId === principal!.id) ||
+        (set.scopeType === 'SESSION' && sessionId !== null && set.scopeTargetId === sessionId);
+      const applicable = sets.filter(applies);
+      const entities = (schemaName: string): { principal: EntityRef; resource: EntityRef; entities: EntityData[] } => {
+        const attrs = this.attributesOf(schemaName);
+        const project = (type: string, all: Record<string, unknown>) => {
+          const known = attrs.get(type) ?? new Set<string>();
+          return Object.fromEntries(Object.entries(all).filter(([k, v]) => known.has(k) && v !== null && v !== undefined));
+        };
+        const list: EntityData[] = [];
+        const app = (id: string) => appById.get(id);
+        const addApp = (a: NonNullable<ReturnType<typeof app>>) => {
+          if (!list.some((e) => e.uid.type === 'Application' && e.uid.id === a.id)) list.push({ uid: { type: 'Application', id: a.id }, attrs: project('Application', { identifier: a.identifier, traits: a.traits, owner_type: a.ownerType }), parents: [] });
+        };
+        let p: EntityRef;
+        if (request.principal.kind === 'ZoneUser') {
+          const u = userById.get(principal!.id)!;
+          p = { type: 'User', id: u.id };
+          list.push({ uid: p, attrs: project('User', { email: u.email, email_verified: u.emailVerified, issuer: u.issuer, provider: u.providerId ? providerById.get(u.providerId)?.identifier : null }), parents: [] });
+        } else {
+          p = { type: 'Application', id: principal!.id };
+          addApp(app(principal!.id)!);
+        }
+        const r = resource!;
+        // Its providing application is its parent (`resource in Application::"..."`); Cedar needs only its uid.
+        const res = { type: 'Resource', id: r.id };
+        list.push({ uid: res, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: r.applicationId ? [{ type: 'Application', id: r.applicationId }] : [] });
+        return { principal: p, resource: res, entities: list };
+      };
+      const evaluate = (set: BoundSet): Evaluated => {
+        const c = checked.get(set.activeVersionId!)!;
+        if (!c.ok) return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
+        const e = entities(c.schemaName);
+        const answer = this.engine.isAuthorized(`manifest:${c.version.manifestSha}`, c.schemaName, {
+          principal: e.principal,
+          action: { type: 'Action', id: request.action },
+          resource: e.resource,
+          context: request.context ?? {},
+          entities: e.entities,
+        });
+        return { version: c.version, answer };
+      };
+
+      const active = applicable.filter((s) => s.mode === 'ACTIVE').map(evaluate);
+      const answer = combine(active, checked, `policy set`);
+      if (active.length === 0) answer.errors.push('no ACTIVE policy-set version applies to this request: denied by default');
+      for (const set of applicable.filter((s) => s.mode === 'SHADOW')) {
+        const evaluated = evaluate(set);
+        const would = combine([...active, evaluated], checked, 'policy set').decision;
+        if (!evaluated.answer.ok) answer.errors.push(...evaluated.answer.errors.map((e) => `shadow policy set ${set.name} v${evaluated.version.version}: ${e}`));
+        answer.shadow.push({ policySetId: set.id, policySetVersionId: evaluated.version.id, version: evaluated.version.version, decision: would, differs: would !== answer.decision });
+        this.shadow.record(evaluated.version, { principal: request.principal, action: request.action, resourceId: request.resourceId, decision: answer.decision, shadowDecision: would });
+      }
+      return answer;
+    });
+  }
+
+  /** The zone's bound sets and their versions (one read), each checked for integrity and preparsed. */
+  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>, bound: BoundSetContents[]): Promise<{ sets: BoundSet[]; checked: Map<string, Checked> }> {
+    const z = this.store.zones;
+    const contents = bound.filter((c) => c.version !== null && (c.set.mode === 'ACTIVE' || c.set.mode === 'SHADOW'));
+    const sets = contents.map((c) => c.set);
+    const checked = new Map<string, Checked>();
+    if (sets.length === 0) return { sets, checked };
+    const versions = contents.map((c) => c.version!);
+    const policyVersions = byId(contents.flatMap((c) => c.policyVersions));
+    let keys: Promise<(Record<string, unknown> & { kid: string })[]> | null = null;
+    const published = () => (keys ??= z.signingKeys.published(zone.id).then((list) => list.map((k) => ({ ...k.publicJwk, kid: k.kid }))));
+    for (const set of sets) {
+      const version = versions.find((v) => v.id === set.activeVersionId);
+      if (!version) continue;
+      checked.set(version.id, await this.check(zone, set, version, policyVersions, published));
+    }
+    return { sets: sets.filter((s) => checked.has(s.activeVersionId!)), checked };
+  }
+
+  private async check(zone: Pick<Zone, 'id'>, set: BoundSet, version: BoundVersion, policyVersions: Map<string, BoundPolicyVersion>, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<Checked> {
+    const label = `policy set ${set.name} v${version.version}`;
+    const fail = (reason: IntegrityFailure, error: string): Checked => {
+      this.onIntegrityFailure(reason);
+      return { ok: false, version, error: `${label} fails its integrity check (${error}): it is not evaluated and the request is denied` };
+    };
+    // 1. The stored contents still hash to the manifest (recomputed on every load).
+    const entries = version.entries;
+    if (!Array.isArray(entries) || this.hasher.canonicalSha256({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
+    const policies: Record<string, Record<string, unknown>> = {};
+    const byPolicyVersion = new Map<string, ManifestEntry>();
+    for (const entry of entries) {
+      const pv = policyVersions.get(entry.policy_version_id);
+      if (!pv || pv.zoneId !== zone.id || pv.policyId !== entry.policy_id) return fail('content', `pinned policy version ${entry.policy_version_id} is missing`);
+      if (this.hasher.canonicalSha256(pv.cedarJson) !== entry.sha) return fail('content', `the stored content of policy version ${pv.id} no longer hashes to the sha the manifest pins`);
+      policies[pv.id] = pv.cedarJson;
+      byPolicyVersion.set(pv.id, entry);
+    }
+    // 2. The attestation verifies with the zone's keys and says what the row says.
+    const a = version.attestation;
+    const cacheKey = `${zone.id}\n${version.id}\n${version.manifestSha}\n${a?.protected}.${a?.payload}.${a?.signature}`;
+    let verified = this.verified.get(cacheKey);
+    if (!verified || verified.until <= this.clock()) {
+      verified = await this.verifyAttestation(zone, version, published);
+      if (this.verified.size >= VERIFIED_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(cacheKey, verified);
+    }
+    if (!verified.ok) return fail('signature', verified.error!);
+    // 3. Preparsed once per manifest (and schema version).
+    const schema = shippedSchema(version.schemaVersion);
+    if (!schema) return { ok: false, version, error: `${label} pins policy schema ${version.schemaVersion}, which keygraph does not ship` };
+    const problems = [...this.engine.prepareSchema(schema.version, schema.cedarSchema), ...this.engine.preparePolicySet(`manifest:${version.manifestSha}`, policies)];
+    if (problems.length) return { ok: false, version, error: `${label} does not parse: ${problems.map((p) => p.message).join('; ')}` };
+    return { ok: true, version, policySetId: set.id, setName: set.name, schemaName: schema.version, byPolicyVersion };
+  }
+
+  private async verifyAttestation(zone: Pick<Zone, 'id'>, version: BoundVersion, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<{ ok: boolean; until: number; error?: string }> {
+    const until = this.clock() + VERIFIED_FOR_MS;
+    const a = version.attestation;
+    const payload = a ? await this.crypto.verify(a, await published()) : null;
+    if (!payload) return { ok: false, until, error: "its attestation does not verify with the zone's published keys" };
+    let statement: Record<string, unknown>;
+    try {
+      statement = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+    } catch {
+      return { ok: false, until, error: 'its attestation payload is not JSON' };
+    }
+    const matches =
+      statement.type === 'policy_set_attestation' &&
+      statement.zone_id === zone.id &&
+      statement.policy_set_id === version.policySetId &&
+      statement.policy_set_version === version.version &&
+      statement.manifest_sha === version.manifestSha &&
+      this.hasher.canonical(statement.manifest) === this.hasher.canonical(version.entries);
+    return matches ? { ok: true, until } : { ok: false, until, error: 'its attestation attests another manifest or version' };
+  }
+
+  private attributesOf(schemaName: string): Map<string, Set<string>> {
+    let attrs = this.schemaAttributes.get(schemaName);
+    if (!attrs) {
+      const json = this.engine.schemaJson(shippedSchema(schemaName)!.cedarSchema) as Record<string, { entityTypes?: Record<string, { shape?: { attributes?: Record<string, unknown> } }> }>;
+      attrs = new Map();
+      for (const namespace of Object.values(json)) {
+        for (const [type, def] of Object.entries(namespace.entityTypes ?? {})) attrs.set(type, new Set(Object.keys(def.shape?.attributes ?? {})));
+      }
+      this.schemaAttributes.set(schemaName, attrs);
+    }
+    return attrs;
+  }
+}
+
+function deny(errors: string[]): PolicyDecision {
+  return { decision: 'DENY', reasons: [], errors, shadow: [] };
+}
+
+/** Forbid anywhere denies; else a permit anywhere allows; else deny. A version not evaluated denies (fail closed). */
+function combine(results: Evaluated[], checked: Map<string, Checked>, what: string): PolicyDecision {
+  const reasonsOf = (r: Evaluated, ids: string[]): DecisionReason[] => {
+    const c = checked.get(r.version.id);
+    if (!c?.ok) return [];
+    return ids.flatMap((id) => {
+      const entry = c.byPolicyVersion.get(id);
+      return entry ? [{ policyId: entry.policy_id, policyVersionId: entry.policy_version_id, policySetId: c.policySetId, policySetVersionId: r.version.id }] : [];
+    });
+  };
+  const errors: string[] = [];
+  let failed = false;
+  for (const r of results) {
+    const c = checked.get(r.version.id);
+    const label = c?.ok ? `${what} ${c.setName} v${r.version.version}` : `${what} version ${r.version.version}`;
+    if (!r.answer.ok) {
+      failed = true;
+      errors.push(...(r.refused ? [r.refused] : r.answer.errors.map((e) => `${label}: the request does not validate against policy schema ${r.version.schemaVersion}: ${e}`)));
+    } else errors.push(...r.answer.errors.map((e) => `${label}: ${e}`));
+  }
+  if (failed) return { decision: 'DENY', reasons: [], errors, shadow: [] };
+  const evaluated = results as (Evaluated & { answer: { ok: true; allow: boolean; reasons: string[] } })[];
+  const forbids = evaluated.filter((r) => !r.answer.allow && r.answer.reasons.length > 0);
+  if (forbids.length) return { decision: 'DENY', reasons: forbids.flatMap((r) => reasonsOf(r, r.answer.reasons)), errors, shadow: [] };
+  const permits = evaluated.filter((r) => r.answer.allow);
+  if (permits.length) return { decision: 'ALLOW', reasons: permits.flatMap((r) => reasonsOf(r, r.answer.reasons)), errors, shadow: [] };
+  return { decision: 'DENY', reasons: [], errors, shadow: [] };
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function byId<T extends { id: string }>(list: readonly (T | null)[]): Map<string, T> {
+  return new Map(list.filter((x): x is T => x !== null).map((x) => [x.id, x]));
+}
