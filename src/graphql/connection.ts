@@ -4,6 +4,7 @@ import type { InterfaceRef, ObjectRef } from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { Context } from './context.js';
 import type { Page, PageArgs } from '../domain/store.js';
+import type { ListQuery } from '../domain/lists.js';
 import { builder, type Types } from './builder.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -100,29 +101,26 @@ export function connectionOf<T>(ref: ObjectRef<Types, T> | InterfaceRef<Types, T
 }
 
 /**
- * A connection under a parent object, batched across parents: every parent asking for `kind` with the
- * same arguments shares one page statement, one count statement (only if totalCount is asked) and one
- * node load.
+ * A connection under a parent object, batched across parents: every parent asking for the same domain
+ * list with the same arguments and filter shares one page statement, one count statement (only if
+ * totalCount is asked and the page did not count along) and one node load.
  */
-export async function relationConnection<T>(
+export async function relationConnection<T, F>(
   ctx: Context,
   options: {
-    kind: string;
+    list: ListQuery<F>;
     parentId: string;
     args: RelayArgs;
-    search?: string | null;
-    pages: (parentIds: readonly string[], args: PageArgs, search: string | null) => Promise<Map<string, Page>>;
-    counts: (parentIds: readonly string[], search: string | null) => Promise<Map<string, number>>;
+    filter: F;
     load: DataLoader<string, T | null>;
   },
 ): Promise<Connection<T>> {
   const args = pageArgs(options.args);
-  const search = options.search ?? null;
-  const page = await ctx.loaders.page(options.kind, { ...args, search }, (ids) => options.pages(ids, args, search)).load(options.parentId);
+  const page = await ctx.loaders.list(options.list, args, options.filter).load(options.parentId);
   const counted = page.totalCount;
   return toConnection(
     page,
     (ids) => options.load.loadMany(ids),
-    counted !== undefined ? () => Promise.resolve(counted) : () => ctx.loaders.count(options.kind, search, (ids) => options.counts(ids, search)).load(options.parentId),
+    counted !== undefined ? () => Promise.resolve(counted) : () => ctx.loaders.listCount(options.list, options.filter).load(options.parentId),
   );
 }

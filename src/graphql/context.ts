@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
 import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
+import { listKey, type ListQuery } from '../domain/lists.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
+import { ACCESS, type ObjectKind, type Objects } from '../domain/authz/access.js';
 import { createZoneLoaders, type ZoneLoaders } from './zone-loaders.js';
 
 export interface Context {
   /** The caller's authorization: who it is, and what it may do (one snapshot per request). */
   authz: Authorizer;
-  store: Store;
   services: Services;
   loaders: Loaders;
   log: Logger;
@@ -21,6 +22,8 @@ export interface Context {
 export type Actor = { kind: 'User'; value: User } | { kind: 'ServiceAccount'; value: ServiceAccount } | { kind: 'ApiKey'; value: ApiKey };
 
 export interface Loaders {
+  /** The loader of each kind of the access table (the named loaders below are the same instances). */
+  object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null>;
   account: DataLoader<string, Account | null>;
   workspace: DataLoader<string, Workspace | null>;
   user: DataLoader<string, User | null>;
@@ -40,16 +43,15 @@ export interface Loaders {
   heldBy: DataLoader<string, SubjectGrants>;
   /** Accounts of users (a user is visible through the accounts it belongs to). */
   accountsOfUser: DataLoader<string, string[]>;
-  /** A batched page of `kind` for one parent; parents asking with equal arguments share one statement. */
-  page(kind: string, args: PageArgs & { search?: string | null }, fetch: (parentIds: readonly string[]) => Promise<Map<string, Page>>): DataLoader<string, Page>;
-  /** A batched count of `kind` for one parent. */
-  count(kind: string, search: string | null, fetch: (parentIds: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number>;
+  /**
+   * A batched page of a domain list for one parent: parents asking with equal arguments and filter share
+   * one statement. Keyed by the list, the arguments and the filter object the list query receives.
+   */
+  list<F>(query: ListQuery<F>, args: PageArgs, filter: F): DataLoader<string, Page>;
+  /** A batched count of a domain list for one parent, keyed by the list and its filter. */
+  listCount<F>(query: ListQuery<F>, filter: F): DataLoader<string, number>;
   /** The zones graph's loaders. */
   zones: ZoneLoaders;
-}
-
-function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): DataLoader<string, T | null> {
-  return new DataLoader(fetch);
 }
 
 export function createLoaders(store: Store): Loaders {
@@ -62,18 +64,29 @@ export function createLoaders(store: Store): Loaders {
     }
     return loader;
   }
+  const objects = new Map<ObjectKind, DataLoader<string, unknown>>();
+  function object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null> {
+    let loader = objects.get(kind) as DataLoader<string, Objects[K] | null> | undefined;
+    if (!loader) {
+      const fetch = ACCESS[kind].fetch as (store: Store, ids: readonly string[]) => Promise<(Objects[K] | null)[]>;
+      loader = new DataLoader<string, Objects[K] | null>((ids) => fetch(store, ids));
+      objects.set(kind, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
   return {
-    account: byIds((ids) => store.accounts.byIds(ids)),
-    workspace: byIds((ids) => store.workspaces.byIds(ids)),
-    user: byIds((ids) => store.users.byIds(ids)),
-    group: byIds((ids) => store.groups.byIds(ids)),
-    groupMember: byIds((ids) => store.groups.memberByIds(ids)),
-    grant: byIds((ids) => store.grants.byIds(ids)),
-    roleAssignment: byIds((ids) => store.roleAssignments.byIds(ids)),
-    serviceAccount: byIds((ids) => store.serviceAccounts.byIds(ids)),
-    serviceAccountCredential: byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
-    apiKey: byIds((ids) => store.apiKeys.byIds(ids)),
-    invitation: byIds((ids) => store.invitations.byIds(ids)),
+    object,
+    account: object('Account'),
+    workspace: object('Workspace'),
+    user: object('User'),
+    group: object('Group'),
+    groupMember: object('GroupMember'),
+    grant: object('AuthorizationGrant'),
+    roleAssignment: object('RoleAssignment'),
+    serviceAccount: object('ServiceAccount'),
+    serviceAccountCredential: object('ServiceAccountCredential'),
+    apiKey: object('ApiKey'),
+    invitation: object('Invitation'),
     actor: new DataLoader(async (ids) => {
       const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
       return ids.map((_, i): Actor | null => {
@@ -98,20 +111,20 @@ export function createLoaders(store: Store): Loaders {
       const paths = await store.groups.ancestorPaths(ids);
       return ids.map((id) => paths.get(id) ?? []);
     }),
-    page: (kind, args, fetch) =>
-      memo(`page:${kind}:${JSON.stringify(args)}`, () =>
+    list: (query, args, filter) =>
+      memo(`page ${listKey(query, filter, args)}`, () =>
         new DataLoader<string, Page>(async (parentIds) => {
-          const pages = await fetch(parentIds);
+          const pages = await query.pages(store, parentIds, args, filter);
           return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
         }),
       ),
-    count: (kind, search, fetch) =>
-      memo(`count:${kind}:${search ?? ''}`, () =>
+    listCount: (query, filter) =>
+      memo(`count ${listKey(query, filter)}`, () =>
         new DataLoader<string, number>(async (parentIds) => {
-          const counts = await fetch(parentIds);
+          const counts = await query.counts(store, parentIds, filter);
           return parentIds.map((id) => counts.get(id) ?? 0);
         }),
       ),
-    zones: createZoneLoaders(store),
+    zones: createZoneLoaders(store, object),
   };
 }

@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { builder } from './builder.js';
 import { applyRules } from './permissions/apply.js';
-import { permissions, rules } from './permissions/index.js';
+import { permissionsFor, rulesFor } from './permissions/index.js';
 import './types/errors.js';
 import './types/account.js';
 import './types/workspace.js';
@@ -32,7 +32,7 @@ let protectedBuilt: GraphQLSchema | undefined;
 
 /** The served schema: the subgraph schema with every field behind its rule (see permissions/apply.ts). */
 export function protectedSchema(): GraphQLSchema {
-  protectedBuilt ??= applyRules(buildSchema(), rules, permissions);
+  protectedBuilt ??= applyRules(buildSchema(), rulesFor(buildSchema()), permissionsFor(buildSchema()));
   return protectedBuilt;
 }
 

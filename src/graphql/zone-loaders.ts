@@ -2,6 +2,7 @@
 // _entities and every field of the request.
 import DataLoader from 'dataloader';
 import type { Store } from '../domain/store.js';
+import type { ObjectKind, Objects } from '../domain/authz/access.js';
 import type {
   Application,
   ApplicationCredential,
@@ -49,27 +50,27 @@ export interface ZoneLoaders {
   dependencyCount: DataLoader<string, number>;
 }
 
-export function createZoneLoaders(store: Store): ZoneLoaders {
+/** The zone kinds' loaders are the request's loaders of the access table (`object`): one batch per kind. */
+export function createZoneLoaders(store: Store, object: <K extends ObjectKind>(kind: K) => DataLoader<string, Objects[K] | null>): ZoneLoaders {
   const z = store.zones;
-  const by = <T>(table: { byIds(ids: readonly string[]): Promise<(T | null)[]> }) => new DataLoader<string, T | null>((ids) => table.byIds(ids));
   return {
-    zone: by(z.zones),
-    member: by(z.members),
-    application: by(z.applications),
-    dependency: by(z.dependencies),
-    credential: by(z.credentials),
-    provider: by(z.providers),
-    resource: by(z.resources),
-    zoneUser: by(z.zoneUsers),
-    userAgent: by(z.userAgents),
-    delegatedGrant: by(z.delegatedGrants),
-    session: by(z.sessions),
-    secret: by(z.secrets),
-    signingKey: by(z.signingKeys),
-    policy: by(z.policies),
-    policyVersion: by(z.policyVersions),
-    policySet: by(z.policySets),
-    policySetVersion: by(z.policySetVersions),
+    zone: object('Zone'),
+    member: object('ZoneMember'),
+    application: object('Application'),
+    dependency: object('ApplicationDependency'),
+    credential: object('ApplicationCredential'),
+    provider: object('Provider'),
+    resource: object('Resource'),
+    zoneUser: object('ZoneUser'),
+    userAgent: object('UserAgent'),
+    delegatedGrant: object('DelegatedGrant'),
+    session: object('ZoneSession'),
+    secret: object('Secret'),
+    signingKey: object('ZoneSigningKey'),
+    policy: object('Policy'),
+    policyVersion: object('PolicyVersion'),
+    policySet: object('PolicySet'),
+    policySetVersion: object('PolicySetVersion'),
     policyDraft: new DataLoader((ids) => z.policyDrafts.byUnique('policyId', ids)),
     policySetDraft: new DataLoader((ids) => z.policySetDrafts.byUnique('policySetId', ids)),
     dependencyCount: new DataLoader(async (ids) => {

@@ -285,7 +285,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         throw createGraphQLError(AUTHENTICATION_FAILED, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
       }
       const loaders = createLoaders(store);
-      return { authz: new Authorizer(principal, (id) => loaders.heldBy.load(id)), store, services, loaders, log };
+      return { authz: new Authorizer(principal, (id) => loaders.heldBy.load(id)), services, loaders, log };
     },
     plugins,
   });

@@ -4,7 +4,6 @@ import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.j
 import type { SubjectGrants } from '../store.js';
 import type { ActorType } from '../model.js';
 import { CAPABILITY_KEYS, expand, type CapabilityKey } from './catalog.js';
-import { READ_CAPABILITY, type ObjectKind } from './objects.js';
 import { accountsWithGrants, can, capabilitiesOn, isSuperAdmin, type Scope, type SubjectFacts } from './resolve.js';
 
 /** An API key acting: at most its own permissions, never beyond what its creator holds now, only in its account and workspaces. */
@@ -184,13 +183,6 @@ export class Authorizer {
   /** Refuses any write by a read-only API key. */
   requireWritable(): void {
     if (this.readOnly) throw new ForbiddenError('write', 'this API key is read-only: it can run no mutation');
-  }
-
-  /** Whether the principal may see an object of `kind` living in any of `scopeList`. */
-  async canSee(kind: ObjectKind, scopeList: readonly Scope[]): Promise<boolean> {
-    if (!this.authenticated) return false;
-    for (const scope of scopeList) if (await this.can(READ_CAPABILITY[kind], scope)) return true;
-    return false;
   }
 
   /** Capabilities the principal holds on an object, over all the scopes it lives in. */

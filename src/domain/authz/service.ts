@@ -1,13 +1,15 @@
 // Grants and role assignments of reference 000, the permission context of a subject, and the
 // explanation of an access decision. Nobody can grant what they do not hold themselves.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { loadFor, mayReadHoldings } from './access.js';
 import type { GrantKind, SubjectType } from '../model.js';
-import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants } from '../store.js';
+import type { GrantRecord, RoleAssignmentRecord, Store, SubjectGrants, GrantFilter, RoleAssignmentFilter } from '../store.js';
 import { RESOURCE_TYPES, requiredText } from '../validation.js';
 import { type Authorizer, toFacts } from './authorizer.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from './catalog.js';
 import { can, capabilitiesOn, grantScope, grantsGiving, type HeldGrant, type Scope, type SubjectFacts } from './resolve.js';
 import type { CapabilityKey } from './catalog.js';
+import { defineList } from '../lists.js';
 
 export interface Subject {
   type: SubjectType;
@@ -62,6 +64,12 @@ export function permissionContext(facts: SubjectFacts, accountId: string): Permi
   };
 }
 
+/** The lists of grants and role assignments (domain list queries: the GraphQL layer pages them through its loaders). */
+export const AUTHZ_LISTS = {
+  grants: defineList<GrantFilter>('account.grants', (s, ids, args, f) => s.grants.pages(ids, args, f), (s, ids, f) => s.grants.counts(ids, f)),
+  roleAssignments: defineList<RoleAssignmentFilter>('account.roleAssignments', (s, ids, args, f) => s.roleAssignments.pages(ids, args, f), (s, ids, f) => s.roleAssignments.counts(ids, f)),
+} as const;
+
 export class AuthorizationService {
   constructor(private readonly store: Store) {}
 
@@ -97,9 +105,7 @@ export class AuthorizationService {
 
   async revokeAuthorization(actor: Authorizer, grantId: string): Promise<GrantRecord> {
     return this.store.transaction(async (tx) => {
-      const [grant] = await tx.grants.byIds([grantId]);
-      if (!grant) throw new NotFoundError('AuthorizationGrant', 'id');
-      await actor.authorize('auth.manage', { accountId: grant.accountId }, { see: 'auth.read', entity: 'AuthorizationGrant', field: 'id' });
+      const grant = await loadFor(tx, actor, 'AuthorizationGrant', grantId, 'manage');
       if (grant.revokedAt) throw new ConflictError('the grant is already revoked', 'id');
       if (grant.grantKind === 'SUPER_ADMIN') {
         await actor.requireSuperAdmin();
@@ -140,9 +146,7 @@ export class AuthorizationService {
   /** Revokes a role assignment; the row stays, with revokedAt, as history. */
   async deleteRoleAssignment(actor: Authorizer, assignmentId: string): Promise<RoleAssignmentRecord> {
     return this.store.transaction(async (tx) => {
-      const [assignment] = await tx.roleAssignments.byIds([assignmentId]);
-      if (!assignment) throw new NotFoundError('RoleAssignment', 'id');
-      await actor.authorize('auth.manage', { accountId: assignment.accountId }, { see: 'auth.read', entity: 'RoleAssignment', field: 'id' });
+      const assignment = await loadFor(tx, actor, 'RoleAssignment', assignmentId, 'manage');
       if (assignment.revokedAt) throw new ConflictError('the role assignment is already revoked', 'id');
       await this.requireHeld(actor, expandRole(assignment.roleKey), grantScope(assignment));
       return tx.roleAssignments.revoke(assignmentId);
@@ -155,8 +159,7 @@ export class AuthorizationService {
    */
   async explainAccess(actor: Authorizer, subject: Subject, capability: string, scope: Scope, held: SubjectGrants): Promise<{ allowed: boolean; paths: AccessPath[] }> {
     actor.requireAuthenticated();
-    const self = (subject.type === 'USER' && subject.id === actor.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === actor.serviceAccountId);
-    if (!self && !(await actor.can('auth.read', { accountId: scope.accountId }))) {
+    if (!(await mayReadHoldings(actor, subject, scope.accountId))) {
       throw new NotFoundError('Account', 'accountId');
     }
     if (!isCapability(capability)) throw new ValidationError('capability is not a capability of the catalog', 'capability');

@@ -1,9 +1,11 @@
 import type { Authorizer } from '../authz/authorizer.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, GroupCycleError, NotFoundError } from '../errors.js';
 import type { Group, LinkedScope, MembershipStats } from '../model.js';
 import type { Store } from '../store.js';
 import { LIMITS, attributes, groupName, linkedScopes, optionalText } from '../validation.js';
+import { defineList, type NoFilter, type Search } from '../lists.js';
 
 export interface GroupInput {
   name: string;
@@ -19,11 +21,18 @@ export interface MembershipChange {
   stats: MembershipStats;
 }
 
+/** The lists of groups and their members (domain list queries: the GraphQL layer pages them through its loaders). */
+export const GROUP_LISTS = {
+  byAccount: defineList<Search>('account.groups', (s, ids, args, f) => s.groups.pagesByAccount(ids, args, f.search), (s, ids, f) => s.groups.countsByAccount(ids, f.search)),
+  members: defineList<Search>('group.members', (s, ids, args, f) => s.groups.memberPages(ids, args, f.search), (s, ids, f) => s.groups.memberCounts(ids, f.search)),
+  subgroups: defineList<NoFilter>('group.subgroups', (s, ids, args) => s.groups.subgroupPages(ids, args), (s, ids) => s.groups.subgroupCounts(ids)),
+} as const;
+
 export class GroupService {
   constructor(private readonly store: Store) {}
 
   async createGroup(actor: Authorizer, accountId: string, input: GroupInput): Promise<Group> {
-    await actor.authorize('group.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Group', 'Account', { accountId }, 'accountId');
     const fields = {
       name: groupName('name', input.name),
       description: optionalText('description', input.description, LIMITS.description),
@@ -139,10 +148,7 @@ export class GroupService {
   }
 
   /** Loads a group the actor may manage; an invisible group reads as a missing one. */
-  private async load(tx: Store, actor: Authorizer, groupId: string, field: string): Promise<Group> {
-    const [group] = await tx.groups.byIds([groupId]);
-    if (!group) throw new NotFoundError('Group', field);
-    await actor.authorize('group.manage', { accountId: group.accountId }, { see: 'group.read', entity: 'Group', field });
-    return group;
+  private load(tx: Store, actor: Authorizer, groupId: string, field: string): Promise<Group> {
+    return loadFor(tx, actor, 'Group', groupId, 'manage', { field });
   }
 }

@@ -2,9 +2,9 @@
 // what its creator holds at the moment of use (enforced by the Authorizer); it reaches workspace-scoped
 // objects only in the workspaces it was given; a read-only key runs no mutation; a paused key is refused.
 import type { Authorizer } from '../authz/authorizer.js';
+import { loadFor, scopeOf, authorizeCreate } from '../authz/access.js';
 import { requireDominatesKey } from '../authz/dominance.js';
 import { isCapability } from '../authz/catalog.js';
-import { scopes } from '../authz/objects.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { DEFAULT_MCP_SETTINGS, type ApiKey, type McpSettings } from '../model.js';
@@ -13,6 +13,7 @@ import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate, identifierList } from './common.js';
 import type { MachineAuthFailure } from './service-accounts.js';
 import { apiKeyStanding, dueForTouch } from './standing.js';
+import { defineList, type NoFilter, type Search } from '../lists.js';
 
 export const MCP_ALLOWLIST_MODES = ['ALLOW_ALL', 'ALLOWLIST', 'DENYLIST'] as const;
 export const MAX_PERMISSIONS = 100;
@@ -26,15 +27,20 @@ export interface ApiKeyInput extends Partial<McpSettings> {
   expiresAt?: Date | null;
 }
 
-const SEE = { see: 'api_key.read' as const, entity: 'ApiKey', field: 'id' };
 const NAME = /^[A-Za-z0-9_.:*\-/]+$/;
 const SCOPE = /^[A-Za-z0-9_.:-]+$/;
+
+/** The lists of API keys and the workspaces they reach (domain list queries: the GraphQL layer pages them through its loaders). */
+export const API_KEY_LISTS = {
+  byAccount: defineList<Search>('account.apiKeys', (s, ids, args, f) => s.apiKeys.pagesByAccount(ids, args, f.search), (s, ids, f) => s.apiKeys.countsByAccount(ids, f.search)),
+  workspaces: defineList<NoFilter>('apiKey.workspaces', (s, ids, args) => s.apiKeys.workspacePages(ids, args), (s, ids) => s.apiKeys.workspaceCounts(ids)),
+} as const;
 
 export class ApiKeyService {
   constructor(private readonly store: Store) {}
 
   async createApiKey(actor: Authorizer, accountId: string, input: ApiKeyInput): Promise<{ apiKey: ApiKey; key: string }> {
-    await actor.authorize('api_key.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'ApiKey', 'Account', { accountId }, 'accountId');
     const creator = actor.subject;
     if (!creator) throw new ForbiddenError('api_key.manage', 'an API key cannot create API keys');
     const name = requiredText('name', input.name);
@@ -134,15 +140,13 @@ export class ApiKeyService {
 
   private async workspace(tx: Store, actor: Authorizer, apiKey: ApiKey, workspaceId: string): Promise<void> {
     const [workspace] = await tx.workspaces.byIds([workspaceId]);
-    if (!workspace || workspace.accountId !== apiKey.accountId || !(await actor.can('workspace.read', scopes.workspace(workspace)))) {
+    if (!workspace || workspace.accountId !== apiKey.accountId || !(await actor.can('workspace.read', scopeOf('Workspace', workspace)))) {
       throw new NotFoundError('Workspace', 'workspaceId');
     }
   }
 
   private async load(tx: Store, actor: Authorizer, id: string, field = 'id'): Promise<ApiKey> {
-    const [apiKey] = await tx.apiKeys.byIds([id]);
-    if (!apiKey) throw new NotFoundError('ApiKey', field);
-    await actor.authorize('api_key.manage', { accountId: apiKey.accountId }, { ...SEE, field });
+    const apiKey = await loadFor(tx, actor, 'ApiKey', id, 'manage', { field });
     if (apiKey.revokedAt) throw new ConflictError('the API key is revoked', field);
     await requireDominatesKey(actor, apiKey);
     return apiKey;

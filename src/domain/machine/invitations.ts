@@ -2,19 +2,21 @@
 // applied in one transaction when the invitee accepts. The token is stored as a digest and travels only in
 // the sealed outbox message. Nobody can invite into more than they hold themselves.
 import { Authorizer, toFacts } from '../authz/authorizer.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { CAPABILITY_KEYS, expand, expandRole, isCapability, roleOf } from '../authz/catalog.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { permissionContext, type PermissionContext } from '../authz/service.js';
 import { hashToken, issueToken, parseToken } from '../credentials/token.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { invitationStatus, type Invitation, type InvitationAssignment, type User } from '../model.js';
-import type { Store } from '../store.js';
+import type { Store, InvitationFilter } from '../store.js';
 import { proveEmail } from '../user/claims.js';
 import type { PasswordHasher } from '../user/service.js';
 import { LIMITS, RESOURCE_TYPES, email as validEmail, optionalText, password as validPassword, requiredText, username as validUsername } from '../validation.js';
 import type { OutboxDispatcher } from './outbox.js';
 import { apiKeyPrincipal, apiKeyStanding, serviceAccountBar, serviceAccountPrincipal } from './standing.js';
 import type { CapabilityKey } from '../authz/catalog.js';
+import { defineList } from '../lists.js';
 
 export const INVITATION_TTL_DAYS = 7;
 export const MAX_ASSIGNMENTS = 50;
@@ -85,8 +87,12 @@ export interface InvitationPreview {
   expiresAt: Date;
 }
 
-const SEE = { see: 'invitation.read' as const, entity: 'Invitation', field: 'id' };
 const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
+
+/** The lists of invitations (domain list queries: the GraphQL layer pages them through its loaders). */
+export const INVITATION_LISTS = {
+  byAccount: defineList<InvitationFilter>('account.invitations', (s, ids, args, f) => s.invitations.pagesByAccount(ids, args, f), (s, ids, f) => s.invitations.countsByAccount(ids, f)),
+} as const;
 
 export class InvitationService {
   constructor(
@@ -97,7 +103,7 @@ export class InvitationService {
   ) {}
 
   async createInvitation(actor: Authorizer, accountId: string, input: InvitationInput): Promise<Invitation> {
-    await actor.authorize('invitation.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Invitation', 'Account', { accountId }, 'accountId');
     const assignments = await this.assignments(actor, accountId, input.assignments ?? []);
     return this.create(actor, accountId, null, input, assignments);
   }
@@ -111,7 +117,7 @@ export class InvitationService {
     const [group] = await this.store.groups.byIds([groupId]);
     if (!group) throw new NotFoundError('Group', 'groupId');
     const accountId = group.accountId;
-    await actor.authorize('invitation.manage', { accountId }, { see: 'group.read', entity: 'Group', field: 'groupId' });
+    await authorizeCreate(actor, 'Invitation', 'Group', { accountId }, 'groupId');
     await this.requireGroupGrantable(actor, accountId, groupId);
     const to = validEmail('email', input.email);
     this.locale(input.locale);
@@ -415,9 +421,7 @@ export class InvitationService {
 
   /** A pending invitation the actor may manage; `orExpired` also admits expired ones (resend, revoke). */
   private async loadPending(tx: Store, actor: Authorizer, id: string, orExpired = false): Promise<Invitation> {
-    const [invitation] = await tx.invitations.byIds([id]);
-    if (!invitation) throw new NotFoundError('Invitation', 'id');
-    await actor.authorize('invitation.manage', { accountId: invitation.accountId }, SEE);
+    const invitation = await loadFor(tx, actor, 'Invitation', id, 'manage');
     const status = invitationStatus(invitation);
     if (status !== 'PENDING' && !(orExpired && status === 'EXPIRED')) throw new ConflictError(`the invitation is ${status.toLowerCase()}`, 'id');
     return invitation;

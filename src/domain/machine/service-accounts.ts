@@ -1,6 +1,7 @@
 // Service accounts (references 000 and 004): machine identities of one account, with a bearer token
 // shown once and client credentials. They are subjects of grants, roles and groups like users.
 import type { Authorizer } from '../authz/authorizer.js';
+import { loadFor, authorizeCreate } from '../authz/access.js';
 import { requireDominatesStored } from '../authz/dominance.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ServiceAccount, ServiceAccountCredential } from '../model.js';
@@ -9,6 +10,7 @@ import { issueToken, newClientId, parseToken, tokenMatches, hashToken } from '..
 import { LIMITS, optionalText, requiredText } from '../validation.js';
 import { futureDate } from './common.js';
 import { dueForTouch, serviceAccountBar } from './standing.js';
+import { defineList, type NoFilter } from '../lists.js';
 
 export interface ServiceAccountInput {
   name: string;
@@ -24,17 +26,25 @@ export interface CredentialInput {
 /** The longest a rotated-out token may stay valid. */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 
-const SEE = { see: 'service_account.read' as const, entity: 'ServiceAccount', field: 'id' };
-const SEE_CREDENTIAL = { see: 'service_account.read' as const, entity: 'ServiceAccountCredential', field: 'id' };
 
 /** Why a presented secret was not accepted (for logs; callers get one generic answer). */
 export type MachineAuthFailure = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'rotated';
+
+/** The lists of service accounts and their credentials (domain list queries: the GraphQL layer pages them through its loaders). */
+export const SERVICE_ACCOUNT_LISTS = {
+  byAccount: defineList<{ includeRevoked: boolean }>(
+    'account.serviceAccounts',
+    (s, ids, args, f) => s.serviceAccounts.pagesByAccount(ids, args, f.includeRevoked),
+    (s, ids, f) => s.serviceAccounts.countsByAccount(ids, f.includeRevoked),
+  ),
+  credentials: defineList<NoFilter>('serviceAccount.credentials', (s, ids, args) => s.serviceAccounts.credentialPages(ids, args), (s, ids) => s.serviceAccounts.credentialCounts(ids)),
+} as const;
 
 export class ServiceAccountService {
   constructor(private readonly store: Store) {}
 
   async createServiceAccount(actor: Authorizer, accountId: string, input: ServiceAccountInput): Promise<{ serviceAccount: ServiceAccount; token: string }> {
-    await actor.authorize('service_account.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'ServiceAccount', 'Account', { accountId }, 'accountId');
     const name = requiredText('name', input.name);
     const description = optionalText('description', input.description, LIMITS.description);
     const expiresAt = futureDate('expiresAt', input.expiresAt);
@@ -166,9 +176,7 @@ export class ServiceAccountService {
   }
 
   private async load(tx: Store, actor: Authorizer, id: string, field = 'id'): Promise<ServiceAccount> {
-    const [serviceAccount] = await tx.serviceAccounts.byIds([id]);
-    if (!serviceAccount) throw new NotFoundError('ServiceAccount', field);
-    await actor.authorize('service_account.manage', { accountId: serviceAccount.accountId }, { ...SEE, field });
+    const serviceAccount = await loadFor(tx, actor, 'ServiceAccount', id, 'manage', { field });
     // Changing, revoking or deleting a service account, or handing out a secret of it (which carries all
     // it holds), is acting on a principal: the actor must dominate it.
     await requireDominatesStored(tx, actor, { type: 'SERVICE_ACCOUNT', id: serviceAccount.id }, null, 'this service account');
@@ -176,9 +184,7 @@ export class ServiceAccountService {
   }
 
   private async loadCredential(tx: Store, actor: Authorizer, id: string): Promise<ServiceAccountCredential> {
-    const [credential] = await tx.serviceAccounts.credentialByIds([id]);
-    if (!credential) throw new NotFoundError('ServiceAccountCredential', 'id');
-    await actor.authorize('service_account.manage', { accountId: credential.accountId }, SEE_CREDENTIAL);
+    const credential = await loadFor(tx, actor, 'ServiceAccountCredential', id, 'manage');
     await requireDominatesStored(tx, actor, { type: 'SERVICE_ACCOUNT', id: credential.serviceAccountId }, null, 'the service account of this credential');
     return credential;
   }

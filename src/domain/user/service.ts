@@ -7,6 +7,8 @@ import type { User } from '../model.js';
 import type { EmailProofPurpose, Store } from '../store.js';
 import { LIMITS, email, optionalText, password, username } from '../validation.js';
 import { proveEmail } from './claims.js';
+import { defineList, type Search } from '../lists.js';
+import { authorizeCreate, authorizeInScope } from '../authz/access.js';
 
 /** Memory-hard password hashing, implemented in infra. */
 export interface PasswordHasher {
@@ -47,6 +49,11 @@ export interface UserServiceOptions {
   emailProofUrl: (purpose: EmailProofPurpose, token: string) => string;
 }
 
+/** The lists of users (domain list queries: the GraphQL layer pages them through its loaders). */
+export const USER_LISTS = {
+  byAccount: defineList<Search>('account.users', (s, ids, args, f) => s.users.pagesByAccount(ids, args, f.search), (s, ids, f) => s.users.countsByAccount(ids, f.search)),
+} as const;
+
 export class UserService {
   constructor(
     private readonly store: Store,
@@ -60,7 +67,7 @@ export class UserService {
    * claiming their address. The email is unverified until the person proves it.
    */
   async createUser(actor: Authorizer, accountId: string, input: NewUserInput): Promise<User> {
-    await actor.authorize('user.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'User', 'Account', { accountId }, 'accountId');
     const fields = {
       email: email('email', input.email),
       username: username('username', input.username),
@@ -83,7 +90,7 @@ export class UserService {
    * must dominate the user there; a new email is unverified until the person proves it.
    */
   async updateUser(actor: Authorizer, accountId: string, userId: string, patch: UserPatch): Promise<User> {
-    await actor.authorize('user.manage', { accountId }, { see: 'user.read', entity: 'User', field: 'userId' });
+    await authorizeInScope(actor, 'User', { accountId }, 'userId');
     const changes = this.profileChanges(patch);
     return this.store.transaction(async (tx) => {
       await tx.lockAccount(accountId);
@@ -122,7 +129,7 @@ export class UserService {
    * there are revoked. SUPER_ADMIN is platform-level and stays. The actor must dominate the user.
    */
   async removeUser(actor: Authorizer, accountId: string, userId: string): Promise<User> {
-    await actor.authorize('user.manage', { accountId }, { see: 'user.read', entity: 'User', field: 'userId' });
+    await authorizeInScope(actor, 'User', { accountId }, 'userId');
     return this.store.transaction(async (tx) => {
       // The account row lock orders this removal against concurrent group changes of the account.
       await tx.lockAccount(accountId);

@@ -5,7 +5,7 @@ import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { PasswordHasher } from '../user/service.js';
 import type { Store } from '../store.js';
-import { exactlyOne, objectFor, allInZone, sameZone, zoneFor } from './common.js';
+import { exactlyOne, changeableFor, objectFor, allInZone, sameZone, zoneFor } from './common.js';
 import type { SecretGenerator } from './crypto.js';
 import type { Application, ApplicationCredential, ApplicationDependency, ApplicationTrait, CredentialType, OwnerType } from './model.js';
 import { freeSlug, httpUrl, optionalHttpUrl, redirectUriFits, slug as slugRule, slugFrom, uriList, ZONE_LIMITS } from './validation.js';
@@ -96,8 +96,7 @@ export class ApplicationService {
     const postLogoutRedirectUris = patch.postLogoutRedirectUris === undefined ? undefined : uriList('postLogoutRedirectUris', patch.postLogoutRedirectUris);
     const traitList = patch.traits === undefined ? undefined : traits(patch.traits);
     return this.store.transaction(async (tx) => {
-      const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId);
-      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application');
+      const app = await changeableFor(actor, tx.zones.applications, 'Application', applicationId);
       await tx.lockAccount(app.accountId);
       const apps = tx.zones.applications;
       if (identifier !== undefined && identifier !== app.identifier && (await apps.findIn(app.zoneId, 'identifier', identifier))) {
@@ -123,8 +122,7 @@ export class ApplicationService {
   /** Deletes an application with its credentials and dependencies; resources it provided stay, unprovided. */
   deleteApplication(actor: Authorizer, applicationId: string): Promise<Application> {
     return this.store.transaction(async (tx) => {
-      const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId);
-      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application');
+      const app = await changeableFor(actor, tx.zones.applications, 'Application', applicationId);
       const z = tx.zones;
       const [zone] = await z.zones.byIds([app.zoneId]);
       if (zone?.defaultMcpGatewayApplicationId === app.id) await z.zones.update(zone.id, { defaultMcpGatewayApplicationId: null });
@@ -140,8 +138,7 @@ export class ApplicationService {
   addApplicationDependency(actor: Authorizer, applicationId: string, resourceId: string, whenAccessing: readonly string[] | null | undefined): Promise<{ application: Application; dependency: ApplicationDependency }> {
     if (whenAccessing && whenAccessing.length > ZONE_LIMITS.listItems) throw new ValidationError(`whenAccessing must have at most ${ZONE_LIMITS.listItems} entries`, 'whenAccessing');
     return this.store.transaction(async (tx) => {
-      const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
-      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application', 'applicationId');
+      const app = await changeableFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
       const resource = await sameZone(actor, tx.zones.resources, 'Resource', resourceId, app.zoneId, 'resourceId');
       const when = (await allInZone(actor, tx.zones.resources, 'Resource', [...new Set(whenAccessing ?? [])], app.zoneId, 'whenAccessing')).map((r) => r.id);
       const existing = await tx.zones.dependencies.find(app.id, resource.id);
@@ -154,8 +151,7 @@ export class ApplicationService {
 
   removeApplicationDependency(actor: Authorizer, applicationId: string, resourceId: string): Promise<Application> {
     return this.store.transaction(async (tx) => {
-      const app = await objectFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
-      if (app.ownerType === 'PLATFORM') throw new PlatformOwnedError('application', 'applicationId');
+      const app = await changeableFor(actor, tx.zones.applications, 'Application', applicationId, 'applicationId');
       const existing = await tx.zones.dependencies.find(app.id, resourceId);
       if (!existing) throw new ValidationError('the application does not depend on this resource', 'resourceId');
       await tx.zones.dependencies.delete(existing.id);

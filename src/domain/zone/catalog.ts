@@ -3,9 +3,9 @@
 // provider's id) and only `clientSecretSet` is ever read back.
 import type { Authorizer } from '../authz/authorizer.js';
 import { requiredText, optionalText } from '../validation.js';
-import { ConflictError, PlatformOwnedError, ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
-import { objectFor, sameZone, zoneFor } from './common.js';
+import { changeableFor, sameZone, zoneFor } from './common.js';
 import type { SecretBox } from './crypto.js';
 import type { ApplicationType, OwnerType, Provider, ProviderOauth2, ProviderProtocols, ProviderType, Resource } from './model.js';
 import { freeSlug, httpUrl, jsonObject, optionalHttpUrl, redirectUriFits, scopeList, slug as slugRule, slugFrom, ZONE_LIMITS } from './validation.js';
@@ -144,8 +144,7 @@ export class CatalogService {
     const newOauth2 = patch.oauth2 === undefined || patch.oauth2 === null ? undefined : oauth2(patch.oauth2);
     const userinfo = patch.userinfoEndpoint === undefined ? undefined : optionalHttpUrl('userinfoEndpoint', patch.userinfoEndpoint);
     return this.store.transaction(async (tx) => {
-      const provider = await objectFor(actor, tx.zones.providers, 'Provider', providerId);
-      if (provider.ownerType === 'PLATFORM') throw new PlatformOwnedError('provider');
+      const provider = await changeableFor(actor, tx.zones.providers, 'Provider', providerId);
       await tx.lockAccount(provider.accountId);
       const providers = tx.zones.providers;
       if (identifier !== undefined && identifier !== provider.identifier && (await providers.findIn(provider.zoneId, 'identifier', identifier))) {
@@ -173,8 +172,7 @@ export class CatalogService {
   /** Deletes a provider that no credential, resource or zone login setting uses (grants and sessions keep its id). */
   deleteProvider(actor: Authorizer, providerId: string): Promise<Provider> {
     return this.store.transaction(async (tx) => {
-      const provider = await objectFor(actor, tx.zones.providers, 'Provider', providerId);
-      if (provider.ownerType === 'PLATFORM') throw new PlatformOwnedError('provider');
+      const provider = await changeableFor(actor, tx.zones.providers, 'Provider', providerId);
       const z = tx.zones;
       const inUse =
         ((await z.credentials.counts('zoneId', [provider.zoneId], { equals: { providerId: provider.id } })).get(provider.zoneId) ?? 0) +
@@ -217,8 +215,7 @@ export class CatalogService {
     const docsUrl = patch.docsUrl === undefined ? undefined : optionalHttpUrl('docsUrl', patch.docsUrl);
     const scopes = patch.scopes === undefined || patch.scopes === null ? undefined : scopeList('scopes', patch.scopes);
     return this.store.transaction(async (tx) => {
-      const resource = await objectFor(actor, tx.zones.resources, 'Resource', resourceId);
-      if (resource.ownerType === 'PLATFORM') throw new PlatformOwnedError('resource');
+      const resource = await changeableFor(actor, tx.zones.resources, 'Resource', resourceId);
       await tx.lockAccount(resource.accountId);
       const z = tx.zones;
       if (identifier !== undefined && identifier !== resource.identifier && (await z.resources.findIn(resource.zoneId, 'identifier', identifier))) {
@@ -247,8 +244,7 @@ export class CatalogService {
   /** Deletes a resource, the dependencies on it, and its place in whenAccessing lists and as the zone default. */
   deleteResource(actor: Authorizer, resourceId: string): Promise<Resource> {
     return this.store.transaction(async (tx) => {
-      const resource = await objectFor(actor, tx.zones.resources, 'Resource', resourceId);
-      if (resource.ownerType === 'PLATFORM') throw new PlatformOwnedError('resource');
+      const resource = await changeableFor(actor, tx.zones.resources, 'Resource', resourceId);
       const z = tx.zones;
       await z.dependencies.forgetResource(resource.zoneId, resource.id);
       const [zone] = await z.zones.byIds([resource.zoneId]);

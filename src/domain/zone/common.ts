@@ -3,7 +3,8 @@
 import type { Authorizer } from '../authz/authorizer.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
-import { guard, scopeOf, ZONE_KINDS, zoneScope, type ZoneKind } from './access.js';
+import { ACCESS, authorizeOn, holdsIn, NO_LOADS, scopeOf, storeDeps } from '../authz/access.js';
+import type { ZoneKind } from './access.js';
 import type { Zone } from './model.js';
 import type { ZoneTable } from './store.js';
 import type { CapabilityKey } from '../authz/catalog.js';
@@ -18,7 +19,7 @@ export async function mustLoad<T>(table: Pick<ZoneTable<T, never>, 'byIds'>, id:
 /** Loads a zone and checks `capability` on it (reading it is needed to learn it exists). */
 export async function zoneFor(tx: Store, actor: Authorizer, zoneId: string, capability: CapabilityKey, field = 'zoneId'): Promise<Zone> {
   const zone = await mustLoad(tx.zones.zones, zoneId, 'Zone', field);
-  await actor.authorize(capability, zoneScope(zone), { see: 'zone.read', entity: 'Zone', field });
+  await authorizeOn(actor, 'Zone', zone, 'manage', { field, capability }, storeDeps(tx));
   return zone;
 }
 
@@ -29,10 +30,23 @@ export async function objectFor<T extends { id: string; accountId: string; zoneI
   kind: ZoneKind,
   id: string,
   field = 'id',
-  capability: CapabilityKey = ZONE_KINDS[kind].manage,
+  capability: CapabilityKey = ACCESS[kind].manage,
 ): Promise<T> {
   const object = await mustLoad(table, id, kind, field);
-  await actor.authorize(capability, scopeOf(kind, object), guard(kind, field));
+  await authorizeOn(actor, kind, object as never, 'manage', { field, capability }, NO_LOADS);
+  return object;
+}
+
+/** objectFor, refusing objects the platform owns (the table's platform guard): for changes and deletions. */
+export async function changeableFor<T extends { id: string; accountId: string; zoneId: string }>(
+  actor: Authorizer,
+  table: Pick<ZoneTable<T, never>, 'byIds'>,
+  kind: ZoneKind,
+  id: string,
+  field = 'id',
+): Promise<T> {
+  const object = await mustLoad(table, id, kind, field);
+  await authorizeOn(actor, kind, object as never, 'manage', { field, platformGuard: true }, NO_LOADS);
   return object;
 }
 
@@ -62,7 +76,7 @@ export async function allInZone<T extends { id: string; accountId: string; zoneI
 ): Promise<T[]> {
   const objects = ids.length === 0 ? [] : await table.byIds(ids);
   for (const object of objects) {
-    if (!object || object.zoneId !== zoneId || !(await actor.can(ZONE_KINDS[kind].read, scopeOf(kind, object)))) throw new NotFoundError(kind, field);
+    if (!object || object.zoneId !== zoneId || !(await holdsIn(actor, ACCESS[kind].read, [scopeOf(kind, object as never)]))) throw new NotFoundError(kind, field);
   }
   return objects as T[];
 }

@@ -8,7 +8,7 @@ import type { Authorizer } from '../authz/authorizer.js';
 import { ConflictError, NotFoundError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { optionalText, requiredText } from '../validation.js';
-import { exactlyOne, objectFor, zoneFor } from './common.js';
+import { exactlyOne, changeableFor, objectFor, zoneFor } from './common.js';
 import type { ContentHasher } from './crypto.js';
 import type { Policy, PolicyDraft, PolicyVersion } from './model.js';
 import type { CedarDiagnostic, PolicyEngine } from './policy-engine.js';
@@ -188,8 +188,7 @@ export class PolicyService {
 
   /** A policy the caller may manage, owned by the customer and not archived. */
   private async changeable(actor: Authorizer, tx: Store, policyId: string, field = 'id'): Promise<Policy> {
-    const policy = await objectFor(actor, tx.zones.policies, 'Policy', policyId, field);
-    if (policy.ownerType === 'PLATFORM') throw new PlatformOwnedError('policy', field);
+    const policy = await changeableFor(actor, tx.zones.policies, 'Policy', policyId, field);
     if (policy.archivedAt) throw new ConflictError('the policy is archived: it cannot change and takes no new versions', field);
     return policy;
   }

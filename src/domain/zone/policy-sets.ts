@@ -8,7 +8,7 @@ import type { Authorizer } from '../authz/authorizer.js';
 import { ConflictError, NotFoundError, PlatformOwnedError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { requiredText } from '../validation.js';
-import { allInZone, objectFor, sameZone, zoneFor } from './common.js';
+import { allInZone, changeableFor, objectFor, sameZone, zoneFor } from './common.js';
 import type { ContentHasher } from './crypto.js';
 import type { ZoneKeyService } from './keys.js';
 import type { BindingMode, ManifestEntry, PolicySet, PolicySetDraft, PolicySetScope, PolicySetVersion } from './model.js';
@@ -216,8 +216,7 @@ export class PolicySetService {
   }
 
   private async changeable(actor: Authorizer, tx: Store, setId: string, field = 'id'): Promise<PolicySet> {
-    const set = await objectFor(actor, tx.zones.policySets, 'PolicySet', setId, field);
-    if (set.ownerType === 'PLATFORM') throw new PlatformOwnedError('policy set', field);
+    const set = await changeableFor(actor, tx.zones.policySets, 'PolicySet', setId, field);
     if (set.archivedAt) throw new ConflictError('the policy set is archived', field);
     return set;
   }

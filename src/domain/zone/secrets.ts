@@ -6,10 +6,14 @@ import { requiredText, optionalText } from '../validation.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
 import { scopeOf } from './access.js';
+import { ACCESS, holdsIn } from '../authz/access.js';
 import { exactlyOne, objectFor, sameZone, zoneFor } from './common.js';
 import type { SecretBox } from './crypto.js';
 import type { Secret, SecretValue } from './model.js';
 import { jsonObject, ZONE_LIMITS } from './validation.js';
+
+/** Reading a secret's value: the capability the access table gives its `value` field. */
+const SECRET_VALUE = ACCESS.Secret.fields!.value!;
 
 export interface SecretValueInput {
   token?: { token: string } | null;
@@ -85,7 +89,7 @@ export class SecretService {
 
   /** The decrypted value; needs secret.value.read on the secret (its zone or the account). */
   async value(actor: Authorizer, secret: Secret): Promise<SecretValue | null> {
-    if (!(await actor.can('secret.value.read', scopeOf('Secret', secret)))) return null;
+    if (!(await holdsIn(actor, SECRET_VALUE, [scopeOf('Secret', secret)]))) return null;
     const envelope = await this.store.zones.secrets.valueCipher(secret.id);
     return envelope === null ? null : (JSON.parse(this.box.open(envelope, secret.id)) as SecretValue);
   }

@@ -7,6 +7,7 @@ import type { Store } from '../store.js';
 import { objectFor, sameZone, zoneFor } from './common.js';
 import { ZONE_ROLES, type EncryptionKey, type LoginFlow, type Zone, type ZoneMember, type ZoneRole } from './model.js';
 import { freeSlug, slug as slugRule, slugFrom, ZONE_LIMITS } from './validation.js';
+import { authorizeCreate } from '../authz/access.js';
 
 export interface ZoneInput {
   name: string;
@@ -80,7 +81,7 @@ export class ZoneService {
   constructor(private readonly store: Store) {}
 
   async createZone(actor: Authorizer, accountId: string, input: ZoneInput): Promise<Zone> {
-    await actor.authorize('zone.manage', { accountId }, { see: 'account.read', entity: 'Account', field: 'accountId' });
+    await authorizeCreate(actor, 'Zone', 'Account', { accountId }, 'accountId');
     const name = requiredText('name', input.name, ZONE_LIMITS.name);
     const givenSlug = input.slug === null || input.slug === undefined ? null : slugRule('slug', input.slug);
     const description = optionalText('description', input.description, ZONE_LIMITS.description);

@@ -2,16 +2,17 @@
 // - a field whose rule is `allow` (connections, edges, payloads, ...) is left unwrapped: shield would only
 //   evaluate `allow` asynchronously before calling the resolver;
 // - a field whose rule is canSee(kind) (an object's own fields) gets the same decision, made once per object
-//   and caller (visibility.ts memoises it) and then answered synchronously for the object's other fields;
+//   and caller (the access table's `visible` memoises it) and then answered synchronously for the object's
+//   other fields;
 // - every other field (entry points, relations, sensitive fields, the fallback `deny`) keeps shield's own
 //   middleware for its rule.
-// The decisions are the rule map's (test/permissions.test.ts checks it covers every field); only the way they
-// are applied changes.
+// The decisions are the generated rule map's (permissions/index.ts; test/permissions.test.ts checks it covers
+// every field); only the way they are applied changes.
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
 import { allow } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { ObjectKind } from '../../domain/authz/access.js';
 import type { Context } from '../context.js';
 import { isVisible, visibleNow } from '../visibility.js';
 import { forbidden, unauthenticated, visibilityRules } from './rules.js';

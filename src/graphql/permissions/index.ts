@@ -1,214 +1,90 @@
-// Every field of the schema behind a graphql-shield rule, deny by default. Rules hold no logic: they
-// ask the domain (src/domain/authz) through the request's Authorizer. The domain services re-check
-// every write. test/permissions.test.ts fails when a type or field of the schema has no rule here.
+// The shield rule map, generated from the schema and the access table (src/domain/authz/access.ts):
+// - entry points (Query, Mutation): a caller is needed, except for the few public ones named here; the
+//   domain decides what each gets, and its services check every write;
+// - every Node type: its kind's table entry. Seeing the object (canSee(kind), decided once per object)
+//   for its fields; the relations and sensitive fields the entry names need their own capability in the
+//   object's scope. A Node type is of the kind it is named after, or of the kind it implements as an
+//   interface (TokenCredential is an ApplicationCredential), under the kind's name or public name;
+// - every other object type (connections, edges, payloads, errors, values reachable only through a
+//   protected field) has no data of its own to protect: allow;
+// - anything else, and a Node type without a table entry, is denied (fallbackRule deny), and
+//   test/permissions.test.ts fails.
+import type { GraphQLNamedType, GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { allow, deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import { canSee, forbidden, isAuthenticated, onAccount } from './rules.js';
-import { zoneAccountRules, zoneMutationRules, zoneQueryRules, zoneTypeRules } from './zones.js';
+import { ACCESS, OBJECT_KINDS, type ObjectKind } from '../../domain/authz/access.js';
+import type { Context } from '../context.js';
+import { canSee, forbidden, holdsOn, isAuthenticated } from './rules.js';
 
 export { isAuthenticated };
 
-const readsAuth = onAccount('auth.read');
+/** Entry points anyone may call: lookups that answer null for what the caller may not see, and the ways in. */
+const PUBLIC_QUERIES = new Set(['viewer', 'invitationPreview', 'node', 'nodes', 'account', 'zone', '_entities', '_service']);
+// A person without a user yet accepts an invitation with its token and a new password.
+const PUBLIC_MUTATIONS = new Set(['login', 'logout', 'requestPasswordReset', 'resetPassword', 'acceptInvitation']);
 
-/** Types with no data of their own to protect: they are only reachable through protected fields. */
-export const STRUCTURAL_TYPES = [
-  'PageInfo',
-  'AccountConnection',
-  'AccountEdge',
-  'WorkspaceConnection',
-  'WorkspaceEdge',
-  'UserConnection',
-  'UserEdge',
-  'GroupConnection',
-  'GroupEdge',
-  'GroupMemberConnection',
-  'GroupMemberEdge',
-  'AuthorizationGrantConnection',
-  'AuthorizationGrantEdge',
-  'RoleAssignmentConnection',
-  'RoleAssignmentEdge',
-  'RoleConnection',
-  'RoleEdge',
-  'CapabilityConnection',
-  'CapabilityEdge',
-  'Role',
-  'Capability',
-  'LinkedScope',
-  'MembershipStats',
-  'PermissionContext',
-  'OwnerAssignment',
-  'AccessExplanation',
-  'AccessPath',
-  'Viewer',
-  'ValidationError',
-  'NotFoundError',
-  'ConflictError',
-  'GroupCycleError',
-  'CreateAccountPayload',
-  'UpdateAccountPayload',
-  'CreateWorkspacePayload',
-  'UpdateWorkspacePayload',
-  'DeleteWorkspacePayload',
-  'CreateUserPayload',
-  'UpdateUserPayload',
-  'RemoveUserPayload',
-  'UpdateViewerProfilePayload',
-  'ChangeViewerPasswordPayload',
-  'SendEmailVerificationPayload',
-  'VerifyEmailPayload',
-  'RequestPasswordResetPayload',
-  'ResetPasswordPayload',
-  'CreateGroupPayload',
-  'UpdateGroupPayload',
-  'DeleteGroupPayload',
-  'AddGroupMemberUserPayload',
-  'RemoveGroupMemberUserPayload',
-  'AddGroupMemberGroupPayload',
-  'RemoveGroupMemberGroupPayload',
-  'GrantAuthorizationPayload',
-  'RevokeAuthorizationPayload',
-  'CreateRoleAssignmentPayload',
-  'DeleteRoleAssignmentPayload',
-  'LoginPayload',
-  'LogoutPayload',
-  'ServiceAccountConnection',
-  'ServiceAccountEdge',
-  'ServiceAccountCredentialConnection',
-  'ServiceAccountCredentialEdge',
-  'ApiKeyConnection',
-  'ApiKeyEdge',
-  'InvitationConnection',
-  'InvitationEdge',
-  'InvitationAssignment',
-  'InvitationPreview',
-  'CreateServiceAccountPayload',
-  'UpdateServiceAccountPayload',
-  'RotateServiceAccountTokenPayload',
-  'RevokeServiceAccountPayload',
-  'DeleteServiceAccountPayload',
-  'CreateServiceAccountCredentialPayload',
-  'UpdateServiceAccountCredentialPayload',
-  'DeleteServiceAccountCredentialPayload',
-  'AddGroupMemberServiceAccountPayload',
-  'RemoveGroupMemberServiceAccountPayload',
-  'CreateApiKeyPayload',
-  'UpdateApiKeyPayload',
-  'RotateApiKeyPayload',
-  'RevokeApiKeyPayload',
-  'SetApiKeyActivePayload',
-  'GrantApiKeyWorkspaceAccessPayload',
-  'RevokeApiKeyWorkspaceAccessPayload',
-  'CreateInvitationPayload',
-  'CreateGroupInvitationPayload',
-  'UpdateInvitationPayload',
-  'ResendInvitationPayload',
-  'DeleteInvitationPayload',
-  'AcceptInvitationPayload',
-  '_Service',
-] as const;
+const ENTRY_POINTS: Record<string, ReadonlySet<string>> = { Query: PUBLIC_QUERIES, Mutation: PUBLIC_MUTATIONS };
 
-export const rules: IRules = {
-  Query: {
-    // Public: whoami, and the lookups that return null for whatever the caller may not see.
-    viewer: allow,
-    // The token is the credential: the preview says only what its message already said, and who sent it.
-    invitationPreview: allow,
-    node: allow,
-    nodes: allow,
-    account: allow,
-    _entities: allow,
-    _service: allow,
-    // Everything else needs a caller; the domain decides what it gets.
-    accounts: isAuthenticated,
-    roles: isAuthenticated,
-    capabilities: isAuthenticated,
-    explainAccess: isAuthenticated,
-    ...zoneQueryRules,
-  },
-  Mutation: {
-    login: allow,
-    logout: allow,
-    createAccount: isAuthenticated,
-    updateAccount: isAuthenticated,
-    createWorkspace: isAuthenticated,
-    updateWorkspace: isAuthenticated,
-    deleteWorkspace: isAuthenticated,
-    createUser: isAuthenticated,
-    updateUser: isAuthenticated,
-    removeUser: isAuthenticated,
-    updateViewerProfile: isAuthenticated,
-    changeViewerPassword: isAuthenticated,
-    sendEmailVerification: isAuthenticated,
-    verifyEmail: isAuthenticated,
-    requestPasswordReset: allow,
-    resetPassword: allow,
-    createGroup: isAuthenticated,
-    updateGroup: isAuthenticated,
-    deleteGroup: isAuthenticated,
-    addGroupMemberUser: isAuthenticated,
-    removeGroupMemberUser: isAuthenticated,
-    addGroupMemberGroup: isAuthenticated,
-    removeGroupMemberGroup: isAuthenticated,
-    grantAuthorization: isAuthenticated,
-    revokeAuthorization: isAuthenticated,
-    createRoleAssignment: isAuthenticated,
-    deleteRoleAssignment: isAuthenticated,
-    ...zoneMutationRules,
-    addGroupMemberServiceAccount: isAuthenticated,
-    removeGroupMemberServiceAccount: isAuthenticated,
-    createServiceAccount: isAuthenticated,
-    updateServiceAccount: isAuthenticated,
-    rotateServiceAccountToken: isAuthenticated,
-    revokeServiceAccount: isAuthenticated,
-    deleteServiceAccount: isAuthenticated,
-    createServiceAccountCredential: isAuthenticated,
-    updateServiceAccountCredential: isAuthenticated,
-    deleteServiceAccountCredential: isAuthenticated,
-    createApiKey: isAuthenticated,
-    updateApiKey: isAuthenticated,
-    rotateApiKey: isAuthenticated,
-    revokeApiKey: isAuthenticated,
-    setApiKeyActive: isAuthenticated,
-    grantApiKeyWorkspaceAccess: isAuthenticated,
-    revokeApiKeyWorkspaceAccess: isAuthenticated,
-    createInvitation: isAuthenticated,
-    createGroupInvitation: isAuthenticated,
-    updateInvitation: isAuthenticated,
-    resendInvitation: isAuthenticated,
-    deleteInvitation: isAuthenticated,
-    // A person without a user yet accepts with the token and a new password.
-    acceptInvitation: allow,
-  },
-  // Seeing an account shows its name; each of its lists needs the capability that reads what it lists.
-  Account: {
-    '*': canSee('Account'),
-    workspaces: onAccount('workspace.read'),
-    users: onAccount('user.read'),
-    groups: onAccount('group.read'),
-    authorizationGrants: readsAuth,
-    roleAssignments: readsAuth,
-    ...zoneAccountRules,
-    serviceAccounts: onAccount('service_account.read'),
-    apiKeys: onAccount('api_key.read'),
-    invitations: onAccount('invitation.read'),
-  },
-  Workspace: canSee('Workspace'),
-  User: canSee('User'),
-  Group: canSee('Group'),
-  GroupMember: canSee('GroupMember'),
-  AuthorizationGrant: canSee('AuthorizationGrant'),
-  RoleAssignment: canSee('RoleAssignment'),
-  ServiceAccount: canSee('ServiceAccount'),
-  ServiceAccountCredential: canSee('ServiceAccountCredential'),
-  ApiKey: canSee('ApiKey'),
-  Invitation: canSee('Invitation'),
-  ...Object.fromEntries(STRUCTURAL_TYPES.map((name) => [name, allow])),
-  ...zoneTypeRules,
-};
+const BY_NAME = new Map<string, ObjectKind>(OBJECT_KINDS.flatMap((kind) => [[kind, kind] as const, ...(ACCESS[kind].publicName ? [[ACCESS[kind].publicName!, kind] as const] : [])]));
 
-export const permissions = shield(rules, {
-  fallbackRule: deny,
-  fallbackError: forbidden,
-  // Resolver errors (bad input, masked internal errors) pass through; Yoga masks what must be masked.
-  allowExternalErrors: true,
-});
+// graphql may be loaded both as CJS (by the schema's builder) and as ESM: compare by kind, not instanceof.
+function isObjectType(type: GraphQLNamedType): type is GraphQLObjectType {
+  return type.constructor.name === 'GraphQLObjectType';
+}
+
+function isNode(type: GraphQLObjectType): boolean {
+  return type.getInterfaces().some((i) => i.name === 'Node');
+}
+
+/** The access-table kind a Node type serves: by its own name, else by an interface it implements; undefined if none. */
+export function kindOfType(type: GraphQLObjectType): ObjectKind | undefined {
+  return BY_NAME.get(type.name) ?? type.getInterfaces().map((i) => BY_NAME.get(i.name)).find((kind) => kind !== undefined);
+}
+
+const generated = new WeakMap<GraphQLSchema, IRules>();
+
+/** The rule map of `schema`. */
+export function rulesFor(schema: GraphQLSchema): IRules {
+  const cached = generated.get(schema);
+  if (cached) return cached;
+  const rules: Record<string, unknown> = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (!isObjectType(type)) continue;
+    const fields = Object.keys(type.getFields());
+    const publicOnes = ENTRY_POINTS[type.name];
+    if (publicOnes) {
+      rules[type.name] = Object.fromEntries(fields.map((field) => [field, publicOnes.has(field) ? allow : isAuthenticated]));
+      continue;
+    }
+    if (!isNode(type)) {
+      rules[type.name] = allow;
+      continue;
+    }
+    const kind = kindOfType(type);
+    // A Node type without a table entry: nothing is served from it (and the coverage test names it).
+    if (kind === undefined) continue;
+    const guarded = Object.entries(ACCESS[kind].fields ?? {}).filter(([field]) => fields.includes(field));
+    rules[type.name] = guarded.length === 0 ? canSee(kind) : { '*': canSee(kind), ...Object.fromEntries(guarded.map(([field, capability]) => [field, holdsOn(kind, capability)])) };
+  }
+  generated.set(schema, rules as IRules);
+  return rules as IRules;
+}
+
+type Permissions = ReturnType<typeof shield<unknown, Context, unknown>>;
+const shields = new WeakMap<GraphQLSchema, Permissions>();
+
+/** graphql-shield over `schema`'s rule map, deny by default. */
+export function permissionsFor(schema: GraphQLSchema): Permissions {
+  let made = shields.get(schema);
+  if (!made) {
+    made = shield<unknown, Context, unknown>(rulesFor(schema), {
+      fallbackRule: deny,
+      fallbackError: forbidden,
+      // Resolver errors (bad input, masked internal errors) pass through; Yoga masks what must be masked.
+      allowExternalErrors: true,
+    });
+    shields.set(schema, made);
+  }
+  return made;
+}

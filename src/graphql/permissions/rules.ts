@@ -1,11 +1,11 @@
-// The rule builders every part of the rule map uses. graphql-shield refuses two different rules of one
-// name, so each rule is made once and shared.
+// The rule builders the generated rule map uses. graphql-shield refuses two different rules of one name,
+// so each rule is made once and shared. Rules hold no logic of their own: they ask the access table
+// (src/domain/authz/access.ts) through the request's Authorizer.
 import { rule } from 'graphql-shield';
 import { createGraphQLError } from 'graphql-yoga';
-import type { ObjectKind } from '../../domain/authz/objects.js';
-import type { Scope } from '../../domain/authz/resolve.js';
+import { holdsIn, scopesOf, type ObjectKind } from '../../domain/authz/access.js';
 import type { Context } from '../context.js';
-import { isVisible } from '../visibility.js';
+import { isVisible, sourceOf } from '../visibility.js';
 import type { CapabilityKey } from '../../domain/authz/catalog.js';
 
 export const unauthenticated = () => createGraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
@@ -37,17 +37,12 @@ export function canSee(kind: ObjectKind): Rule {
   });
 }
 
-/** The caller holds `capability` in the scope `scopeOf` gives for the parent object. */
-export function holds<P>(name: string, capability: CapabilityKey, scopeOf: (parent: P) => Scope): Rule {
-  return once(`${name}:${capability}`, (ruleName) =>
-    rule(ruleName, { cache: 'no_cache' })(async (parent: P, _args, ctx: Context) => {
+/** The caller holds `capability` in the scope(s) of the parent object of `kind` (relations, sensitive fields). */
+export function holdsOn(kind: ObjectKind, capability: CapabilityKey): Rule {
+  return once(`on${kind}:${capability}`, (name) =>
+    rule(name, { cache: 'no_cache' })(async (parent, _args, ctx: Context) => {
       if (!ctx.authz.authenticated) return unauthenticated();
-      return (await ctx.authz.can(capability, scopeOf(parent))) || forbidden();
+      return (await holdsIn(ctx.authz, capability, await scopesOf(kind, parent as never, sourceOf(ctx)))) || forbidden();
     }),
   );
-}
-
-/** The caller holds `capability` account-wide on the parent account (for the account's lists). */
-export function onAccount(capability: CapabilityKey): Rule {
-  return holds<{ id: string }>('onAccount', capability, (account) => ({ accountId: account.id }));
 }

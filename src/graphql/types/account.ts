@@ -10,7 +10,7 @@ export const AccountRef = builder.objectRef<Account>('Account');
 builder.node(AccountRef, {
   description: 'A tenant: the owner of workspaces, users, groups and everything else keygraph holds for it.',
   id: { resolve: (account) => account.id },
-  loadMany: visibleLoadMany('Account', (ctx) => ctx.loaders.account),
+  loadMany: visibleLoadMany('Account'),
   fields: (t) => ({
     ...permissionFields(t, 'Account'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -19,7 +19,7 @@ builder.node(AccountRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the account last changed.' }),
   }),
 });
-entityLoadedBy(AccountRef, 'Account', (ctx) => ctx.loaders.account);
+entityLoadedBy(AccountRef, 'Account');
 
 export const AccountConnection = connectionOf(AccountRef, 'Account', 'accounts');
 
@@ -31,7 +31,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Global id of the account.' }) },
     resolve: (_root, { id }, ctx) => {
       try {
-        return loadVisible(ctx, 'Account', ctx.loaders.account, localId(id, 'Account', 'id'));
+        return loadVisible(ctx, 'Account', localId(id, 'Account', 'id'));
       } catch {
         return null;
       }
@@ -42,10 +42,8 @@ builder.queryFields((t) => ({
       type: AccountRef,
       description: 'The accounts the caller can read (every account, for a super administrator), oldest first.',
       resolve: async (_root, args, ctx) => {
-        const readable = await ctx.authz.readableAccounts();
-        const only = readable === 'all' ? undefined : readable;
-        const page = await ctx.store.accounts.page(pageArgs(args), only);
-        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), () => ctx.store.accounts.count(only));
+        const { page, count } = await ctx.services.accounts.readable(ctx.authz, pageArgs(args));
+        return toConnection(page, (ids) => ctx.loaders.account.loadMany(ids), count);
       },
     },
     AccountConnection,

@@ -4,6 +4,7 @@
 import type { ApiKey, Workspace } from '../../domain/model.js';
 import { MCP_ALLOWLIST_MODES } from '../../domain/machine/api-keys.js';
 import { builder } from '../builder.js';
+import { API_KEY_LISTS } from '../../domain/machine/api-keys.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, mutationName, payload } from './errors.js';
@@ -26,7 +27,7 @@ export const WORKSPACES_PREVIEW = 5;
 builder.node(ApiKeyRef, {
   description: 'An account API key. It acts with at most its permissions, never beyond its creator, only in its workspaces.',
   id: { resolve: (k) => k.id },
-  loadMany: visibleLoadMany('ApiKey', (ctx) => ctx.loaders.apiKey),
+  loadMany: visibleLoadMany('ApiKey'),
   fields: (t) => ({
     ...permissionFields(t, 'ApiKey'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -54,20 +55,20 @@ builder.node(ApiKeyRef, {
       type: [WorkspaceRef],
       description: `Up to ${WORKSPACES_PREVIEW} of the workspaces the key can reach (the reference's preview; use workspaces for all).`,
       resolve: async (k, _args, ctx) => {
-        const page = await ctx.loaders.page('apiKey.workspaces', { first: WORKSPACES_PREVIEW, search: null }, (ids) => ctx.store.apiKeys.workspacePages(ids, { first: WORKSPACES_PREVIEW })).load(k.id);
+        const page = await ctx.loaders.list(API_KEY_LISTS.workspaces, { first: WORKSPACES_PREVIEW }, {}).load(k.id);
         const loaded = await ctx.loaders.workspace.loadMany(page.edges.map((e) => e.id));
         return loaded.filter((w): w is Workspace => w !== null && !(w instanceof Error));
       },
     }),
     workspacesTotal: t.int({
       description: 'How many workspaces the key can reach.',
-      resolve: (k, _args, ctx) => ctx.loaders.count('apiKey.workspaces', null, (ids) => ctx.store.apiKeys.workspaceCounts(ids)).load(k.id),
+      resolve: (k, _args, ctx) => ctx.loaders.listCount(API_KEY_LISTS.workspaces, {}).load(k.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the key was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the key last changed.' }),
   }),
 });
-entityLoadedBy(ApiKeyRef, 'ApiKey', (ctx) => ctx.loaders.apiKey);
+entityLoadedBy(ApiKeyRef, 'ApiKey');
 
 const ApiKeyConnection = connectionOf(ApiKeyRef, 'ApiKey', 'API keys');
 
@@ -79,12 +80,10 @@ builder.objectField(AccountRef, 'apiKeys', (t) =>
       args: { search: t.arg.string({ description: "Case-insensitive text matched against the key's name and description." }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.apiKeys',
+          list: API_KEY_LISTS.byAccount,
+          filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.apiKeys.pagesByAccount(ids, page, search),
-          counts: (ids, search) => ctx.store.apiKeys.countsByAccount(ids, search),
           load: ctx.loaders.apiKey,
         }),
     },
@@ -99,11 +98,10 @@ builder.objectField(ApiKeyRef, 'workspaces', (t) =>
       description: 'The workspaces the key can reach, in the order of their ids.',
       resolve: (k, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'apiKey.workspaces',
+          list: API_KEY_LISTS.workspaces,
+          filter: {},
           parentId: k.id,
           args,
-          pages: (ids, page) => ctx.store.apiKeys.workspacePages(ids, page),
-          counts: (ids) => ctx.store.apiKeys.workspaceCounts(ids),
           load: ctx.loaders.workspace,
         }),
     },

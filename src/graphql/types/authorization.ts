@@ -3,11 +3,13 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { createGraphQLError } from 'graphql-yoga';
 import { CAPABILITIES, ROLES, expandRole, type Capability, type Role } from '../../domain/authz/catalog.js';
 import { toFacts } from '../../domain/authz/authorizer.js';
+import { mayReadHoldings } from '../../domain/authz/access.js';
 import { permissionContext, type AccessPath, type PermissionContext, type Subject } from '../../domain/authz/service.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { GrantKind, SubjectType } from '../../domain/model.js';
 import type { GrantRecord, RoleAssignmentRecord } from '../../domain/store.js';
 import { builder } from '../builder.js';
+import { AUTHZ_LISTS } from '../../domain/authz/service.js';
 import { loadVisible } from '../visibility.js';
 import type { Context } from '../context.js';
 import { connectionOf, pageArgs, relationConnection, toConnection } from '../connection.js';
@@ -64,7 +66,7 @@ export const AuthorizationGrantRef = builder.objectRef<GrantRecord>('Authorizati
 builder.node(AuthorizationGrantRef, {
   description: 'A grant of reference 000: a capability, account ownership or super administration, given to a user or group.',
   id: { resolve: (g) => g.id },
-  loadMany: visibleLoadMany('AuthorizationGrant', (ctx) => ctx.loaders.grant),
+  loadMany: visibleLoadMany('AuthorizationGrant'),
   fields: (t) => ({
     ...permissionFields(t, 'AuthorizationGrant'),
     account: t.field({ type: AccountRef, description: 'The account the grant is on.', resolve: async (g, _a, ctx) => (await ctx.loaders.account.load(g.accountId))! }),
@@ -78,13 +80,13 @@ builder.node(AuthorizationGrantRef, {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the grant was revoked; null while active.' }),
   }),
 });
-entityLoadedBy(AuthorizationGrantRef, 'AuthorizationGrant', (ctx) => ctx.loaders.grant);
+entityLoadedBy(AuthorizationGrantRef, 'AuthorizationGrant');
 
 export const RoleAssignmentRef = builder.objectRef<RoleAssignmentRecord>('RoleAssignment');
 builder.node(RoleAssignmentRef, {
   description: 'A code-defined role given to a user or group on a resource.',
   id: { resolve: (r) => r.id },
-  loadMany: visibleLoadMany('RoleAssignment', (ctx) => ctx.loaders.roleAssignment),
+  loadMany: visibleLoadMany('RoleAssignment'),
   fields: (t) => ({
     ...permissionFields(t, 'RoleAssignment'),
     account: t.field({ type: AccountRef, description: 'The account the assignment is on.', resolve: async (r, _a, ctx) => (await ctx.loaders.account.load(r.accountId))! }),
@@ -98,7 +100,7 @@ builder.node(RoleAssignmentRef, {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the assignment was deleted; null while active.' }),
   }),
 });
-entityLoadedBy(RoleAssignmentRef, 'RoleAssignment', (ctx) => ctx.loaders.roleAssignment);
+entityLoadedBy(RoleAssignmentRef, 'RoleAssignment');
 
 const GrantConnection = connectionOf(AuthorizationGrantRef, 'AuthorizationGrant', 'authorization grants');
 const RoleAssignmentConnection = connectionOf(RoleAssignmentRef, 'RoleAssignment', 'role assignments');
@@ -124,11 +126,10 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          kind: `account.grants:${JSON.stringify(filter)}`,
+          list: AUTHZ_LISTS.grants,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.grants.pages(ids, page, filter),
-          counts: (ids) => ctx.store.grants.counts(ids, filter),
           load: ctx.loaders.grant,
         });
       },
@@ -153,11 +154,10 @@ builder.objectFields(AccountRef, (t) => ({
           subjectId: args.subjectId ? safeLocal(args.subjectId) : null,
         };
         return relationConnection(ctx, {
-          kind: `account.roles:${JSON.stringify(filter)}`,
+          list: AUTHZ_LISTS.roleAssignments,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.roleAssignments.pages(ids, page, filter),
-          counts: (ids) => ctx.store.roleAssignments.counts(ids, filter),
           load: ctx.loaders.roleAssignment,
         });
       },
@@ -244,8 +244,7 @@ export const PermissionContextRef = builder.objectRef<PermissionContext>('Permis
 });
 
 export async function contextFor(ctx: Context, subject: Subject, accountId: string): Promise<PermissionContext | null> {
-  const self = (subject.type === 'USER' && subject.id === ctx.authz.userId) || (subject.type === 'SERVICE_ACCOUNT' && subject.id === ctx.authz.serviceAccountId);
-  if (!self && !(await ctx.authz.can('auth.read', { accountId }))) return null;
+  if (!(await mayReadHoldings(ctx.authz, subject, accountId))) return null;
   return permissionContext(toFacts(subject.type, subject.id, await ctx.loaders.heldBy.load(subject.id)), accountId);
 }
 
@@ -284,13 +283,13 @@ export const AccessPathRef = builder.objectRef<AccessPath>('AccessPath').impleme
       type: AuthorizationGrantRef,
       nullable: true,
       description: 'The grant, when the path is a grant (null when the caller may not see it).',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' || p.grant.kind === 'ZONE_ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', ctx.loaders.grant, p.grant.id)),
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' || p.grant.kind === 'ZONE_ROLE' ? null : loadVisible(ctx, 'AuthorizationGrant', p.grant.id)),
     }),
     roleAssignment: t.field({
       type: RoleAssignmentRef,
       nullable: true,
       description: 'The role assignment, when the path is a role (null when the caller may not see it).',
-      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? loadVisible(ctx, 'RoleAssignment', ctx.loaders.roleAssignment, p.grant.id) : null),
+      resolve: (p, _a, ctx) => (p.grant.kind === 'ROLE' ? loadVisible(ctx, 'RoleAssignment', p.grant.id) : null),
     }),
     viaGroups: t.field({
       type: [GroupRef],

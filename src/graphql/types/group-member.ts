@@ -2,6 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { GroupMember, MembershipStats } from '../../domain/model.js';
 import type { MembershipChange } from '../../domain/group/service.js';
 import { builder } from '../builder.js';
+import { GROUP_LISTS } from '../../domain/group/service.js';
 import type { Context } from '../context.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { attempt, localId, payload } from './errors.js';
@@ -20,7 +21,7 @@ export const GroupMemberRef = builder.objectRef<GroupMember>('GroupMember');
 builder.node(GroupMemberRef, {
   description: 'A direct member of a group: a user, a service account or a subgroup.',
   id: { resolve: (m) => m.id },
-  loadMany: visibleLoadMany('GroupMember', (ctx) => ctx.loaders.groupMember),
+  loadMany: visibleLoadMany('GroupMember'),
   fields: (t) => ({
     ...permissionFields(t, 'GroupMember'),
     subjectType: t.field({ type: MemberSubjectTypeEnum, description: 'Whether the member is a user or a group.', resolve: (m) => m.subjectType }),
@@ -67,12 +68,10 @@ builder.objectField(GroupRef, 'members', (t) =>
       args: { search: t.arg.string({ description: "Case-insensitive text matched against a user's email, username and names, or a subgroup's name." }) },
       resolve: (group, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'group.members',
+          list: GROUP_LISTS.members,
+          filter: { search: searchTerm(args.search) },
           parentId: group.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.groups.memberPages(ids, page, search),
-          counts: (ids, search) => ctx.store.groups.memberCounts(ids, search),
           load: ctx.loaders.groupMember,
         }),
     },

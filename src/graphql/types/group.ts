@@ -1,6 +1,7 @@
 import type { Group, LinkedScope } from '../../domain/model.js';
 import { RESOURCE_TYPES } from '../../domain/validation.js';
 import { builder } from '../builder.js';
+import { GROUP_LISTS } from '../../domain/group/service.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -37,7 +38,7 @@ export const GroupConnection = connectionOf(GroupRef, 'Group', 'groups');
 builder.node(GroupRef, {
   description: 'A group of an account. Its members are users and other groups (subgroups); a group has at most one parent.',
   id: { resolve: (group) => group.id },
-  loadMany: visibleLoadMany('Group', (ctx) => ctx.loaders.group),
+  loadMany: visibleLoadMany('Group'),
   fields: (t) => ({
     ...permissionFields(t, 'Group'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters, no "/".' }),
@@ -64,11 +65,10 @@ builder.node(GroupRef, {
         description: 'The groups directly in this group, in the order they were added.',
         resolve: (g, args, ctx) =>
           relationConnection(ctx, {
-            kind: 'group.subgroups',
+            list: GROUP_LISTS.subgroups,
+            filter: {},
             parentId: g.id,
             args,
-            pages: (ids, page) => ctx.store.groups.subgroupPages(ids, page),
-            counts: (ids) => ctx.store.groups.subgroupCounts(ids),
             load: ctx.loaders.group,
           }),
       },
@@ -78,7 +78,7 @@ builder.node(GroupRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the group last changed.' }),
   }),
 });
-entityLoadedBy(GroupRef, 'Group', (ctx) => ctx.loaders.group);
+entityLoadedBy(GroupRef, 'Group');
 
 builder.objectField(AccountRef, 'groups', (t) =>
   t.connection(
@@ -88,12 +88,10 @@ builder.objectField(AccountRef, 'groups', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against the group name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.groups',
+          list: GROUP_LISTS.byAccount,
+          filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.groups.pagesByAccount(ids, page, search),
-          counts: (ids, search) => ctx.store.groups.countsByAccount(ids, search),
           load: ctx.loaders.group,
         }),
     },

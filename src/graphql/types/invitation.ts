@@ -4,6 +4,7 @@ import type { AcceptResult, AssignmentInput, DirectMembership, InvitationPreview
 import { invitationStatus, type Invitation, type InvitationAssignment } from '../../domain/model.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import { INVITATION_LISTS } from '../../domain/machine/invitations.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, GrantKindEnum, PermissionContextRef, resourceIdIn, resourceIdOut, RoleKeyEnum } from './authorization.js';
@@ -56,7 +57,7 @@ const InvitationAssignmentRef = builder.objectRef<PositionedAssignment>('Invitat
 builder.node(InvitationRef, {
   description: 'An invitation to join an account, with what the invitee gets on acceptance.',
   id: { resolve: (i) => i.id },
-  loadMany: visibleLoadMany('Invitation', (ctx) => ctx.loaders.invitation),
+  loadMany: visibleLoadMany('Invitation'),
   fields: (t) => ({
     ...permissionFields(t, 'Invitation'),
     email: t.exposeString('email', { description: 'Who is invited (lower-cased).' }),
@@ -84,7 +85,7 @@ builder.node(InvitationRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
-entityLoadedBy(InvitationRef, 'Invitation', (ctx) => ctx.loaders.invitation);
+entityLoadedBy(InvitationRef, 'Invitation');
 
 const InvitationConnection = connectionOf(InvitationRef, 'Invitation', 'invitations');
 
@@ -100,11 +101,10 @@ builder.objectField(AccountRef, 'invitations', (t) =>
       resolve: (account, args, ctx) => {
         const filter = { email: args.email?.trim() || null, status: args.status ?? null };
         return relationConnection(ctx, {
-          kind: `account.invitations:${JSON.stringify(filter)}`,
+          list: INVITATION_LISTS.byAccount,
+          filter: filter,
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.invitations.pagesByAccount(ids, page, filter),
-          counts: (ids) => ctx.store.invitations.countsByAccount(ids, filter),
           load: ctx.loaders.invitation,
         });
       },

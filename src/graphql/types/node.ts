@@ -1,30 +1,27 @@
 // Shared wiring for node types: loading through the request's DataLoader with visibility (so node(id:),
 // nodes(ids:), fields and _entities share one batch and hide what the caller may not see), the
 // federation entity, and the permission fields every node has.
-import type DataLoader from 'dataloader';
 import type { ObjectRef } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import type { ObjectKind } from '../../domain/authz/objects.js';
+import type { ObjectKind, Objects } from '../../domain/authz/access.js';
 import { builder, type Types } from '../builder.js';
 import type { Context } from '../context.js';
 import { loadVisible, viewerPermissions } from '../visibility.js';
 
-type Loader<T> = (ctx: Context) => DataLoader<string, T | null>;
-
-/** `loadMany` for builder.node: each id through the loader, null when invisible. */
-export function visibleLoadMany<T>(kind: ObjectKind, loader: Loader<T>) {
-  return (ids: string[], ctx: Context) => ids.map((id) => loadVisible(ctx, kind, loader(ctx) as never, id) as Promise<T | null>);
+/** `loadMany` for builder.node: each id through the request's loader of the kind, null when invisible. */
+export function visibleLoadMany<K extends ObjectKind>(kind: K) {
+  return (ids: string[], ctx: Context) => ids.map((id) => loadVisible(ctx, kind, id));
 }
 
 /** A federation entity keyed by the Relay global id; `typenames` are the global id types that name it (default: the kind). */
-export function entityLoadedBy<T extends { id: string }>(ref: ObjectRef<Types, T>, kind: ObjectKind, loader: Loader<T>, typenames: readonly string[] = [kind]): void {
+export function entityLoadedBy<K extends ObjectKind, T extends Objects[K]>(ref: ObjectRef<Types, T>, kind: K, typenames: readonly string[] = [kind]): void {
   builder.asEntity(ref, {
     key: builder.selection<{ id: string }>('id'),
     // The key is the Relay global id; a representation of another type names nothing.
     resolveReference: ({ id }, ctx) => {
       try {
         const decoded = decodeGlobalID(id);
-        return typenames.includes(decoded.typename) ? (loadVisible(ctx, kind, loader(ctx) as never, decoded.id) as Promise<T | null>) : null;
+        return typenames.includes(decoded.typename) ? (loadVisible(ctx, kind, decoded.id) as Promise<T | null>) : null;
       } catch {
         return null;
       }

@@ -2,6 +2,7 @@
 // and the mutations that issue, rotate and revoke their secrets (each shown once, in its payload).
 import type { ServiceAccount, ServiceAccountCredential } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { SERVICE_ACCOUNT_LISTS } from '../../domain/machine/service-accounts.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { contextFor, PermissionContextRef } from './authorization.js';
@@ -14,7 +15,7 @@ export const ServiceAccountCredentialRef = builder.objectRef<ServiceAccountCrede
 builder.node(ServiceAccountRef, {
   description: 'A machine identity of an account: a subject of grants, roles and groups like a user. Its token is shown only when issued.',
   id: { resolve: (sa) => sa.id },
-  loadMany: visibleLoadMany('ServiceAccount', (ctx) => ctx.loaders.serviceAccount),
+  loadMany: visibleLoadMany('ServiceAccount'),
   fields: (t) => ({
     ...permissionFields(t, 'ServiceAccount'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -36,12 +37,12 @@ builder.node(ServiceAccountRef, {
     }),
   }),
 });
-entityLoadedBy(ServiceAccountRef, 'ServiceAccount', (ctx) => ctx.loaders.serviceAccount);
+entityLoadedBy(ServiceAccountRef, 'ServiceAccount');
 
 builder.node(ServiceAccountCredentialRef, {
   description: 'A client id and secret of a service account (reference 004). The secret is shown only when created.',
   id: { resolve: (c) => c.id },
-  loadMany: visibleLoadMany('ServiceAccountCredential', (ctx) => ctx.loaders.serviceAccountCredential),
+  loadMany: visibleLoadMany('ServiceAccountCredential'),
   fields: (t) => ({
     ...permissionFields(t, 'ServiceAccountCredential'),
     name: t.exposeString('name', { description: 'Display name, 1..255 characters.' }),
@@ -66,11 +67,10 @@ builder.objectField(AccountRef, 'serviceAccounts', (t) =>
       resolve: (account, args, ctx) => {
         const includeRevoked = args.includeRevoked ?? false;
         return relationConnection(ctx, {
-          kind: `account.serviceAccounts:${includeRevoked}`,
+          list: SERVICE_ACCOUNT_LISTS.byAccount,
+          filter: { includeRevoked },
           parentId: account.id,
           args,
-          pages: (ids, page) => ctx.store.serviceAccounts.pagesByAccount(ids, page, includeRevoked),
-          counts: (ids) => ctx.store.serviceAccounts.countsByAccount(ids, includeRevoked),
           load: ctx.loaders.serviceAccount,
         });
       },
@@ -86,11 +86,10 @@ builder.objectField(ServiceAccountRef, 'credentials', (t) =>
       description: "The service account's client credentials, oldest first.",
       resolve: (sa, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'serviceAccount.credentials',
+          list: SERVICE_ACCOUNT_LISTS.credentials,
+          filter: {},
           parentId: sa.id,
           args,
-          pages: (ids, page) => ctx.store.serviceAccounts.credentialPages(ids, page),
-          counts: (ids) => ctx.store.serviceAccounts.credentialCounts(ids),
           load: ctx.loaders.serviceAccountCredential,
         }),
     },

@@ -1,5 +1,6 @@
 import type { User } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { USER_LISTS } from '../../domain/user/service.js';
 import { connectionOf, relationConnection, searchTerm } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -10,7 +11,7 @@ export const UserRef = builder.objectRef<User>('User');
 builder.node(UserRef, {
   description: 'A person. One user can belong to several accounts.',
   id: { resolve: (user) => user.id },
-  loadMany: visibleLoadMany('User', (ctx) => ctx.loaders.user),
+  loadMany: visibleLoadMany('User'),
   fields: (t) => ({
     ...permissionFields(t, 'User'),
     email: t.exposeString('email', { description: 'Email address, lower-cased; unique across keygraph.' }),
@@ -26,7 +27,7 @@ builder.node(UserRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the user last changed.' }),
   }),
 });
-entityLoadedBy(UserRef, 'User', (ctx) => ctx.loaders.user);
+entityLoadedBy(UserRef, 'User');
 
 export const UserConnection = connectionOf(UserRef, 'User', 'users');
 
@@ -38,12 +39,10 @@ builder.objectField(AccountRef, 'users', (t) =>
       args: { search: t.arg.string({ description: 'Case-insensitive text matched against email, username, first and last name.' }) },
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.users',
+          list: USER_LISTS.byAccount,
+          filter: { search: searchTerm(args.search) },
           parentId: account.id,
           args,
-          search: searchTerm(args.search),
-          pages: (ids, page, search) => ctx.store.users.pagesByAccount(ids, page, search),
-          counts: (ids, search) => ctx.store.users.countsByAccount(ids, search),
           load: ctx.loaders.user,
         }),
     },

@@ -1,5 +1,6 @@
 import type { Workspace } from '../../domain/model.js';
 import { builder } from '../builder.js';
+import { WORKSPACE_LISTS } from '../../domain/workspace/service.js';
 import { connectionOf, relationConnection } from '../connection.js';
 import { AccountRef } from './account.js';
 import { attempt, localId, payload } from './errors.js';
@@ -10,7 +11,7 @@ export const WorkspaceRef = builder.objectRef<Workspace>('Workspace');
 builder.node(WorkspaceRef, {
   description: 'A workspace of an account: the unit that API keys are given access to.',
   id: { resolve: (workspace) => workspace.id },
-  loadMany: visibleLoadMany('Workspace', (ctx) => ctx.loaders.workspace),
+  loadMany: visibleLoadMany('Workspace'),
   fields: (t) => ({
     ...permissionFields(t, 'Workspace'),
     name: t.exposeString('name', { description: 'Name, unique within the account, 1..255 characters.' }),
@@ -20,7 +21,7 @@ builder.node(WorkspaceRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the workspace last changed.' }),
   }),
 });
-entityLoadedBy(WorkspaceRef, 'Workspace', (ctx) => ctx.loaders.workspace);
+entityLoadedBy(WorkspaceRef, 'Workspace');
 
 export const WorkspaceConnection = connectionOf(WorkspaceRef, 'Workspace', 'workspaces');
 
@@ -31,12 +32,11 @@ builder.objectField(AccountRef, 'workspaces', (t) =>
       description: "The account's workspaces, oldest first (for an API key: only those it was given).",
       resolve: (account, args, ctx) =>
         relationConnection(ctx, {
-          kind: 'account.workspaces',
+          list: WORKSPACE_LISTS.byAccount,
+          filter: { only: ctx.authz.workspaceLimit },
           parentId: account.id,
           args,
           // An API key sees only the workspaces it was given.
-          pages: (ids, page) => ctx.store.workspaces.pagesByAccount(ids, page, ctx.authz.workspaceLimit ?? undefined),
-          counts: (ids) => ctx.store.workspaces.countsByAccount(ids, ctx.authz.workspaceLimit ?? undefined),
           load: ctx.loaders.workspace,
         }),
     },

@@ -29,14 +29,14 @@ export const SessionTypeEnum = builder.enumType('SessionType', {
 builder.node(ZoneUserRef, {
   description: 'A user authenticated in a zone (an end user of its applications, not a keygraph account user).',
   id: { resolve: (u) => u.id },
-  loadMany: visibleLoadMany('ZoneUser', (ctx) => ctx.loaders.zones.zoneUser),
+  loadMany: visibleLoadMany('ZoneUser'),
   fields: (t) => ({
     ...permissionFields(t, 'ZoneUser'),
     email: t.exposeString('email', { description: 'Email address.' }),
     emailVerified: t.exposeBoolean('emailVerified', { description: 'Whether the email address is verified.' }),
     issuer: t.exposeString('issuer', { nullable: true, description: 'Issuer of the identity provider.' }),
     subject: t.exposeString('subject', { nullable: true, description: 'Subject at the identity provider.' }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider; null when it was deleted.', resolve: (u, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, u.providerId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider; null when it was deleted.', resolve: (u, _a, ctx) => loadVisible(ctx, 'Provider', u.providerId) }),
     authenticatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the user last authenticated.', resolve: (u) => u.authenticatedAt }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (u, _a, ctx) => (await ctx.loaders.zones.zone.load(u.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user first appeared.' }),
@@ -47,7 +47,7 @@ builder.node(ZoneUserRef, {
 builder.node(UserAgentRef, {
   description: 'A user agent (browser, desktop app, CLI) that starts user sessions through Dynamic Client Registration.',
   id: { resolve: (u) => u.id },
-  loadMany: visibleLoadMany('UserAgent', (ctx) => ctx.loaders.zones.userAgent),
+  loadMany: visibleLoadMany('UserAgent'),
   fields: (t) => ({
     ...permissionFields(t, 'UserAgent'),
     identifier: t.exposeString('identifier', { description: 'The OAuth client id of the user agent: ua:<sha256>.' }),
@@ -62,7 +62,7 @@ builder.node(UserAgentRef, {
 builder.node(DelegatedGrantRef, {
   description: "A user's authorization for a resource to be accessed on their behalf, issued through a provider.",
   id: { resolve: (g) => g.id },
-  loadMany: visibleLoadMany('DelegatedGrant', (ctx) => ctx.loaders.zones.delegatedGrant),
+  loadMany: visibleLoadMany('DelegatedGrant'),
   fields: (t) => ({
     ...permissionFields(t, 'DelegatedGrant'),
     status: t.field({ type: ZoneStatusEnum, description: 'ACTIVE, EXPIRED or REVOKED, as of this request.', resolve: (g, _a, ctx) => statusAt(g, requestNow(ctx)) }),
@@ -71,9 +71,9 @@ builder.node(DelegatedGrantRef, {
     refreshTokenSet: t.exposeBoolean('refreshTokenSet', { description: 'Whether a refresh token is stored (such grants can be refreshed after the access token expires).' }),
     refreshedAt: t.field({ type: 'DateTime', nullable: true, description: "When the grant's tokens were last refreshed; null when never.", resolve: (g) => g.refreshedAt }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the grant was revoked.', resolve: (g) => g.revokedAt }),
-    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user who granted access.', resolve: (g, _a, ctx) => loadVisible(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, g.zoneUserId) }),
-    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource receiving the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, g.resourceId) }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider that issued the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, g.providerId) }),
+    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user who granted access.', resolve: (g, _a, ctx) => loadVisible(ctx, 'ZoneUser', g.zoneUserId) }),
+    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource receiving the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Resource', g.resourceId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider that issued the grant; null when deleted or not visible.', resolve: (g, _a, ctx) => loadVisible(ctx, 'Provider', g.providerId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (g, _a, ctx) => (await ctx.loaders.zones.zone.load(g.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the grant was issued.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the grant last changed.' }),
@@ -94,8 +94,8 @@ SessionRef.implement({
     metadata: t.field({ type: 'JSONObject', nullable: true, description: 'Session metadata.', resolve: (s) => s.metadata }),
     issuer: t.exposeString('issuer', { nullable: true, description: 'Issuer URL of the identity provider.' }),
     subject: t.exposeString('subject', { nullable: true, description: 'Subject claim from the identity provider.' }),
-    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, s.providerId) }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application that initiated the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, s.applicationId) }),
+    provider: t.field({ type: ProviderRef, nullable: true, description: 'The identity provider.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Provider', s.providerId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application that initiated the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'Application', s.applicationId) }),
     authenticatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session was authenticated.', resolve: (s) => s.authenticatedAt }),
     expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session expires.', resolve: (s) => s.expiresAt }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the session was revoked.', resolve: (s) => s.revokedAt }),
@@ -116,11 +116,11 @@ builder.node(UserSessionRef, {
   interfaces: [SessionRef],
   isTypeOf: (s) => (s as ZoneSession).sessionType === 'USER',
   id: { resolve: (s) => s.id },
-  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'USER' ? p : null)),
+  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession')(ids, ctx).map(async (p) => ((await p)?.sessionType === 'USER' ? p : null)),
   fields: (t) => ({
-    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneUser', ctx.loaders.zones.zoneUser, s.zoneUserId) }),
-    userAgent: t.field({ type: UserAgentRef, nullable: true, description: 'The user agent that started the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'UserAgent', ctx.loaders.zones.userAgent, s.userAgentId) }),
-    parent: t.field({ type: UserSessionRef, nullable: true, description: 'The session this one derives from; null for a web (top-level) session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneSession', ctx.loaders.zones.session, s.parentId) }),
+    user: t.field({ type: ZoneUserRef, nullable: true, description: 'The user.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneUser', s.zoneUserId) }),
+    userAgent: t.field({ type: UserAgentRef, nullable: true, description: 'The user agent that started the session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'UserAgent', s.userAgentId) }),
+    parent: t.field({ type: UserSessionRef, nullable: true, description: 'The session this one derives from; null for a web (top-level) session.', resolve: (s, _a, ctx) => loadVisible(ctx, 'ZoneSession', s.parentId) }),
     children: t.connection(
       {
         type: UserSessionRef,
@@ -128,8 +128,7 @@ builder.node(UserSessionRef, {
         args: { status: t.arg({ type: ZoneStatusEnum, description: 'Only sessions in this state.' }) },
         resolve: (s, args, ctx) =>
           zoneList(ctx, {
-            name: 'session.children',
-            table: ctx.store.zones.sessions as never,
+            table: 'sessions',
             parent: 'parentId',
             parentId: s.id,
             args,
@@ -142,14 +141,14 @@ builder.node(UserSessionRef, {
     ),
   }),
 });
-entityLoadedBy(UserSessionRef, 'ZoneSession', (ctx) => ctx.loaders.zones.session, ['UserSession']);
+entityLoadedBy(UserSessionRef, 'ZoneSession', ['UserSession']);
 
 builder.node(ApplicationSessionRef, {
   description: 'A session of an application (service to service). Application sessions have no parent.',
   interfaces: [SessionRef],
   isTypeOf: (s) => (s as ZoneSession).sessionType === 'APPLICATION',
   id: { resolve: (s) => s.id },
-  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession', (c) => c.loaders.zones.session)(ids, ctx).map(async (p) => ((await p)?.sessionType === 'APPLICATION' ? p : null)),
+  loadMany: (ids, ctx) => visibleLoadMany('ZoneSession')(ids, ctx).map(async (p) => ((await p)?.sessionType === 'APPLICATION' ? p : null)),
   fields: () => ({}),
 });
 
@@ -173,7 +172,7 @@ builder.objectFields(ZoneRef, (t) => ({
       description: 'The users of the zone, oldest first.',
       args: { search: t.arg.string({ description: 'Only users whose email or subject contains this text (case-insensitive).' }) },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.users', table: ctx.store.zones.zoneUsers as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zoneUser }),
+        zoneList(ctx, { table: 'zoneUsers', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zoneUser }),
     },
     ZoneUserConnection,
   ),
@@ -183,7 +182,7 @@ builder.objectFields(ZoneRef, (t) => ({
       description: 'The user agents of the zone, oldest first.',
       args: { search: t.arg.string({ description: 'Only user agents whose name, identifier or slug contains this text (case-insensitive).' }) },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.userAgents', table: ctx.store.zones.userAgents as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.userAgent }),
+        zoneList(ctx, { table: 'userAgents', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.userAgent }),
     },
     UserAgentConnection,
   ),
@@ -203,8 +202,7 @@ builder.objectFields(ZoneRef, (t) => ({
         if (user !== undefined) equals.zoneUserId = user;
         if (resource !== undefined) equals.resourceId = resource;
         return zoneList(ctx, {
-          name: 'zone.delegatedGrants',
-          table: ctx.store.zones.delegatedGrants as never,
+          table: 'delegatedGrants',
           parent: 'zoneId',
           parentId: z.id,
           args,
@@ -232,8 +230,7 @@ builder.objectFields(ZoneRef, (t) => ({
         if (user !== undefined) equals.zoneUserId = user;
         if (args.topLevelOnly) equals.parentId = null;
         return zoneList(ctx, {
-          name: 'zone.sessions',
-          table: ctx.store.zones.sessions as never,
+          table: 'sessions',
           parent: 'zoneId',
           parentId: z.id,
           args,

@@ -38,7 +38,7 @@ export const ResourceConnection = connectionOf(ResourceRef, 'Resource', 'resourc
 builder.node(ApplicationRef, {
   description: 'A software system with an identity that accesses resources, on its own behalf or on behalf of users.',
   id: { resolve: (a) => a.id },
-  loadMany: visibleLoadMany('Application', (ctx) => ctx.loaders.zones.application),
+  loadMany: visibleLoadMany('Application'),
   fields: (t) => ({
     ...permissionFields(t, 'Application'),
     identifier: t.exposeString('identifier', { description: 'Identifier given by its owner, unique within the zone (1..2048 characters).' }),
@@ -58,8 +58,7 @@ builder.node(ApplicationRef, {
         args: { resourceId: t.arg.id({ description: 'Only the dependency on this resource (global id), as zones.applications.dependencies.retrieve asks for one.' }) },
         resolve: (a, args, ctx) =>
           zoneList(ctx, {
-            name: 'application.dependencies',
-            table: ctx.store.zones.dependencies as never,
+            table: 'dependencies',
             parent: 'applicationId',
             parentId: a.id,
             args,
@@ -75,7 +74,7 @@ builder.node(ApplicationRef, {
         description: 'The resources this application provides, oldest first.',
         args: { search: t.arg.string({ description: 'Only resources whose name, identifier or slug contains this text.' }) },
         resolve: (a, args, ctx) =>
-          zoneList(ctx, { name: 'application.resources', table: ctx.store.zones.resources as never, parent: 'applicationId', parentId: a.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.resource }),
+          zoneList(ctx, { table: 'resources', parent: 'applicationId', parentId: a.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.resource }),
       },
       ResourceConnection,
     ),
@@ -83,15 +82,15 @@ builder.node(ApplicationRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the application last changed.' }),
   }),
 });
-entityLoadedBy(ApplicationRef, 'Application', (ctx) => ctx.loaders.zones.application);
+entityLoadedBy(ApplicationRef, 'Application');
 
 builder.node(ApplicationDependencyRef, {
   description: 'A resource an application depends on (reference 001 zones.applications.dependencies); seen with its application.',
   id: { resolve: (d) => d.id },
-  loadMany: visibleLoadMany('ApplicationDependency', (ctx) => ctx.loaders.zones.dependency),
+  loadMany: visibleLoadMany('ApplicationDependency'),
   fields: (t) => ({
     ...permissionFields(t, 'ApplicationDependency'),
-    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, d.resourceId) }),
+    resource: t.field({ type: ResourceRef, nullable: true, description: 'The resource depended on; null when the caller may not see it.', resolve: (d, _a, ctx) => loadVisible(ctx, 'Resource', d.resourceId) }),
     application: t.field({ type: ApplicationRef, description: 'The dependent application.', resolve: async (d, _a, ctx) => (await ctx.loaders.zones.application.load(d.applicationId))! }),
     whenAccessing: t.field({
       type: ['ID'],
@@ -101,7 +100,7 @@ builder.node(ApplicationDependencyRef, {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the dependency was added.' }),
   }),
 });
-entityLoadedBy(ApplicationDependencyRef, 'ApplicationDependency', (ctx) => ctx.loaders.zones.dependency);
+entityLoadedBy(ApplicationDependencyRef, 'ApplicationDependency');
 
 builder.objectField(ZoneRef, 'applications', (t) =>
   t.connection(
@@ -114,8 +113,7 @@ builder.objectField(ZoneRef, 'applications', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.applications',
-          table: ctx.store.zones.applications as never,
+          table: 'applications',
           parent: 'zoneId',
           parentId: z.id,
           args,

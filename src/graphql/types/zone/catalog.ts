@@ -63,7 +63,7 @@ const ProviderProtocolsRef = builder.objectRef<Provider['protocols']>('ProviderP
 builder.node(ProviderRef, {
   description: 'A system that supplies access to resources and lets users or applications authenticate.',
   id: { resolve: (p) => p.id },
-  loadMany: visibleLoadMany('Provider', (ctx) => ctx.loaders.zones.provider),
+  loadMany: visibleLoadMany('Provider'),
   fields: (t) => ({
     ...permissionFields(t, 'Provider'),
     identifier: t.exposeString('identifier', { description: 'Identifier, unique within the zone.' }),
@@ -81,12 +81,12 @@ builder.node(ProviderRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the provider last changed.' }),
   }),
 });
-entityLoadedBy(ProviderRef, 'Provider', (ctx) => ctx.loaders.zones.provider);
+entityLoadedBy(ProviderRef, 'Provider');
 
 builder.node(ResourceRef, {
   description: 'A system exposing protected information or functionality to authenticated users or applications.',
   id: { resolve: (r) => r.id },
-  loadMany: visibleLoadMany('Resource', (ctx) => ctx.loaders.zones.resource),
+  loadMany: visibleLoadMany('Resource'),
   fields: (t) => ({
     ...permissionFields(t, 'Resource'),
     identifier: t.exposeString('identifier', { description: 'Identifier (often its URL), unique within the zone.' }),
@@ -97,26 +97,26 @@ builder.node(ResourceRef, {
     applicationType: t.field({ type: ApplicationTypeEnum, description: 'The kind of client the resource expects.', resolve: (r) => r.applicationType }),
     ownerType: t.field({ type: OwnerTypeEnum, description: 'Who owns the resource.', resolve: (r) => r.ownerType }),
     scopes: t.stringList({ description: 'Scopes the resource supports.', resolve: (r) => r.scopes }),
-    credentialProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider of credentials for the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, r.credentialProviderId) }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application providing the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, r.applicationId) }),
+    credentialProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider of credentials for the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Provider', r.credentialProviderId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application providing the resource.', resolve: (r, _a, ctx) => loadVisible(ctx, 'Application', r.applicationId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (r, _a, ctx) => (await ctx.loaders.zones.zone.load(r.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the resource was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the resource last changed.' }),
   }),
 });
-entityLoadedBy(ResourceRef, 'Resource', (ctx) => ctx.loaders.zones.resource);
+entityLoadedBy(ResourceRef, 'Resource');
 
 export const ProviderConnection = connectionOf(ProviderRef, 'Provider', 'providers');
 
 builder.objectFields(ZoneRef, (t) => ({
-  defaultResource: t.field({ type: ResourceRef, nullable: true, description: 'The default resource of the zone.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Resource', ctx.loaders.zones.resource, z.defaultResourceId) }),
+  defaultResource: t.field({ type: ResourceRef, nullable: true, description: 'The default resource of the zone.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Resource', z.defaultResourceId) }),
   defaultMcpGatewayApplication: t.field({
     type: ApplicationRef,
     nullable: true,
     description: 'The default MCP gateway application of the zone.',
-    resolve: (z, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, z.defaultMcpGatewayApplicationId),
+    resolve: (z, _a, ctx) => loadVisible(ctx, 'Application', z.defaultMcpGatewayApplicationId),
   }),
-  userIdentityProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider users log in with.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, z.userIdentityProviderId) }),
+  userIdentityProvider: t.field({ type: ProviderRef, nullable: true, description: 'The provider users log in with.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Provider', z.userIdentityProviderId) }),
   providers: t.connection(
     {
       type: ProviderRef,
@@ -126,7 +126,7 @@ builder.objectFields(ZoneRef, (t) => ({
         type: t.arg({ type: ProviderTypeEnum, description: 'Only providers of this kind.' }),
       },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.providers', table: ctx.store.zones.providers as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.provider }),
+        zoneList(ctx, { table: 'providers', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.provider }),
     },
     ProviderConnection,
   ),
@@ -140,8 +140,7 @@ builder.objectFields(ZoneRef, (t) => ({
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.resources',
-          table: ctx.store.zones.resources as never,
+          table: 'resources',
           parent: 'zoneId',
           parentId: z.id,
           args,

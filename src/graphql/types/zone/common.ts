@@ -1,7 +1,8 @@
 // Shared wiring of the zones graph's GraphQL types: batched connections under a parent. Visibility,
 // permission fields and federation entities are the graph's own (visibility.ts, types/node.ts).
 import type DataLoader from 'dataloader';
-import type { Column, ListFilter, ZoneTable } from '../../../domain/zone/store.js';
+import type { Column, ListFilter } from '../../../domain/zone/store.js';
+import { zoneTableList, type ZoneListTable, type ZoneRow } from '../../../domain/lists.js';
 import { relationConnection, type Connection, type RelayArgs } from '../../connection.js';
 import type { Context } from '../../context.js';
 import { localId } from '../errors.js';
@@ -10,21 +11,11 @@ import { localId } from '../errors.js';
  * A batched list of a zone table under a parent (the parent column names it): one page statement and
  * one count statement for every parent of the request asking with the same arguments and filter.
  */
-export function zoneList<T>(
+export function zoneList<K extends ZoneListTable, T extends ZoneRow<K>>(
   ctx: Context,
-  options: { name: string; table: ZoneTable<T, never>; parent: Column<T>; parentId: string; args: RelayArgs; filter?: ListFilter<T>; load: DataLoader<string, T | null> },
+  options: { table: K; parent: Column<ZoneRow<K>>; parentId: string; args: RelayArgs; filter?: ListFilter<ZoneRow<K>>; load: DataLoader<string, T | null> },
 ): Promise<Connection<T>> {
-  const { search, ...rest } = options.filter ?? {};
-  const key = `${options.name}:${JSON.stringify(rest)}`;
-  return relationConnection(ctx, {
-    kind: key,
-    parentId: options.parentId,
-    args: options.args,
-    search: search ?? null,
-    pages: (ids, page, term) => options.table.pages(options.parent, ids, page, { ...rest, search: term }),
-    counts: (ids, term) => options.table.counts(options.parent, ids, { ...rest, search: term }),
-    load: options.load,
-  });
+  return relationConnection(ctx, { list: zoneTableList(options.table, options.parent), parentId: options.parentId, args: options.args, filter: options.filter ?? {}, load: options.load });
 }
 
 /** The local id of a filter's global id; an id of another type (or no id) matches nothing. */

@@ -45,7 +45,7 @@ ApplicationCredentialRef.implement({
     type: t.field({ type: CredentialTypeEnum, description: 'The kind of credential.', resolve: (c) => c.type }),
     slug: t.exposeString('slug', { description: 'URL-safe identifier, unique within the zone.' }),
     identifier: t.exposeString('identifier', { description: 'What identifies the application with this credential: the subject or "*" (token), the client id (password, public key, public) or the URL.' }),
-    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Application', ctx.loaders.zones.application, c.applicationId) }),
+    application: t.field({ type: ApplicationRef, nullable: true, description: 'The application; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Application', c.applicationId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (c, _a, ctx) => (await ctx.loaders.zones.zone.load(c.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the credential was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the credential last changed.' }),
@@ -59,15 +59,15 @@ function kind(type: CredentialType, description: string, fields?: (t: PothosSche
     interfaces: [ApplicationCredentialRef],
     isTypeOf: (c) => (c as ApplicationCredential).type === type,
     id: { resolve: (c) => c.id },
-    loadMany: (ids, ctx) => visibleLoadMany('ApplicationCredential', (c) => c.loaders.zones.credential)(ids, ctx).map(async (p) => ((await p)?.type === type ? p : null)),
+    loadMany: (ids, ctx) => visibleLoadMany('ApplicationCredential')(ids, ctx).map(async (p) => ((await p)?.type === type ? p : null)),
     fields: (t) => ({ ...((fields?.(t) ?? {}) as object) }) as never,
   });
-  entityLoadedBy(ref, 'ApplicationCredential', (ctx) => ctx.loaders.zones.credential, [CREDENTIAL_TYPENAMES[type]]);
+  entityLoadedBy(ref, 'ApplicationCredential', [CREDENTIAL_TYPENAMES[type]]);
   return ref;
 }
 
 kind('TOKEN', 'A token credential: tokens of a provider (for one subject, or any) identify the application.', (t) => ({
-  provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider issuing the tokens; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Provider', ctx.loaders.zones.provider, c.providerId) }),
+  provider: t.field({ type: ProviderRef, nullable: true, description: 'The provider issuing the tokens; null when the caller may not see it.', resolve: (c, _a, ctx) => loadVisible(ctx, 'Provider', c.providerId) }),
   subject: t.exposeString('subject', { nullable: true, description: 'The subject the tokens must name; null for any subject ("*").' }),
 }));
 kind('PASSWORD', 'A password credential: the identifier is the OAuth 2.0 client id; the password was returned once, on creation.');
@@ -100,8 +100,7 @@ builder.objectField(ZoneRef, 'applicationCredentials', (t) =>
           }
         }
         return zoneList(ctx, {
-          name: 'zone.applicationCredentials',
-          table: ctx.store.zones.credentials as never,
+          table: 'credentials',
           parent: 'zoneId',
           parentId: z.id,
           args,
@@ -121,7 +120,7 @@ builder.objectField(ApplicationRef, 'credentials', (t) =>
       description: 'The credentials of the application, oldest first.',
       args: { type: t.arg({ type: CredentialTypeEnum, description: 'Only credentials of this kind.' }) },
       resolve: (a, args, ctx) =>
-        zoneList(ctx, { name: 'application.credentials', table: ctx.store.zones.credentials as never, parent: 'applicationId', parentId: a.id, args, filter: { equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.credential }),
+        zoneList(ctx, { table: 'credentials', parent: 'applicationId', parentId: a.id, args, filter: { equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.credential }),
     },
     ApplicationCredentialConnection,
   ),

@@ -14,7 +14,7 @@ export const ZoneSigningKeyRef = builder.objectRef<ZoneSigningKey>('ZoneSigningK
 builder.node(ZoneSigningKeyRef, {
   description: "A signing key of a zone (RS256), used for its policy-set attestations. Only the public key is readable; the private key is encrypted at rest and never leaves the server.",
   id: { resolve: (k) => k.id },
-  loadMany: visibleLoadMany('ZoneSigningKey', (ctx) => ctx.loaders.zones.signingKey),
+  loadMany: visibleLoadMany('ZoneSigningKey'),
   fields: (t) => ({
     ...permissionFields(t, 'ZoneSigningKey'),
     kid: t.exposeString('kid', { description: 'The key id (the RFC 7638 SHA-256 thumbprint of the public key), as in the JWS header and the JWKS.' }),
@@ -27,7 +27,7 @@ builder.node(ZoneSigningKeyRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the key last changed.' }),
   }),
 });
-entityLoadedBy(ZoneSigningKeyRef, 'ZoneSigningKey', (ctx) => ctx.loaders.zones.signingKey);
+entityLoadedBy(ZoneSigningKeyRef, 'ZoneSigningKey');
 
 export const ZoneSigningKeyConnection = connectionOf(ZoneSigningKeyRef, 'ZoneSigningKey', 'zone signing keys');
 
@@ -39,8 +39,7 @@ builder.objectField(ZoneRef, 'signingKeys', (t) =>
       args: { includeRetired: t.arg.boolean({ description: 'Also list retired keys (default false).' }) },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.signingKeys',
-          table: ctx.store.zones.signingKeys as never,
+          table: 'signingKeys',
           parent: 'zoneId',
           parentId: z.id,
           args,

@@ -81,7 +81,7 @@ const PinnedPolicyVersionConnection = connectionOf(PolicyVersionRef, 'PinnedPoli
 builder.node(PolicySetRef, {
   description: 'A policy set of a zone, with its binding: at most one version is bound, ACTIVE or SHADOW.',
   id: { resolve: (s) => s.id },
-  loadMany: visibleLoadMany('PolicySet', (ctx) => ctx.loaders.zones.policySet),
+  loadMany: visibleLoadMany('PolicySet'),
   fields: (t) => ({
     ...permissionFields(t, 'PolicySet'),
     name: t.exposeString('name', { description: 'Name, unique within the zone.' }),
@@ -102,7 +102,7 @@ builder.node(PolicySetRef, {
       {
         type: PolicySetVersionRef,
         description: 'The versions of the set, oldest first.',
-        resolve: (s, args, ctx) => zoneList(ctx, { name: 'policySet.versions', table: ctx.store.zones.policySetVersions as never, parent: 'policySetId', parentId: s.id, args, load: ctx.loaders.zones.policySetVersion }),
+        resolve: (s, args, ctx) => zoneList(ctx, { table: 'policySetVersions', parent: 'policySetId', parentId: s.id, args, load: ctx.loaders.zones.policySetVersion }),
       },
       PolicySetVersionConnection,
     ),
@@ -111,12 +111,12 @@ builder.node(PolicySetRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the set last changed.' }),
   }),
 });
-entityLoadedBy(PolicySetRef, 'PolicySet', (ctx) => ctx.loaders.zones.policySet);
+entityLoadedBy(PolicySetRef, 'PolicySet');
 
 builder.node(PolicySetVersionRef, {
   description: 'An immutable, attested version of a policy set: the policy versions it pins (its manifest).',
   id: { resolve: (v) => v.id },
-  loadMany: visibleLoadMany('PolicySetVersion', (ctx) => ctx.loaders.zones.policySetVersion),
+  loadMany: visibleLoadMany('PolicySetVersion'),
   fields: (t) => ({
     ...permissionFields(t, 'PolicySetVersion'),
     version: t.exposeInt('version', { description: 'The version number within the set.' }),
@@ -131,7 +131,7 @@ builder.node(PolicySetVersionRef, {
         description: 'The pinned policy versions, in manifest order (those the caller may see).',
         args: { format: t.arg({ type: PolicyFormatEnum, defaultValue: 'JSON', required: true, description: 'Which form to populate: cedarJson (JSON, the default) or cedarRaw (CEDAR).' }) },
         resolve: async (v, args, ctx) => {
-          const loaded = await Promise.all(v.entries.map((e) => loadVisible(ctx, 'PolicyVersion', ctx.loaders.zones.policyVersion, e.policy_version_id)));
+          const loaded = await Promise.all(v.entries.map((e) => loadVisible(ctx, 'PolicyVersion', e.policy_version_id)));
           const visible = loaded.filter((p): p is PolicyVersion => p !== null).map((p) => ({ ...p, format: args.format }));
           return listConnection(visible, (p) => p.id, args) as never;
         },
@@ -146,7 +146,7 @@ builder.node(PolicySetVersionRef, {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the version was created (and attested).' }),
   }),
 });
-entityLoadedBy(PolicySetVersionRef, 'PolicySetVersion', (ctx) => ctx.loaders.zones.policySetVersion);
+entityLoadedBy(PolicySetVersionRef, 'PolicySetVersion');
 
 export const PolicySetConnection = connectionOf(PolicySetRef, 'PolicySet', 'policy sets');
 
@@ -162,8 +162,7 @@ builder.objectField(ZoneRef, 'policySets', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.policySets',
-          table: ctx.store.zones.policySets as never,
+          table: 'policySets',
           parent: 'zoneId',
           parentId: z.id,
           args,

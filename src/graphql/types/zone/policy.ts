@@ -88,7 +88,7 @@ const PolicyDraftRef = builder.objectRef<DraftView>('PolicyDraft').implement({
 builder.node(PolicyRef, {
   description: 'A Cedar policy of a zone. Its text lives in immutable versions.',
   id: { resolve: (p) => p.id },
-  loadMany: visibleLoadMany('Policy', (ctx) => ctx.loaders.zones.policy),
+  loadMany: visibleLoadMany('Policy'),
   fields: (t) => ({
     ...permissionFields(t, 'Policy'),
     name: t.exposeString('name', { description: 'Name, unique within the zone.' }),
@@ -110,8 +110,7 @@ builder.node(PolicyRef, {
         },
         resolve: async (p, args, ctx) => {
           const connection = await zoneList(ctx, {
-            name: 'policy.versions',
-            table: ctx.store.zones.policyVersions as never,
+            table: 'policyVersions',
             parent: 'policyId',
             parentId: p.id,
             args,
@@ -137,12 +136,12 @@ builder.node(PolicyRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the policy last changed.' }),
   }),
 });
-entityLoadedBy(PolicyRef, 'Policy', (ctx) => ctx.loaders.zones.policy);
+entityLoadedBy(PolicyRef, 'Policy');
 
 builder.node(PolicyVersionRef, {
   description: 'An immutable version of a policy: one static Cedar policy, validated against the schema version it pins.',
   id: { resolve: (v) => v.id },
-  loadMany: visibleLoadMany('PolicyVersion', (ctx) => ctx.loaders.zones.policyVersion),
+  loadMany: visibleLoadMany('PolicyVersion'),
   fields: (t) => ({
     ...permissionFields(t, 'PolicyVersion'),
     version: t.exposeInt('version', { description: 'The version number within the policy (1, 2, ...).' }),
@@ -159,7 +158,7 @@ builder.node(PolicyVersionRef, {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the version was created.' }),
   }),
 });
-entityLoadedBy(PolicyVersionRef, 'PolicyVersion', (ctx) => ctx.loaders.zones.policyVersion);
+entityLoadedBy(PolicyVersionRef, 'PolicyVersion');
 
 export const PolicyConnection = connectionOf(PolicyRef, 'Policy', 'policies');
 
@@ -175,8 +174,7 @@ builder.objectField(ZoneRef, 'policies', (t) =>
       },
       resolve: (z, args, ctx) =>
         zoneList(ctx, {
-          name: 'zone.policies',
-          table: ctx.store.zones.policies as never,
+          table: 'policies',
           parent: 'zoneId',
           parentId: z.id,
           args,

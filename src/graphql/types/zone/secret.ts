@@ -44,11 +44,10 @@ const SecretEntityUnion = builder.unionType('SecretEntity', {
 
 async function entityOf(secret: Secret, ctx: Context) {
   if (!secret.entityId) return null;
-  const z = ctx.loaders.zones;
   const [application, resource, provider] = await Promise.all([
-    loadVisible(ctx, 'Application', z.application, secret.entityId),
-    loadVisible(ctx, 'Resource', z.resource, secret.entityId),
-    loadVisible(ctx, 'Provider', z.provider, secret.entityId),
+    loadVisible(ctx, 'Application', secret.entityId),
+    loadVisible(ctx, 'Resource', secret.entityId),
+    loadVisible(ctx, 'Provider', secret.entityId),
   ]);
   if (application) return { ...application, kind: 'Application' };
   if (resource) return { ...resource, kind: 'Resource' };
@@ -59,7 +58,7 @@ async function entityOf(secret: Secret, ctx: Context) {
 builder.node(SecretRef, {
   description: 'A secret of a zone (a token, or a username and password), encrypted at rest.',
   id: { resolve: (s) => s.id },
-  loadMany: visibleLoadMany('Secret', (ctx) => ctx.loaders.zones.secret),
+  loadMany: visibleLoadMany('Secret'),
   fields: (t) => ({
     ...permissionFields(t, 'Secret'),
     name: t.exposeString('name', { description: 'Name, unique within the zone.' }),
@@ -79,7 +78,7 @@ builder.node(SecretRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the secret last changed.' }),
   }),
 });
-entityLoadedBy(SecretRef, 'Secret', (ctx) => ctx.loaders.zones.secret);
+entityLoadedBy(SecretRef, 'Secret');
 
 export const SecretConnection = connectionOf(SecretRef, 'Secret', 'secrets');
 
@@ -93,7 +92,7 @@ builder.objectField(ZoneRef, 'secrets', (t) =>
         type: t.arg({ type: SecretTypeEnum, description: 'Only secrets of this kind.' }),
       },
       resolve: (z, args, ctx) =>
-        zoneList(ctx, { name: 'zone.secrets', table: ctx.store.zones.secrets as never, parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.secret }),
+        zoneList(ctx, { table: 'secrets', parent: 'zoneId', parentId: z.id, args, filter: { search: searchTerm(args.search), equals: args.type ? { type: args.type } : {} }, load: ctx.loaders.zones.secret }),
     },
     SecretConnection,
   ),

@@ -74,7 +74,7 @@ const ZoneProtocolsRef = builder.objectRef<ZoneProtocols>('ZoneProtocols').imple
 builder.node(ZoneRef, {
   description: 'A zone of an account: an OAuth 2.0 / OpenID Connect authorization server with its applications, resources, providers, users and sessions.',
   id: { resolve: (zone) => zone.id },
-  loadMany: visibleLoadMany('Zone', (ctx) => ctx.loaders.zones.zone),
+  loadMany: visibleLoadMany('Zone'),
   fields: (t) => ({
     ...permissionFields(t, 'Zone'),
     name: t.exposeString('name', { description: 'Human-readable name, 1..255 characters.' }),
@@ -84,7 +84,7 @@ builder.node(ZoneRef, {
     requiresInvitation: t.exposeBoolean('requiresInvitation', { description: 'Whether email/password registration needs an invitation (when no user identity provider is set).' }),
     encryptionKey: t.field({ type: EncryptionKeyRef, nullable: true, description: 'The AWS KMS key of the zone; null for the default key.', resolve: (z) => z.encryptionKey }),
     protocols: t.field({ type: ZoneProtocolsRef, description: 'The OAuth 2.0 and OpenID Connect endpoints of the zone.', resolve: (z, _a, ctx) => zoneProtocols(ctx.services.zones.publicUrl, z) }),
-    account: t.field({ type: AccountRef, nullable: true, description: 'The account the zone belongs to; null when the caller cannot see the account.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Account', ctx.loaders.account, z.accountId) }),
+    account: t.field({ type: AccountRef, nullable: true, description: 'The account the zone belongs to; null when the caller cannot see the account.', resolve: (z, _a, ctx) => loadVisible(ctx, 'Account', z.accountId) }),
     members: t.connection(
       {
         type: ZoneMemberRef,
@@ -97,7 +97,7 @@ builder.node(ZoneRef, {
           const equals: Record<string, string> = {};
           if (args.role) equals.role = args.role;
           if (args.userId) equals.userId = idOrNothing(args.userId, 'User');
-          return zoneList(ctx, { name: 'zone.members', table: ctx.store.zones.members as never, parent: 'zoneId', parentId: z.id, args, filter: { equals, inAccount: true }, load: ctx.loaders.zones.member });
+          return zoneList(ctx, { table: 'members', parent: 'zoneId', parentId: z.id, args, filter: { equals, inAccount: true }, load: ctx.loaders.zones.member });
         },
       },
       ZoneMemberConnection,
@@ -106,17 +106,17 @@ builder.node(ZoneRef, {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the zone last changed.' }),
   }),
 });
-entityLoadedBy(ZoneRef, 'Zone', (ctx) => ctx.loaders.zones.zone);
+entityLoadedBy(ZoneRef, 'Zone');
 
 builder.node(ZoneMemberRef, {
   description: "An account user's role in a zone.",
   id: { resolve: (m) => m.id },
-  loadMany: visibleLoadMany('ZoneMember', (ctx) => ctx.loaders.zones.member),
+  loadMany: visibleLoadMany('ZoneMember'),
   fields: (t) => ({
     ...permissionFields(t, 'ZoneMember'),
     role: t.field({ type: ZoneRoleEnum, description: 'The role.', resolve: (m) => m.role }),
     userId: t.id({ description: 'Global id of the member (a User of the account).', resolve: (m) => builderUserId(m.userId) }),
-    user: t.field({ type: UserRef, nullable: true, description: 'The member; null when the caller may not read the users of the account.', resolve: (m, _a, ctx) => loadVisible(ctx, 'User', ctx.loaders.user, m.userId) }),
+    user: t.field({ type: UserRef, nullable: true, description: 'The member; null when the caller may not read the users of the account.', resolve: (m, _a, ctx) => loadVisible(ctx, 'User', m.userId) }),
     zone: t.field({ type: ZoneRef, description: 'The zone.', resolve: async (m, _a, ctx) => (await ctx.loaders.zones.zone.load(m.zoneId))! }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the member was added.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: "When the member's role last changed." }),
@@ -129,7 +129,7 @@ builder.objectField(AccessPathRef, 'zoneMember', (t) =>
     type: ZoneMemberRef,
     nullable: true,
     description: 'The zone membership, when the path is a zone role (null when the caller may not see it).',
-    resolve: (p, _a, ctx) => (p.grant.kind === 'ZONE_ROLE' ? loadVisible(ctx, 'ZoneMember', ctx.loaders.zones.member, p.grant.id) : null),
+    resolve: (p, _a, ctx) => (p.grant.kind === 'ZONE_ROLE' ? loadVisible(ctx, 'ZoneMember', p.grant.id) : null),
   }),
 );
 
@@ -147,7 +147,7 @@ builder.objectField(AccountRef, 'zones', (t) =>
       description: "The account's zones, oldest first.",
       args: { search: t.arg.string({ description: 'Only zones whose name or slug contains this text (case-insensitive).' }) },
       resolve: (account, args, ctx) =>
-        zoneList(ctx, { name: 'account.zones', table: ctx.store.zones.zones as never, parent: 'accountId', parentId: account.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zone }),
+        zoneList(ctx, { table: 'zones', parent: 'accountId', parentId: account.id, args, filter: { search: searchTerm(args.search) }, load: ctx.loaders.zones.zone }),
     },
     ZoneConnection,
   ),
@@ -161,7 +161,7 @@ builder.queryField('zone', (t) =>
     args: { id: t.arg.id({ required: true, description: 'Global id of the zone.' }) },
     resolve: (_root, { id }, ctx) => {
       try {
-        return loadVisible(ctx, 'Zone', ctx.loaders.zones.zone, localId(id, 'Zone', 'id'));
+        return loadVisible(ctx, 'Zone', localId(id, 'Zone', 'id'));
       } catch {
         return null;
       }
