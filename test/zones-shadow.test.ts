@@ -6,7 +6,9 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/server/app.js';
-import { SHADOW_SAMPLES } from '../src/domain/zone/decisions.js';
+import { SHADOW_SAMPLES, ShadowLedger } from '../src/domain/zone/decisions.js';
+import type { Store } from '../src/domain/store.js';
+import type { ShadowIncrement } from '../src/domain/zone/store.js';
 import { account } from './support/fixtures.js';
 import { provider as dbProvider, startTestApp, type GraphQLResult, type TestApp } from './support/harness.js';
 import { application, must, resource, zone, type Json } from './support/zones.js';
@@ -222,5 +224,35 @@ describe(`shadow diffs shared by instances (${dbProvider})`, () => {
     await b.services.zones.decisions.shadow.flush();
     expect(await prisma().policyShadowDiff.count({ where: { zoneId: w.ref.zoneId } })).toBe(0);
     expect(await prisma().policyShadowSample.count({ where: { zoneId: w.ref.zoneId } })).toBe(0);
+  });
+
+  it('a failed flush keeps its increments for the next one (merged with what came meanwhile)', async () => {
+    const written: ShadowIncrement[][] = [];
+    let fail = true;
+    const shadowDiffs = {
+      add: async (increments: readonly ShadowIncrement[]) => {
+        if (fail) throw new Error('database unavailable');
+        written.push(increments.map((i) => ({ ...i, samples: [...i.samples] })));
+      },
+      ofSet: async () => [],
+    };
+    const store = { zones: { shadowDiffs }, transaction: (fn: (tx: unknown) => Promise<unknown>) => fn({ zones: { shadowDiffs } }) } as unknown as Store;
+    const ledger = new ShadowLedger(store);
+    const version = { id: 'v1', zoneId: 'z1', policySetId: 's1', version: 1 };
+    const one = { principal: { kind: 'ZoneUser' as const, id: 'u1' }, action: 'access', resourceId: 'r1', decision: 'ALLOW' as const, shadowDecision: 'DENY' as const };
+    ledger.record(version, one);
+    ledger.record(version, { ...one, shadowDecision: 'ALLOW' });
+    await expect(ledger.flush()).rejects.toThrow('database unavailable');
+    expect(await ledger.ofSet('s1')).toMatchObject([{ evaluated: 2, differing: 1 }]);
+    ledger.record(version, { ...one, decision: 'DENY', shadowDecision: 'ALLOW' });
+    fail = false;
+    await ledger.flush();
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject([{ policySetVersionId: 'v1', zoneId: 'z1', evaluated: 3, differing: 2, allowToDeny: 1, denyToAllow: 1 }]);
+    expect(written[0]![0]!.samples).toHaveLength(2);
+    // Nothing left: the next flush writes nothing.
+    await ledger.flush();
+    expect(written).toHaveLength(1);
+    expect(await ledger.ofSet('s1')).toEqual([]);
   });
 });

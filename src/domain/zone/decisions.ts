@@ -110,8 +110,7 @@ const SHADOW_VERSIONS = 1000;
  */
 export class ShadowLedger {
   private pending = new Map<string, ShadowIncrement>();
-  /** What a flush under way is writing (still counted by ofSet until it is stored). */
-  private flushing: Map<string, ShadowIncrement> | null = null;
+  /** This instance's flushes and reads, one after another (a read never sees a flush half done). */
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -135,18 +134,20 @@ export class ShadowLedger {
     if (diffs.samples.length > SHADOW_SAMPLES) diffs.samples.length = SHADOW_SAMPLES;
   }
 
-  /** Whether anything seen is not stored yet. */
-  get dirty(): boolean {
-    return this.pending.size > 0;
-  }
-
   /**
    * Adds what this instance saw since its last flush to the database (one transaction; nothing when
    * nothing was seen). Flushes run one after another; a failed one keeps its increments for the next.
    */
   flush(): Promise<void> {
-    const next = this.running.then(() => this.flushOnce());
-    this.running = next.catch(() => {});
+    return this.serially(() => this.flushOnce());
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.running.then(task);
+    this.running = next.then(
+      () => {},
+      () => {},
+    );
     return next;
   }
 
@@ -154,7 +155,6 @@ export class ShadowLedger {
     if (!this.store || this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = batch;
     try {
       await this.store.transaction((tx) => tx.zones.shadowDiffs.add([...batch.values()], SHADOW_SAMPLES));
     } catch (error) {
@@ -166,16 +166,21 @@ export class ShadowLedger {
       }
       while (this.pending.size > SHADOW_VERSIONS) this.pending.delete(this.pending.keys().next().value!);
       throw error;
-    } finally {
-      this.flushing = null;
     }
   }
 
-  /** What was seen of the versions of one policy set, newest version first: stored plus not yet stored. */
-  async ofSet(policySetId: string): Promise<ShadowDiffs[]> {
+  /**
+   * What was seen of the versions of one policy set, newest version first: stored plus not yet stored.
+   * Runs between this instance's flushes, so that nothing is counted twice or missed.
+   */
+  ofSet(policySetId: string): Promise<ShadowDiffs[]> {
+    return this.serially(() => this.read(policySetId));
+  }
+
+  private async read(policySetId: string): Promise<ShadowDiffs[]> {
     const stored = this.store ? await this.store.zones.shadowDiffs.ofSet(policySetId, SHADOW_SAMPLES) : [];
     const byVersion = new Map<string, ShadowDiffs>(stored.map((d) => [d.policySetVersionId, { ...d, samples: [...d.samples] }]));
-    for (const local of [...(this.flushing?.values() ?? []), ...this.pending.values()]) {
+    for (const local of this.pending.values()) {
       if (local.policySetId !== policySetId) continue;
       const known = byVersion.get(local.policySetVersionId);
       const { zoneId: _zone, ...mine } = local;
