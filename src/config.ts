@@ -44,6 +44,8 @@ export interface Config {
   /** PostgreSQL statement_timeout and lock_timeout of every connection, in ms (0: none). */
   pgStatementTimeoutMs: number;
   pgLockTimeoutMs: number;
+  /** KEYGRAPH_SHADOW_FLUSH_MS: how often shadow-mode disagreements aggregated in memory are added to the database (0: only on close). */
+  shadowFlushMs: number;
 }
 
 export interface ThrottleConfig {
@@ -194,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.KEYGRAPH_METRICS_TOKEN || undefined,
     pgStatementTimeoutMs: integer('KEYGRAPH_PG_STATEMENT_TIMEOUT_MS', env.KEYGRAPH_PG_STATEMENT_TIMEOUT_MS, 30_000),
     pgLockTimeoutMs: integer('KEYGRAPH_PG_LOCK_TIMEOUT_MS', env.KEYGRAPH_PG_LOCK_TIMEOUT_MS, 5_000),
+    shadowFlushMs: integer('KEYGRAPH_SHADOW_FLUSH_MS', env.KEYGRAPH_SHADOW_FLUSH_MS, 5_000),
     metricsOperationNames: integer('KEYGRAPH_METRICS_OPERATION_NAMES', env.KEYGRAPH_METRICS_OPERATION_NAMES, 100),
     throttle: {
       redisUrl: env.KEYGRAPH_REDIS_URL || undefined,

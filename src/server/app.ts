@@ -290,6 +290,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins,
   });
 
+  // Shadow-mode disagreements are aggregated in memory and added to the database now and then (and on close).
+  const flushShadow = () =>
+    services.zones.decisions.shadow.flush().catch((error: unknown) => log.warn({ err: error }, 'flushing shadow-mode disagreements failed; they are kept for the next flush'));
+  const shadowTimer = config.shadowFlushMs > 0 ? setInterval(() => void flushShadow(), config.shadowFlushMs) : null;
+  shadowTimer?.unref();
+
   const app: App = {
     yoga,
     fetch: (input, init) => Promise.resolve(yoga.fetch(new URL(input, 'http://keygraph.local'), init ?? {})),
@@ -300,6 +306,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     log,
     close: async () => {
+      if (shadowTimer) clearInterval(shadowTimer);
+      await flushShadow();
       await counters.close();
       await db.close();
     },

@@ -17,7 +17,8 @@
 //   denies; otherwise a satisfied permit anywhere allows; otherwise deny. No applicable ACTIVE version:
 //   DENY (deny by default), with an error saying so.
 // - SHADOW versions are evaluated beside them: each one's decision is what the answer would be if it
-//   were ACTIVE too. It never changes the answer; disagreements are counted in memory (ShadowLedger).
+//   were ACTIVE too. It never changes the answer; disagreements are counted in memory and flushed to the database
+//   periodically (ShadowLedger: no write per request).
 //
 // Entities are built from keygraph's own data and projected on the attributes the pinned schema
 // declares (an older schema knows fewer attributes): User (a zone user: email, email_verified, issuer,
@@ -31,7 +32,7 @@ import type { ContentHasher, ZoneKeyCrypto } from './crypto.js';
 import type { ManifestEntry, PolicySetVersion, Zone } from './model.js';
 import type { DecisionEngine, EngineDecision, EntityData, EntityRef, PolicyEngine } from './policy-engine.js';
 import { shippedSchema } from './policy-schemas.js';
-import type { BoundSetContents } from './store.js';
+import type { BoundSetContents, ShadowIncrement, ShadowSampleRow } from './store.js';
 
 type BoundSet = BoundSetContents['set'];
 type BoundVersion = NonNullable<BoundSetContents['version']>;
@@ -76,20 +77,14 @@ export interface PolicyDecision {
 export type IntegrityFailure = 'signature' | 'content';
 
 /** One disagreement seen in shadow mode (local ids). */
-export interface ShadowSample {
-  at: Date;
-  principal: { kind: 'ZoneUser' | 'Application'; id: string };
-  action: string;
-  resourceId: string;
-  decision: 'ALLOW' | 'DENY';
-  shadowDecision: 'ALLOW' | 'DENY';
-}
+export type ShadowSample = ShadowSampleRow;
 
-/** What this instance has seen of one shadow version since it started (not persisted). */
+/** What the instances have seen of one shadow version (the stored aggregate plus this instance's unflushed part). */
 export interface ShadowDiffs {
   policySetId: string;
   policySetVersionId: string;
   version: number;
+  /** When an instance first evaluated it (the earliest). */
   since: Date;
   evaluated: number;
   differing: number;
@@ -104,22 +99,31 @@ export const SHADOW_SAMPLES = 20;
 const SHADOW_VERSIONS = 1000;
 
 /**
- * Disagreements of shadow versions, aggregated in memory: counts plus a bounded sample of the latest,
- * no write per request. Per instance and since its start: each instance counts what it answered (and
- * PolicySet.shadowDiffs reads the instance that answers it); a restart starts afresh. Versions are
- * bounded (the oldest first seen is dropped past SHADOW_VERSIONS), samples too (SHADOW_SAMPLES).
+ * Disagreements of shadow versions: counts plus a bounded sample of the latest, with no write per
+ * request. Each instance aggregates in memory and `flush()` adds what it saw to the database (one short
+ * transaction: count = count + n, the samples inserted and trimmed to the latest SHADOW_SAMPLES per
+ * version); the app flushes every KEYGRAPH_SHADOW_FLUSH_MS and when it closes. `ofSet` reads the stored
+ * aggregate (every instance's flushes) plus this instance's part not yet stored, so every instance
+ * answers the same once they have flushed. What an instance has not flushed when it dies is lost (at
+ * most one flush interval). Unflushed versions are bounded (the oldest first seen is dropped past
+ * SHADOW_VERSIONS), samples too (SHADOW_SAMPLES).
  */
 export class ShadowLedger {
-  private readonly byVersion = new Map<string, ShadowDiffs>();
+  private pending = new Map<string, ShadowIncrement>();
+  /** This instance's flushes and reads, one after another (a read never sees a flush half done). */
+  private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly store: Store | null = null,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
-  record(version: Pick<PolicySetVersion, 'id' | 'policySetId' | 'version'>, sample: Omit<ShadowSample, 'at'>): void {
-    let diffs = this.byVersion.get(version.id);
+  record(version: Pick<PolicySetVersion, 'id' | 'zoneId' | 'policySetId' | 'version'>, sample: Omit<ShadowSample, 'at'>): void {
+    let diffs = this.pending.get(version.id);
     if (!diffs) {
-      if (this.byVersion.size >= SHADOW_VERSIONS) this.byVersion.delete(this.byVersion.keys().next().value!);
-      diffs = { policySetId: version.policySetId, policySetVersionId: version.id, version: version.version, since: this.now(), evaluated: 0, differing: 0, allowToDeny: 0, denyToAllow: 0, samples: [] };
-      this.byVersion.set(version.id, diffs);
+      if (this.pending.size >= SHADOW_VERSIONS) this.pending.delete(this.pending.keys().next().value!);
+      diffs = emptyIncrement(version, this.now());
+      this.pending.set(version.id, diffs);
     }
     diffs.evaluated++;
     if (sample.decision === sample.shadowDecision) return;
@@ -130,10 +134,77 @@ export class ShadowLedger {
     if (diffs.samples.length > SHADOW_SAMPLES) diffs.samples.length = SHADOW_SAMPLES;
   }
 
-  /** What was seen of the versions of one policy set, newest version first. */
-  ofSet(policySetId: string): ShadowDiffs[] {
-    return [...this.byVersion.values()].filter((d) => d.policySetId === policySetId).sort((a, b) => b.version - a.version).map((d) => ({ ...d, samples: [...d.samples] }));
+  /**
+   * Adds what this instance saw since its last flush to the database (one transaction; nothing when
+   * nothing was seen). Flushes run one after another; a failed one keeps its increments for the next.
+   */
+  flush(): Promise<void> {
+    return this.serially(() => this.flushOnce());
   }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.running.then(task);
+    this.running = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (!this.store || this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.store.transaction((tx) => tx.zones.shadowDiffs.add([...batch.values()], SHADOW_SAMPLES));
+    } catch (error) {
+      // Put back (merged with what arrived meanwhile) for the next flush.
+      for (const [id, increment] of batch) {
+        const later = this.pending.get(id);
+        this.pending.delete(id);
+        this.pending.set(id, later ? merge(increment, later) : increment);
+      }
+      while (this.pending.size > SHADOW_VERSIONS) this.pending.delete(this.pending.keys().next().value!);
+      throw error;
+    }
+  }
+
+  /**
+   * What was seen of the versions of one policy set, newest version first: stored plus not yet stored.
+   * Runs between this instance's flushes, so that nothing is counted twice or missed.
+   */
+  ofSet(policySetId: string): Promise<ShadowDiffs[]> {
+    return this.serially(() => this.read(policySetId));
+  }
+
+  private async read(policySetId: string): Promise<ShadowDiffs[]> {
+    const stored = this.store ? await this.store.zones.shadowDiffs.ofSet(policySetId, SHADOW_SAMPLES) : [];
+    const byVersion = new Map<string, ShadowDiffs>(stored.map((d) => [d.policySetVersionId, { ...d, samples: [...d.samples] }]));
+    for (const local of this.pending.values()) {
+      if (local.policySetId !== policySetId) continue;
+      const known = byVersion.get(local.policySetVersionId);
+      const { zoneId: _zone, ...mine } = local;
+      byVersion.set(local.policySetVersionId, known ? merge(known, mine) : { ...mine, samples: [...mine.samples] });
+    }
+    return [...byVersion.values()].sort((a, b) => b.version - a.version);
+  }
+}
+
+function emptyIncrement(version: Pick<PolicySetVersion, 'id' | 'zoneId' | 'policySetId' | 'version'>, since: Date): ShadowIncrement {
+  return { zoneId: version.zoneId, policySetId: version.policySetId, policySetVersionId: version.id, version: version.version, since, evaluated: 0, differing: 0, allowToDeny: 0, denyToAllow: 0, samples: [] };
+}
+
+/** a + b: counts added, the earliest since, the latest samples (newest first, bounded). */
+function merge<T extends Omit<ShadowIncrement, 'zoneId'>>(a: T, b: Omit<ShadowIncrement, 'zoneId'>): T {
+  return {
+    ...a,
+    since: a.since <= b.since ? a.since : b.since,
+    evaluated: a.evaluated + b.evaluated,
+    differing: a.differing + b.differing,
+    allowToDeny: a.allowToDeny + b.allowToDeny,
+    denyToAllow: a.denyToAllow + b.denyToAllow,
+    samples: [...a.samples, ...b.samples].sort((x, y) => y.at.getTime() - x.at.getTime()).slice(0, SHADOW_SAMPLES),
+  };
 }
 
 /** How long a verified attestation is trusted without verifying it again (a retired key stops counting within this time). */

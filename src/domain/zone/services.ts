@@ -51,7 +51,7 @@ export function createZoneServices(store: Store, deps: ZoneDeps): ZoneServices {
   const keys = new ZoneKeyService(store, deps.keyBox, deps.keys);
   const policySets = new PolicySetService(store, deps.cedar, deps.contentHasher, keys);
   keys.afterRotation = (tx, zone, actorId) => policySets.resignIn(tx, zone.id, actorId);
-  const decisions = new DecisionService(store, deps.cedar, deps.contentHasher, deps.keys, new ShadowLedger(), deps.onIntegrityFailure);
+  const decisions = new DecisionService(store, deps.cedar, deps.contentHasher, deps.keys, new ShadowLedger(store), deps.onIntegrityFailure);
   keys.keysChanged = (zoneId) => decisions.forgetVerified(zoneId);
   return {
     zones: new ZoneService(store),

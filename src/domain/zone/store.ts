@@ -90,6 +90,33 @@ export interface BoundSetContents {
   policyVersions: Pick<PolicyVersion, 'id' | 'zoneId' | 'policyId' | 'cedarJson'>[];
 }
 
+/** What one instance saw of one shadow version since its last flush (local ids; samples newest first). */
+export interface ShadowIncrement {
+  zoneId: string;
+  policySetId: string;
+  policySetVersionId: string;
+  version: number;
+  /** When this instance first saw it (the stored `since` keeps the earliest). */
+  since: Date;
+  evaluated: number;
+  differing: number;
+  allowToDeny: number;
+  denyToAllow: number;
+  samples: ShadowSampleRow[];
+}
+
+export interface ShadowSampleRow {
+  at: Date;
+  principal: { kind: 'ZoneUser' | 'Application'; id: string };
+  action: string;
+  resourceId: string;
+  decision: 'ALLOW' | 'DENY';
+  shadowDecision: 'ALLOW' | 'DENY';
+}
+
+/** The stored aggregate of one shadow version (every instance's flushes). */
+export type StoredShadowDiffs = Omit<ShadowIncrement, 'zoneId'>;
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
@@ -140,5 +167,16 @@ export interface ZoneStore {
     unarchivedOfZone(zoneId: string): Promise<PolicySetVersion[]>;
   };
   policyDrafts: ZoneTable<PolicyDraft, NewPolicyDraft>;
+  /** Shadow-mode disagreements shared by every instance (written by periodic flushes, never per request). */
+  shadowDiffs: {
+    /**
+     * Adds the increments (count = count + n, atomic: concurrent flushes lose nothing), stores their
+     * samples and keeps only the latest `keep` samples of each version named. Run it in a transaction.
+     * Rows of versions that no longer exist (their zone was deleted meanwhile) are dropped.
+     */
+    add(increments: readonly ShadowIncrement[], keep: number): Promise<void>;
+    /** The stored aggregate of the set's versions, samples newest first (at most `keep` each). */
+    ofSet(policySetId: string, keep: number): Promise<StoredShadowDiffs[]>;
+  };
   policySetDrafts: ZoneTable<PolicySetDraft, NewPolicySetDraft>;
 }

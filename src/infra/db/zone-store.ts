@@ -3,7 +3,7 @@
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
 import type { DatabaseProvider } from '../../config.js';
-import type { BoundSetContents, Column, ListFilter, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { BoundSetContents, Column, ListFilter, ShadowIncrement, StoredShadowDiffs, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
 import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
@@ -268,6 +268,96 @@ async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string)
   return [...bySet.values()];
 }
 
+/** Rows per multi-row INSERT of a flush (well under the bind limits of SQLite and PostgreSQL). */
+const FLUSH_ROWS = 200;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * One flush of shadow disagreements (run inside a transaction): the increments are added with
+ * INSERT .. ON CONFLICT DO UPDATE SET n = n + excluded.n (atomic on both databases; on PostgreSQL the
+ * upsert locks each version's row until commit, in id order, so concurrent flushes of one version
+ * serialize and the trim below sees the other's samples), then the samples are inserted and each
+ * version's samples beyond the latest `keep` deleted.
+ */
+async function addShadowDiffs(db: Tx, increments: readonly ShadowIncrement[], keep: number): Promise<void> {
+  if (increments.length === 0) return;
+  // In id order (PostgreSQL locks the rows in this order: concurrent flushes cannot deadlock). The first
+  // statement writes, so that SQLite takes its write lock at once (waiting its busy timeout) instead of
+  // failing to upgrade a read.
+  const live = [...increments].sort((a, b) => (a.policySetVersionId < b.policySetVersionId ? -1 : a.policySetVersionId > b.policySetVersionId ? 1 : 0));
+  const now = new Date();
+  for (const part of chunks(live, FLUSH_ROWS)) {
+    const rows = part.map((i) => Prisma.sql`(${i.policySetVersionId}, ${i.zoneId}, ${i.policySetId}, ${i.version}, ${i.since}, ${i.evaluated}, ${i.differing}, ${i.allowToDeny}, ${i.denyToAllow}, ${now})`);
+    await db.$executeRaw`
+      INSERT INTO "PolicyShadowDiff" ("policySetVersionId", "zoneId", "policySetId", "version", "since", "evaluated", "differing", "allowToDeny", "denyToAllow", "updatedAt")
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT ("policySetVersionId") DO UPDATE SET
+        "evaluated" = "PolicyShadowDiff"."evaluated" + excluded."evaluated",
+        "differing" = "PolicyShadowDiff"."differing" + excluded."differing",
+        "allowToDeny" = "PolicyShadowDiff"."allowToDeny" + excluded."allowToDeny",
+        "denyToAllow" = "PolicyShadowDiff"."denyToAllow" + excluded."denyToAllow",
+        "since" = CASE WHEN excluded."since" < "PolicyShadowDiff"."since" THEN excluded."since" ELSE "PolicyShadowDiff"."since" END,
+        "updatedAt" = excluded."updatedAt"`;
+  }
+  const ids = live.map((i) => i.policySetVersionId);
+  const samples = live.flatMap((i) =>
+    i.samples.slice(0, keep).map((s) => Prisma.sql`(${newId()}, ${i.zoneId}, ${i.policySetId}, ${i.policySetVersionId}, ${s.at}, ${s.principal.kind}, ${s.principal.id}, ${s.action}, ${s.resourceId}, ${s.decision}, ${s.shadowDecision})`),
+  );
+  for (const part of chunks(samples, FLUSH_ROWS)) {
+    await db.$executeRaw`
+      INSERT INTO "PolicyShadowSample" ("id", "zoneId", "policySetId", "policySetVersionId", "at", "principalType", "principalId", "action", "resourceId", "decision", "shadowDecision")
+      VALUES ${Prisma.join(part)}`;
+  }
+  const sampled = live.filter((i) => i.samples.length > 0).map((i) => i.policySetVersionId);
+  for (const part of chunks(sampled, FLUSH_ROWS)) {
+    await db.$executeRaw`
+      DELETE FROM "PolicyShadowSample"
+      WHERE "policySetVersionId" IN (${Prisma.join(part)})
+        AND "id" NOT IN (
+          SELECT k."id" FROM "PolicyShadowSample" k
+          WHERE k."policySetVersionId" = "PolicyShadowSample"."policySetVersionId"
+          ORDER BY k."at" DESC, k."id" DESC
+          LIMIT ${keep})`;
+  }
+  // Versions deleted meanwhile (their zone was deleted while this instance held increments): not kept.
+  for (const part of chunks(ids, FLUSH_ROWS)) {
+    await db.$executeRaw`DELETE FROM "PolicyShadowSample" WHERE "policySetVersionId" IN (${Prisma.join(part)}) AND NOT EXISTS (SELECT 1 FROM "PolicySetVersion" v WHERE v."id" = "PolicyShadowSample"."policySetVersionId")`;
+    await db.$executeRaw`DELETE FROM "PolicyShadowDiff" WHERE "policySetVersionId" IN (${Prisma.join(part)}) AND NOT EXISTS (SELECT 1 FROM "PolicySetVersion" v WHERE v."id" = "PolicyShadowDiff"."policySetVersionId")`;
+  }
+}
+
+async function storedShadowDiffs(db: Tx, policySetId: string, keep: number): Promise<StoredShadowDiffs[]> {
+  const rows = await db.policyShadowDiff.findMany({ where: { policySetId }, orderBy: [{ version: 'desc' }] });
+  if (rows.length === 0) return [];
+  const samples = await db.policyShadowSample.findMany({ where: { policySetId }, orderBy: [{ at: 'desc' }, { id: 'desc' }] });
+  return rows.map((r) => ({
+    policySetId: r.policySetId,
+    policySetVersionId: r.policySetVersionId,
+    version: r.version,
+    since: r.since,
+    evaluated: Number(r.evaluated),
+    differing: Number(r.differing),
+    allowToDeny: Number(r.allowToDeny),
+    denyToAllow: Number(r.denyToAllow),
+    samples: samples
+      .filter((s) => s.policySetVersionId === r.policySetVersionId)
+      .slice(0, keep)
+      .map((s) => ({
+        at: s.at,
+        principal: { kind: s.principalType as 'ZoneUser' | 'Application', id: s.principalId },
+        action: s.action,
+        resourceId: s.resourceId,
+        decision: s.decision as 'ALLOW' | 'DENY',
+        shadowDecision: s.shadowDecision as 'ALLOW' | 'DENY',
+      })),
+  }));
+}
+
 /** The zones store over one Prisma client or transaction. */
 export class PrismaZoneStore implements ZoneStore {
   readonly zones: ZoneStore['zones'];
@@ -289,6 +379,7 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policySetVersions: ZoneStore['policySetVersions'];
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
+  readonly shadowDiffs: ZoneStore['shadowDiffs'];
 
   constructor(
     private readonly db: Tx,
@@ -379,6 +470,10 @@ export class PrismaZoneStore implements ZoneStore {
       unarchivedOfZone: (zoneId: string) => setVersions.all({ zoneId, archivedAt: null }, [{ createdAt: 'asc' }, { id: 'asc' }]),
     });
     this.policyDrafts = new Table<ZoneStoreObject<'policyDrafts'>, ZoneStoreNew<'policyDrafts'>>(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] });
+    this.shadowDiffs = {
+      add: (increments, keep) => addShadowDiffs(db, increments, keep),
+      ofSet: (policySetId, keep) => storedShadowDiffs(db, policySetId, keep),
+    };
     this.policySetDrafts = new Table<ZoneStoreObject<'policySetDrafts'>, ZoneStoreNew<'policySetDrafts'>>(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] });
   }
 
@@ -388,6 +483,8 @@ export class PrismaZoneStore implements ZoneStore {
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
     const where = { zoneId };
+    await this.db.policyShadowSample.deleteMany({ where });
+    await this.db.policyShadowDiff.deleteMany({ where });
     await this.db.policySetDraft.deleteMany({ where });
     await this.db.policyDraft.deleteMany({ where });
     await this.db.policySetVersion.deleteMany({ where });

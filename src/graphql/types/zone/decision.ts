@@ -59,11 +59,11 @@ const ShadowSampleRef = builder.objectRef<ShadowSample>('ShadowDiffSample').impl
 });
 
 const ShadowDiffsRef = builder.objectRef<ShadowDiffs>('PolicySetShadowDiffs').implement({
-  description: 'What this keygraph instance has seen of one shadow version since it started (kept in memory: counts and the latest disagreements; each instance counts what it answered).',
+  description: 'What the keygraph instances have seen of one shadow version: counts and the latest disagreements, stored in the database (each instance adds its part every few seconds and when it stops) plus what the instance answering has not stored yet.',
   fields: (t) => ({
     policySetVersionId: t.id({ description: 'Global id of the shadow version.', resolve: (d) => encodeGlobalID('PolicySetVersion', d.policySetVersionId) }),
     version: t.exposeInt('version', { description: 'Its number within the set.' }),
-    since: t.expose('since', { type: 'DateTime', description: 'When this instance first evaluated it.' }),
+    since: t.expose('since', { type: 'DateTime', description: 'When an instance first evaluated it.' }),
     evaluated: t.exposeInt('evaluated', { description: 'Requests it was evaluated for.' }),
     differing: t.exposeInt('differing', { description: 'Requests on which it disagreed with the answer.' }),
     allowToDeny: t.exposeInt('allowToDeny', { description: 'Disagreements where the answer was ALLOW and it said DENY.' }),
@@ -75,7 +75,7 @@ const ShadowDiffsRef = builder.objectRef<ShadowDiffs>('PolicySetShadowDiffs').im
 builder.objectField(PolicySetRef, 'shadowDiffs', (t) =>
   t.field({
     type: [ShadowDiffsRef],
-    description: "Disagreements of the set's SHADOW-bound versions with the answers given, as seen by this instance since it started; newest version first.",
+    description: "Disagreements of the set's SHADOW-bound versions with the answers given, by every instance (stored aggregate plus this instance's unflushed part); newest version first. Kept when the set or version is archived; deleted with the zone.",
     resolve: (s, _a, ctx) => ctx.services.zones.decisions.shadow.ofSet(s.id),
   }),
 );
