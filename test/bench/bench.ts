@@ -24,6 +24,9 @@
 //   BENCH_ROUNDS       interleaved rounds; the table shows medians (default 3)
 //   BENCH_CONNECTIONS  concurrent connections autocannon keeps open (default 10)
 //   BENCH_LOG_LEVEL    keygraph's LOG_LEVEL (default warn; `info` measures per-request logging too)
+//   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename; default all)
+//   BENCH_PROFILE      a directory: in the first round, keygraph's CPU profile while each of its targets runs is
+//                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes
 //   BENCH_DATABASE_URL a postgresql:// URL to benchmark PostgreSQL instead of SQLite (the peer then uses pg). It
 //                      must point at an EMPTY database: the server migrates it and the seed data (fixed emails) is
 //                      written to it and left there, so a second run against the same database fails.
@@ -403,6 +406,30 @@ async function statementsPerRequest(target: Target): Promise<number> {
   return ((await metricSum(base, 'keygraph_db_statements_total')) - before) / STATEMENT_SAMPLES;
 }
 
+/** Sends `message` to the server's probe and waits for the reply whose `probe` is `reply`. */
+function ask(server: Server, message: Record<string, unknown>, reply: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: { probe?: string }) => {
+      if (answer?.probe !== reply) return;
+      server.child.off('message', onMessage);
+      resolve();
+    };
+    server.child.on('message', onMessage);
+    server.child.send(message, (error) => error && reject(error));
+  });
+}
+
+/** Hammers `target`; with BENCH_PROFILE, keygraph's CPU profile of the run is written to <dir>/<target>.cpuprofile. */
+async function hammerProfiled(target: Target, duration: number, profileDir: string | undefined): Promise<Run> {
+  if (!profileDir || target.operation === undefined) return hammer(target, duration);
+  await ask(target.server(), { probe: 'cpu-start' }, 'cpu-started');
+  const run = await hammer(target, duration);
+  const file = join(profileDir, `${target.key}.cpuprofile`);
+  await ask(target.server(), { probe: 'cpu-stop', file }, 'cpu-written');
+  log(`${target.key}: CPU profile written to ${file}`);
+  return run;
+}
+
 function probe(server: Server, message: { probe: 'start' | 'stop' }): Promise<number> {
   return new Promise((resolve, reject) => {
     if (message.probe === 'start') {
@@ -473,12 +500,15 @@ async function main(): Promise<void> {
     const authed = () => headers;
     const anonymous = () => ({ 'content-type': 'application/json', accept: 'application/json' });
     const helloTarget: Target = { key: 'hello', server: () => hello, query: HELLO, variables: {}, headers: anonymous };
-    const comparisons: Comparison[] = [
+    const allComparisons: Comparison[] = [
       { name: 'nested 20x50 vs yoga+DataLoader', keygraph: { key: 'nested', server: () => keygraph, query: NESTED, variables: id, headers: authed, operation: 'Nested' }, peer: { key: 'peer nested', server: () => peer, query: NESTED, variables: id, headers: anonymous } },
       { name: 'account(id) { id name } vs { hello }', keygraph: { key: 'account', server: () => keygraph, query: ACCOUNT, variables: id, headers: authed, operation: 'Account' }, peer: helloTarget },
       { name: '{ viewer { authenticated } } vs { hello }', keygraph: { key: 'viewer', server: () => keygraph, query: VIEWER, variables: {}, headers: authed, operation: 'Viewer' }, peer: helloTarget },
       { name: 'anonymous { __typename } vs { hello }', keygraph: { key: 'typename', server: () => keygraph, query: TYPENAME, variables: {}, headers: anonymous, operation: 'Typename' }, peer: helloTarget },
     ];
+    const only = (process.env.BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+    const comparisons = only.length === 0 ? allComparisons : allComparisons.filter((c) => only.includes(c.keygraph.key));
+    if (comparisons.length === 0) throw new Error(`BENCH_ONLY names no comparison (keys: ${allComparisons.map((c) => c.keygraph.key).join(', ')})`);
     const targets = [...new Map(comparisons.flatMap((c) => [c.keygraph, c.peer]).map((t) => [t.key, t])).values()];
 
     // Same answers: the nested query's JSON byte for byte, and the shape of every keygraph answer.
@@ -501,7 +531,7 @@ async function main(): Promise<void> {
       log(`${target.key}: warming up for ${WARMUP_SECONDS} s`);
       await hammer(target, WARMUP_SECONDS);
     }
-    const bytes = { keygraph: await bytesPerRequest(comparisons[0]!.keygraph), peer: await bytesPerRequest(comparisons[0]!.peer) };
+    const bytes = { keygraph: await bytesPerRequest(allComparisons[0]!.keygraph), peer: await bytesPerRequest(allComparisons[0]!.peer) };
 
     const errorsBefore = new Map<string, number>();
     for (const c of comparisons) errorsBefore.set(c.keygraph.key, await metricSum(keygraph.base, 'keygraph_graphql_operations_total', { operation_name: c.keygraph.operation!, outcome: 'error' }));
@@ -512,7 +542,7 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const target of order) {
         log(`round ${round + 1}/${rounds}: ${target.key} for ${seconds} s`);
-        runs.get(target.key)!.push(await hammer(target, seconds));
+        runs.get(target.key)!.push(await hammerProfiled(target, seconds, round === 0 ? process.env.BENCH_PROFILE : undefined));
       }
     }
     let graphqlErrors = 0;
