@@ -201,6 +201,11 @@ export interface SessionRecord {
 export interface SessionRepo {
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }): Promise<SessionRecord>;
   byId(id: string): Promise<SessionRecord | null>;
+  /**
+   * A session and, read with it in one statement, the grants snapshot of `subjectId` (the subject its token
+   * names; the caller checks that the session belongs to it). `held` is null when the session does not exist.
+   */
+  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants } | { session: null; held: null }>;
   revoke(id: string): Promise<boolean>;
   /** Ends every open session of a service account. */
   revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;

@@ -6,7 +6,7 @@ import { getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { ApiKeyPausedError, createAuthenticator } from '../auth/authenticate.js';
+import { ApiKeyPausedError, createAuthenticator, type Authenticated } from '../auth/authenticate.js';
 import { loadSigningKey, publicJwks } from '../auth/keys.js';
 import { AUTHENTICATION_FAILED, AuthenticationError, createTokenVerifier, parseTrustedIssuers, signSessionToken } from '../auth/tokens.js';
 import { Authorizer, type Principal } from '../domain/authz/authorizer.js';
@@ -273,9 +273,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       error: (...args) => log.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
     },
     context: async ({ request }): Promise<Context> => {
-      let principal: Principal;
+      let authenticated: Authenticated;
       try {
-        principal = await authenticate(request.headers.get('authorization'));
+        authenticated = await authenticate(request.headers.get('authorization'));
       } catch (error) {
         if (error instanceof ApiKeyPausedError) {
           throw createGraphQLError(error.message, { extensions: { code: 'API_KEY_PAUSED', http: { status: 403 } } });
@@ -285,7 +285,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         throw createGraphQLError(AUTHENTICATION_FAILED, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
       }
       const loaders = createLoaders(store);
-      return { authz: new Authorizer(principal, (id) => loaders.heldBy.load(id)), store, services, loaders, log };
+      // The grants snapshot read with the session (one statement) is the request's snapshot of that subject.
+      if (authenticated.held) loaders.heldBy.prime(authenticated.held.subjectId, authenticated.held.grants);
+      return { authz: new Authorizer(authenticated.principal, (id) => loaders.heldBy.load(id)), store, services, loaders, log };
     },
     plugins,
   });
