@@ -30,7 +30,8 @@ export interface PageArgs {
 
 /** A page of ids: each with the cursor key that positions it. Nodes are loaded by id, in one batch. */
 export interface Page {
-  edges: { cursor: string; id: string }[];
+  /** `node`: the node itself, when the page statement read its row along (loaders are primed with it). */
+  edges: { cursor: string; id: string; node?: unknown }[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   /** The parent's whole list (same filters, no cursor), when the page statement counted it along. */

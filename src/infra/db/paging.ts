@@ -17,6 +17,12 @@ export interface PageSpec {
   node: Prisma.Sql;
   /** Extra filter, ANDed. */
   where?: Prisma.Sql;
+  /**
+   * The node's own row, when the page can read it along (e.g. g.*, without columns named p, k, n, t or rn),
+   * and how to turn it into the domain object: the page then carries each node, and the request's loader is
+   * primed with it instead of reading it again (one statement less per level).
+   */
+  row?: { columns: Prisma.Sql; toNode: (row: Record<string, unknown>) => unknown };
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -35,8 +41,8 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
   // (a window over the rows it reads anyway), so a connection asking for totalCount needs no second statement.
   const counted = args.after === undefined && args.before === undefined;
   const rows = await db.$queryRaw<{ p: string; k: string; n: string; t: number | bigint }[]>`
-    SELECT s."p", s."k", s."n", s."t" FROM (
-      SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",
+    SELECT ${spec.row ? Prisma.sql`s.*` : Prisma.sql`s."p", s."k", s."n", s."t"`} FROM (
+      SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",${spec.row ? Prisma.sql` ${spec.row.columns},` : Prisma.empty}
              ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn",
              COUNT(*) OVER (PARTITION BY ${spec.parent}) AS "t"
       FROM ${spec.from}
@@ -45,6 +51,7 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
     WHERE s."rn" <= ${limit + 1}
     ORDER BY s."p", s."rn"`;
   if (counted) for (const page of result.values()) page.totalCount = 0;
+  const toNode = spec.row?.toNode ?? ((row: Record<string, unknown>) => row);
   const grouped = new Map<string, { k: string; n: string; t: number | bigint }[]>();
   for (const row of rows) {
     const list = grouped.get(row.p) ?? [];
@@ -56,7 +63,7 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
     const kept = list.slice(0, limit);
     if (backward) kept.reverse();
     result.set(parent, {
-      edges: kept.map((r) => ({ cursor: r.k, id: r.n })),
+      edges: spec.row ? kept.map((r) => ({ cursor: r.k, id: r.n, node: toNode(r as unknown as Record<string, unknown>) })) : kept.map((r) => ({ cursor: r.k, id: r.n })),
       hasNextPage: backward ? args.before !== undefined : more,
       hasPreviousPage: backward ? more : args.after !== undefined,
       ...(counted ? { totalCount: Number(list[0]!.t) } : {}),

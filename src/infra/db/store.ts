@@ -62,6 +62,19 @@ const toAccount = (row: Account): Account => row;
 const toWorkspace = (row: Workspace): Workspace => row;
 const toMember = (row: Omit<GroupMember, 'subjectType'> & { subjectType: string }): GroupMember => ({ ...row, subjectType: row.subjectType as GroupMember['subjectType'] });
 
+// Node rows read along with a page (see PageSpec.row): the columns Prisma's findMany reads, mapped the same way.
+const GROUP_ROW = {
+  columns: Prisma.sql`g."id", g."accountId", g."name", g."description", g."attributes", g."linkedScopes", g."createdAt", g."updatedAt"`,
+  toNode: (row: Record<string, unknown>) => toGroup(row as unknown as GroupRow),
+};
+const MEMBER_ROW = {
+  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
+  toNode: (row: Record<string, unknown>) => {
+    const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
+    return toMember({ id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt });
+  },
+};
+
 class Accounts implements AccountRepo {
   constructor(private readonly db: Tx) {}
   create(input: { name: string; description: string | null }) {
@@ -226,7 +239,14 @@ class Groups implements GroupRepo {
   }
 
   private accountSpec(search: string | null) {
-    return { from: Prisma.sql`"Group" g`, parent: Prisma.sql`g."accountId"`, key: Prisma.sql`g."id"`, node: Prisma.sql`g."id"`, where: searchCondition(Prisma.sql`g."searchText"`, search) };
+    return {
+      from: Prisma.sql`"Group" g`,
+      parent: Prisma.sql`g."accountId"`,
+      key: Prisma.sql`g."id"`,
+      node: Prisma.sql`g."id"`,
+      where: searchCondition(Prisma.sql`g."searchText"`, search),
+      row: GROUP_ROW,
+    };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
     return pagesByParent(this.db, this.accountSpec(search), accountIds, args);
@@ -246,6 +266,7 @@ class Groups implements GroupRepo {
       key: Prisma.sql`m."id"`,
       node: Prisma.sql`m."id"`,
       where,
+      row: MEMBER_ROW,
     };
   }
   memberPages(groupIds: readonly string[], args: PageArgs, search: string | null) {
