@@ -52,6 +52,26 @@ function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): Dat
   return new DataLoader(fetch);
 }
 
+/**
+ * An object whose properties are made on first read, then kept: a request builds only the loaders it uses
+ * (a trivial query none of the thirty or so).
+ */
+function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
+  const target = {} as T;
+  for (const key of Object.keys(makers) as (keyof T)[]) {
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = makers[key]();
+        Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
+    });
+  }
+  return target;
+}
+
 export function createLoaders(store: Store): Loaders {
   const keyed = new Map<string, DataLoader<string, unknown>>();
   function memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
@@ -62,19 +82,19 @@ export function createLoaders(store: Store): Loaders {
     }
     return loader;
   }
-  return {
-    account: byIds((ids) => store.accounts.byIds(ids)),
-    workspace: byIds((ids) => store.workspaces.byIds(ids)),
-    user: byIds((ids) => store.users.byIds(ids)),
-    group: byIds((ids) => store.groups.byIds(ids)),
-    groupMember: byIds((ids) => store.groups.memberByIds(ids)),
-    grant: byIds((ids) => store.grants.byIds(ids)),
-    roleAssignment: byIds((ids) => store.roleAssignments.byIds(ids)),
-    serviceAccount: byIds((ids) => store.serviceAccounts.byIds(ids)),
-    serviceAccountCredential: byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
-    apiKey: byIds((ids) => store.apiKeys.byIds(ids)),
-    invitation: byIds((ids) => store.invitations.byIds(ids)),
-    actor: new DataLoader(async (ids) => {
+  return lazily<Loaders>({
+    account: () => byIds((ids) => store.accounts.byIds(ids)),
+    workspace: () => byIds((ids) => store.workspaces.byIds(ids)),
+    user: () => byIds((ids) => store.users.byIds(ids)),
+    group: () => byIds((ids) => store.groups.byIds(ids)),
+    groupMember: () => byIds((ids) => store.groups.memberByIds(ids)),
+    grant: () => byIds((ids) => store.grants.byIds(ids)),
+    roleAssignment: () => byIds((ids) => store.roleAssignments.byIds(ids)),
+    serviceAccount: () => byIds((ids) => store.serviceAccounts.byIds(ids)),
+    serviceAccountCredential: () => byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
+    apiKey: () => byIds((ids) => store.apiKeys.byIds(ids)),
+    invitation: () => byIds((ids) => store.invitations.byIds(ids)),
+    actor: () => new DataLoader(async (ids) => {
       const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
       return ids.map((_, i): Actor | null => {
         if (users[i]) return { kind: 'User', value: users[i]! };
@@ -82,36 +102,36 @@ export function createLoaders(store: Store): Loaders {
         return apiKeys[i] ? { kind: 'ApiKey', value: apiKeys[i]! } : null;
       });
     }),
-    groupParent: new DataLoader(async (ids) => {
+    groupParent: () => new DataLoader(async (ids) => {
       const parents = await store.groups.parents(ids);
       return ids.map((id) => parents.get(id) ?? null);
     }),
-    heldBy: new DataLoader(async (ids) => {
+    heldBy: () => new DataLoader(async (ids) => {
       const held = await store.grants.heldBy(ids);
       return ids.map((id) => held.get(id)!);
     }),
-    accountsOfUser: new DataLoader(async (ids) => {
+    accountsOfUser: () => new DataLoader(async (ids) => {
       const accounts = await store.users.accountsOf(ids);
       return ids.map((id) => accounts.get(id) ?? []);
     }),
-    groupPath: new DataLoader(async (ids) => {
+    groupPath: () => new DataLoader(async (ids) => {
       const paths = await store.groups.ancestorPaths(ids);
       return ids.map((id) => paths.get(id) ?? []);
     }),
-    page: (kind, args, fetch) =>
+    page: () => (kind, args, fetch) =>
       memo(`page:${kind}:${JSON.stringify(args)}`, () =>
         new DataLoader<string, Page>(async (parentIds) => {
           const pages = await fetch(parentIds);
           return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
         }),
       ),
-    count: (kind, search, fetch) =>
+    count: () => (kind, search, fetch) =>
       memo(`count:${kind}:${search ?? ''}`, () =>
         new DataLoader<string, number>(async (parentIds) => {
           const counts = await fetch(parentIds);
           return parentIds.map((id) => counts.get(id) ?? 0);
         }),
       ),
-    zones: createZoneLoaders(store),
-  };
+    zones: () => createZoneLoaders(store),
+  });
 }
