@@ -28,7 +28,7 @@ import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { pagesPlugin } from './pages.js';
-import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
+import { armorPlugin, bodyLimitPlugin, costPlugin, nestingPlugin } from './limits.js';
 import { addressResolver, createCounterStore, createLoginThrottle, createPointsBudget, loginThrottlePlugin } from './throttle.js';
 import { corsFor, csrfPlugin, graphiqlWithCsp, hardenedPlugin, sdlAccessPlugin, securityHeadersPlugin } from './surface.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -246,6 +246,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     csrfPlugin(),
     operationalRoutes(() => app, publicJwks(signingKey)),
     httpMetricsPlugin(metrics, log),
+    bodyLimitPlugin(config.limits.maxBodyBytes),
     nestingPlugin(),
     armorPlugin(config.limits),
     costPlugin(config.limits, budget),
@@ -262,7 +263,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // The body limit is bodyLimitPlugin's (it reads a body with a valid Content-Length without a wrapping stream).
+    maxRequestBodySize: false,
     landingPage: false,
     graphiql: false, // served by pagesPlugin
     cors: corsFor(config.corsOrigins),
