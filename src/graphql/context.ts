@@ -53,85 +53,88 @@ function byIds<T>(fetch: (ids: readonly string[]) => Promise<(T | null)[]>): Dat
 }
 
 /**
- * An object whose properties are made on first read, then kept: a request builds only the loaders it uses
- * (a trivial query none of the thirty or so).
+ * How each loader is made, from the store and the request's keyed loaders (pages and counts). Loaders are made on
+ * first read and kept for the request (getters on a shared prototype): a request builds only the loaders it uses,
+ * a trivial query none of the thirty or so.
  */
-function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
-  const target = {} as T;
-  for (const key of Object.keys(makers) as (keyof T)[]) {
-    Object.defineProperty(target, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = makers[key]();
-        Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-        return value;
-      },
+type Keyed = <V>(key: string, make: () => DataLoader<string, V>) => DataLoader<string, V>;
+const MAKERS: { [K in keyof Loaders]: (store: Store, memo: Keyed) => Loaders[K] } = {
+  account: (store) => byIds((ids) => store.accounts.byIds(ids)),
+  workspace: (store) => byIds((ids) => store.workspaces.byIds(ids)),
+  user: (store) => byIds((ids) => store.users.byIds(ids)),
+  group: (store) => byIds((ids) => store.groups.byIds(ids)),
+  groupMember: (store) => byIds((ids) => store.groups.memberByIds(ids)),
+  grant: (store) => byIds((ids) => store.grants.byIds(ids)),
+  roleAssignment: (store) => byIds((ids) => store.roleAssignments.byIds(ids)),
+  serviceAccount: (store) => byIds((ids) => store.serviceAccounts.byIds(ids)),
+  serviceAccountCredential: (store) => byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
+  apiKey: (store) => byIds((ids) => store.apiKeys.byIds(ids)),
+  invitation: (store) => byIds((ids) => store.invitations.byIds(ids)),
+  actor: (store) => new DataLoader(async (ids) => {
+    const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
+    return ids.map((_, i): Actor | null => {
+      if (users[i]) return { kind: 'User', value: users[i]! };
+      if (serviceAccounts[i]) return { kind: 'ServiceAccount', value: serviceAccounts[i]! };
+      return apiKeys[i] ? { kind: 'ApiKey', value: apiKeys[i]! } : null;
     });
-  }
-  return target;
-}
+  }),
+  groupParent: (store) => new DataLoader(async (ids) => {
+    const parents = await store.groups.parents(ids);
+    return ids.map((id) => parents.get(id) ?? null);
+  }),
+  heldBy: (store) => new DataLoader(async (ids) => {
+    const held = await store.grants.heldBy(ids);
+    return ids.map((id) => held.get(id)!);
+  }),
+  accountsOfUser: (store) => new DataLoader(async (ids) => {
+    const accounts = await store.users.accountsOf(ids);
+    return ids.map((id) => accounts.get(id) ?? []);
+  }),
+  groupPath: (store) => new DataLoader(async (ids) => {
+    const paths = await store.groups.ancestorPaths(ids);
+    return ids.map((id) => paths.get(id) ?? []);
+  }),
+  page: (_store, memo) => (kind, args, fetch) =>
+    memo(`page:${kind}:${JSON.stringify(args)}`, () =>
+      new DataLoader<string, Page>(async (parentIds) => {
+        const pages = await fetch(parentIds);
+        return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
+      }),
+    ),
+  count: (_store, memo) => (kind, search, fetch) =>
+    memo(`count:${kind}:${search ?? ''}`, () =>
+      new DataLoader<string, number>(async (parentIds) => {
+        const counts = await fetch(parentIds);
+        return parentIds.map((id) => counts.get(id) ?? 0);
+      }),
+    ),
+  zones: (store) => createZoneLoaders(store),
+};
 
-export function createLoaders(store: Store): Loaders {
-  const keyed = new Map<string, DataLoader<string, unknown>>();
-  function memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
-    let loader = keyed.get(key) as DataLoader<string, V> | undefined;
+class RequestLoaders {
+  private readonly keyed = new Map<string, DataLoader<string, unknown>>();
+  constructor(readonly store: Store) {}
+  memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
+    let loader = this.keyed.get(key) as DataLoader<string, V> | undefined;
     if (!loader) {
       loader = make();
-      keyed.set(key, loader as DataLoader<string, unknown>);
+      this.keyed.set(key, loader as DataLoader<string, unknown>);
     }
     return loader;
   }
-  return lazily<Loaders>({
-    account: () => byIds((ids) => store.accounts.byIds(ids)),
-    workspace: () => byIds((ids) => store.workspaces.byIds(ids)),
-    user: () => byIds((ids) => store.users.byIds(ids)),
-    group: () => byIds((ids) => store.groups.byIds(ids)),
-    groupMember: () => byIds((ids) => store.groups.memberByIds(ids)),
-    grant: () => byIds((ids) => store.grants.byIds(ids)),
-    roleAssignment: () => byIds((ids) => store.roleAssignments.byIds(ids)),
-    serviceAccount: () => byIds((ids) => store.serviceAccounts.byIds(ids)),
-    serviceAccountCredential: () => byIds((ids) => store.serviceAccounts.credentialByIds(ids)),
-    apiKey: () => byIds((ids) => store.apiKeys.byIds(ids)),
-    invitation: () => byIds((ids) => store.invitations.byIds(ids)),
-    actor: () => new DataLoader(async (ids) => {
-      const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
-      return ids.map((_, i): Actor | null => {
-        if (users[i]) return { kind: 'User', value: users[i]! };
-        if (serviceAccounts[i]) return { kind: 'ServiceAccount', value: serviceAccounts[i]! };
-        return apiKeys[i] ? { kind: 'ApiKey', value: apiKeys[i]! } : null;
-      });
-    }),
-    groupParent: () => new DataLoader(async (ids) => {
-      const parents = await store.groups.parents(ids);
-      return ids.map((id) => parents.get(id) ?? null);
-    }),
-    heldBy: () => new DataLoader(async (ids) => {
-      const held = await store.grants.heldBy(ids);
-      return ids.map((id) => held.get(id)!);
-    }),
-    accountsOfUser: () => new DataLoader(async (ids) => {
-      const accounts = await store.users.accountsOf(ids);
-      return ids.map((id) => accounts.get(id) ?? []);
-    }),
-    groupPath: () => new DataLoader(async (ids) => {
-      const paths = await store.groups.ancestorPaths(ids);
-      return ids.map((id) => paths.get(id) ?? []);
-    }),
-    page: () => (kind, args, fetch) =>
-      memo(`page:${kind}:${JSON.stringify(args)}`, () =>
-        new DataLoader<string, Page>(async (parentIds) => {
-          const pages = await fetch(parentIds);
-          return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
-        }),
-      ),
-    count: () => (kind, search, fetch) =>
-      memo(`count:${kind}:${search ?? ''}`, () =>
-        new DataLoader<string, number>(async (parentIds) => {
-          const counts = await fetch(parentIds);
-          return parentIds.map((id) => counts.get(id) ?? 0);
-        }),
-      ),
-    zones: () => createZoneLoaders(store),
+}
+
+for (const key of Object.keys(MAKERS) as (keyof Loaders)[]) {
+  Object.defineProperty(RequestLoaders.prototype, key, {
+    configurable: true,
+    get(this: RequestLoaders) {
+      const value = MAKERS[key](this.store, (k, make) => this.memo(k, make));
+      Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
   });
+}
+
+export function createLoaders(store: Store): Loaders {
+  return new RequestLoaders(store) as unknown as Loaders;
 }
