@@ -27,6 +27,10 @@
 //   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename; default all)
 //   BENCH_PROFILE      a directory: in the first round, keygraph's CPU profile while each of its targets runs is
 //                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes
+//   BENCH_LARGE        1: after the table, the nested query's latency at 1 connection with the bench data (1k member
+//                      rows), then again after another account with 99,000 users, 990 groups and 99,000 member
+//                      rows is written straight to the database and ANALYZE has run (planner statistics present);
+//                      prints both p50 latencies and their ratio (issue 11's target: at most 1.2)
 //   BENCH_DATABASE_URL a postgresql:// URL to benchmark PostgreSQL instead of SQLite (the peer then uses pg). It
 //                      must point at an EMPTY database: the server migrates it and the seed data (fixed emails) is
 //                      written to it and left there, so a second run against the same database fails.
@@ -45,6 +49,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../src/infra/db/render-schema.js';
+import { newId } from '../../src/infra/ids.js';
 
 // ---- autocannon (CommonJS, no bundled types; only what is used here) ----
 
@@ -565,13 +570,84 @@ async function main(): Promise<void> {
     );
     const failures = [...runs.values()].flat().reduce((n, r) => n + r.non2xx + r.errors, 0);
     console.log(`non-2xx or socket errors: ${failures}; keygraph GraphQL errors while measured: ${graphqlErrors}`);
+    let large: LargeResult | undefined;
+    if (process.env.BENCH_LARGE === '1') large = await largeCase(databaseUrl, allComparisons[0]!.keygraph);
     console.log(
-      `BENCH_JSON ${JSON.stringify({ database: provider, seconds, rounds, connections, startupMs: Math.round(startupMs), seedMs: Math.round(seeded.ms), statements: Object.fromEntries(statements), bytes, runs: Object.fromEntries(runs) })}`,
+      `BENCH_JSON ${JSON.stringify({ database: provider, seconds, rounds, connections, startupMs: Math.round(startupMs), seedMs: Math.round(seeded.ms), statements: Object.fromEntries(statements), bytes, runs: Object.fromEntries(runs), large })}`,
     );
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+// ---- the 100k case (BENCH_LARGE=1) ----
+
+const LARGE_USERS = 99_000;
+const LARGE_GROUP_SIZE = 100;
+const LARGE_CHUNK = 2_000;
+
+interface LargeResult {
+  small: Run[];
+  large: Run[];
+  seedMs: number;
+}
+
+/** Median p50 latency of `target` at one connection over `runs` runs of `seconds`. */
+async function latencyRuns(target: Target, runs: number): Promise<Run[]> {
+  const results: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = await autocannon({ ...cannonOptions(target, seconds), connections: 1 });
+    results.push({ requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts });
+  }
+  return results;
+}
+
+/** Another account with 99,000 users in 990 groups, written in chunks through Prisma's createMany, then ANALYZE. */
+async function seedLarge(databaseUrl: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const db = createDb(databaseUrl);
+  try {
+    const prisma = db.prisma;
+    const accountId = newId();
+    await prisma.account.create({ data: { id: accountId, name: 'bench-large', description: null } });
+    const groups = Array.from({ length: LARGE_USERS / LARGE_GROUP_SIZE }, (_, g) => ({ id: newId(), accountId, name: `large-${g}`, description: null, attributes: {}, linkedScopes: [], searchText: `large-${g}` }));
+    await prisma.group.createMany({ data: groups });
+    await prisma.groupClosure.createMany({ data: groups.map((g) => ({ ancestorId: g.id, descendantId: g.id, depth: 0, accountId })) });
+    for (let from = 0; from < LARGE_USERS; from += LARGE_CHUNK) {
+      const users = Array.from({ length: Math.min(LARGE_CHUNK, LARGE_USERS - from) }, (_, i) => {
+        const n = from + i;
+        return { id: newId(), email: `large.user${n}@example.com`, firstName: 'Large', lastName: `User ${n}`, searchText: `large.user${n}@example.com large user ${n}`, groupId: groups[Math.floor(n / LARGE_GROUP_SIZE)]!.id };
+      });
+      await prisma.user.createMany({ data: users.map(({ groupId: _, ...user }) => user) });
+      await prisma.accountUser.createMany({ data: users.map((u) => ({ id: newId(), accountId, userId: u.id })) });
+      await prisma.groupMember.createMany({ data: users.map((u) => ({ id: newId(), accountId, groupId: u.groupId, subjectType: 'USER' as const, userId: u.id })) });
+      if ((from / LARGE_CHUNK) % 10 === 0) log(`large: ${from + users.length}/${LARGE_USERS} users`);
+    }
+    await prisma.$executeRawUnsafe('ANALYZE');
+  } finally {
+    await db.close();
+  }
+  return elapsedMs(started);
+}
+
+async function largeCase(databaseUrl: string, nested: Target): Promise<LargeResult> {
+  log('large: nested latency at 1 connection with 1k member rows');
+  const small = await latencyRuns(nested, rounds);
+  const seedMs = await seedLarge(databaseUrl);
+  log('large: nested latency at 1 connection with 100k member rows and statistics');
+  await hammer(nested, WARMUP_SECONDS);
+  const large = await latencyRuns(nested, rounds);
+  const p50 = (runs: Run[]) => median(runs.map((r) => r.p50Ms));
+  console.log('');
+  console.log(
+    formatTable(
+      ['nested latency at 1 connection (p50 ms)', '1k member rows', '100k rows + ANALYZE', 'ratio'],
+      [['nested 20x50', String(p50(small)), String(p50(large)), (p50(large) / p50(small)).toFixed(2)]],
+    ),
+  );
+  console.log(`(99,000 users, 990 groups and 99,000 member rows of another account added in ${Math.round(seedMs)} ms)`);
+  return { small, large, seedMs: Math.round(seedMs) };
 }
 
 interface NestedData {

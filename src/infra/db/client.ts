@@ -3,6 +3,7 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { providerOf, sqlitePath, type DatabaseProvider } from '../../config.js';
@@ -91,6 +92,19 @@ export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATE
   }) as unknown as SqliteDatabase['prepare'];
 }
 
+/** PostgreSQL: statements with at most this many parameters are prepared once per connection, by name. */
+export const MAX_NAMED_STATEMENT_PARAMS = 100;
+
+/**
+ * The name a PostgreSQL statement is prepared under (pg prepares a named statement once per connection and
+ * then only binds and executes it): a digest of its SQL text. Statements with many parameters (long IN lists,
+ * whose text changes with the list's length) stay unnamed, so each connection keeps a bounded set.
+ */
+function preparedName(query: { sql: string; args: unknown[] }): string | undefined {
+  if (query.args.length > MAX_NAMED_STATEMENT_PARAMS) return undefined;
+  return `kg_${createHash('sha1').update(query.sql).digest('base64url')}`;
+}
+
 function tuned(factory: SqlDriverAdapterFactory, onStatement?: (sql: string) => void): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
@@ -128,7 +142,7 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
   } else {
     // Each pooled connection starts with these session settings (pg sends them as startup options).
     const timeouts = { ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}), ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}) };
-    prisma = new PostgresClient({ adapter: tuned(new PrismaPg({ connectionString: databaseUrl, ...timeouts }), onStatement) }) as unknown as Db;
+    prisma = new PostgresClient({ adapter: tuned(new PrismaPg({ connectionString: databaseUrl, ...timeouts }, { statementNameGenerator: preparedName as (query: { sql: string; args: unknown[] }) => string }), onStatement) }) as unknown as Db;
   }
   if (provider !== 'sqlite') return { prisma, provider, optimize: async () => {}, close: () => prisma.$disconnect() };
   // SQLite's advice for long-lived connections: PRAGMA optimize now and then, and before closing. It runs

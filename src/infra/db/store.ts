@@ -40,7 +40,10 @@ function userSearchText(u: { email: string; username: string | null; firstName: 
 type UserRow = Awaited<ReturnType<Db['user']['findFirstOrThrow']>>;
 type GroupRow = Awaited<ReturnType<Db['group']['findFirstOrThrow']>>;
 
-function toUser(row: UserRow): User {
+/** The columns a User is made of (not the password hash or the search text): what the hot reads select. */
+const USER_COLUMNS = { id: true, email: true, username: true, firstName: true, lastName: true, emailVerifiedAt: true, createdAt: true, updatedAt: true } as const;
+
+function toUser(row: Pick<UserRow, keyof typeof USER_COLUMNS>): User {
   const { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt } = row;
   return { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt };
 }
@@ -138,7 +141,7 @@ class Users implements UserRepo {
     return toUser(await this.db.user.update({ where: { id }, data: { ...patch, searchText: userSearchText(next) } }));
   }
   async byIds(ids: readonly string[]) {
-    return inOrder(ids, await this.db.user.findMany({ where: { id: { in: [...ids] } } }), toUser);
+    return inOrder(ids, await this.db.user.findMany({ where: { id: { in: [...ids] } }, select: USER_COLUMNS }), toUser);
   }
   async findByEmail(email: string) {
     const row = await this.db.user.findUnique({ where: { email } });
