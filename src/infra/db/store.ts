@@ -14,6 +14,7 @@ import type {
   PageArgs,
   RoleAssignmentFilter,
   RoleAssignmentRecord,
+  RelatedNode,
   RoleAssignmentRepo,
   SessionRepo,
   Store,
@@ -70,11 +71,28 @@ const GROUP_ROW = {
   columns: Prisma.sql`g."id", g."accountId", g."name", g."description", g."attributes", g."linkedScopes", g."createdAt", g."updatedAt"`,
   toNode: (row: Record<string, unknown>) => toGroup(row as unknown as GroupRow),
 };
+// A member's row, and its user's (the page joins User anyway, for search): the user loader starts with it.
 const MEMBER_ROW = {
-  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
+  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt",
+    u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt"`,
   toNode: (row: Record<string, unknown>) => {
     const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
     return toMember({ id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt });
+  },
+  related: (row: Record<string, unknown>): RelatedNode[] | undefined => {
+    const userId = row.userId as string | null;
+    if (userId === null || row.uEmail === null || row.uEmail === undefined) return undefined;
+    const user: User = {
+      id: userId,
+      email: row.uEmail as string,
+      username: row.uUsername as string | null,
+      firstName: row.uFirstName as string | null,
+      lastName: row.uLastName as string | null,
+      emailVerifiedAt: row.uEmailVerifiedAt as Date | null,
+      createdAt: row.uCreatedAt as Date,
+      updatedAt: row.uUpdatedAt as Date,
+    };
+    return [{ loader: 'user', id: userId, node: user }];
   },
 };
 
