@@ -178,19 +178,20 @@ function operationalRoutes(app: () => App, jwks: object): Plugin {
 }
 
 function httpMetricsPlugin(metrics: Metrics, log: Logger): Plugin {
-  const started = new WeakMap<Request, bigint>();
+  // When the request started and its path (parsed once, in onRequest).
+  const started = new WeakMap<Request, { at: bigint; path: string }>();
   return {
-    onRequest({ request }) {
-      started.set(request, process.hrtime.bigint());
+    onRequest({ request, url }) {
+      started.set(request, { at: process.hrtime.bigint(), path: url.pathname });
     },
     onResponse({ request, response }) {
       const begin = started.get(request);
-      const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin) / 1e9;
-      const path = new URL(request.url).pathname;
+      const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin.at) / 1e9;
+      const path = begin?.path ?? new URL(request.url).pathname;
       const labels = { method: request.method, route: ROUTES.has(path) ? path : ZONE_JWKS.test(path) ? ZONE_JWKS_ROUTE : 'other', status: String(response.status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      if (path !== '/metrics' && path !== '/healthz') log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+      if (path !== '/metrics' && path !== '/healthz' && log.isLevelEnabled('info')) log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
     },
   };
 }
