@@ -196,6 +196,15 @@ describe(`limits (${provider})`, () => {
     const small = await post(t, JSON.stringify({ query: '{ viewer { authenticated } }', variables: { pad: 'x'.repeat(1000) } }));
     expect(small.status).toBe(200);
   });
+
+  it('refuses by Content-Length alone: over 1 MiB (413) or not one integer (400); a true length is read as it is', async () => {
+    const body = JSON.stringify({ query: '{ viewer { authenticated } }' });
+    expect((await post(t, body, { 'content-length': '1048577' })).status).toBe(413);
+    for (const bad of ['-1', '12, 12', 'x', '1e3']) expect((await post(t, body, { 'content-length': bad })).status, bad).toBe(400);
+    const ok = await post(t, body, { 'content-length': String(Buffer.byteLength(body)) });
+    expect(ok.status).toBe(200);
+    expect(ok.json.data).toEqual({ viewer: { authenticated: true } });
+  });
 });
 
 describe(`points per hour (${provider})`, () => {

@@ -10,7 +10,7 @@ import type { Principal } from '../domain/authz/authorizer.js';
 import type { ApiKeyService } from '../domain/machine/api-keys.js';
 import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
 import { apiKeyPrincipal, serviceAccountBar, serviceAccountPrincipal } from '../domain/machine/standing.js';
-import type { Store } from '../domain/store.js';
+import type { Store, SubjectGrants } from '../domain/store.js';
 import type { UserService } from '../domain/user/service.js';
 import { AuthenticationError, type VerifiedToken } from './tokens.js';
 
@@ -22,7 +22,16 @@ export interface AuthenticatorOptions {
   users: UserService;
 }
 
-export type Authenticate = (authorization: string | null) => Promise<Principal>;
+/**
+ * The principal, and the grants snapshot already read with its session (one statement for both): `held` is the
+ * snapshot of `subjectId`, the subject the principal acts as, when the authenticator read it.
+ */
+export interface Authenticated {
+  principal: Principal;
+  held?: { subjectId: string; grants: SubjectGrants };
+}
+
+export type Authenticate = (authorization: string | null) => Promise<Authenticated>;
 
 /** A valid API key that its owners paused: the caller is told so (it holds the key, nothing leaks). */
 export class ApiKeyPausedError extends Error {
@@ -56,30 +65,35 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
     return serviceAccountPrincipal(found, null);
   };
 
+  const principalOnly = async (promise: Promise<Principal>): Promise<Authenticated> => ({ principal: await promise });
+
   return async (authorization) => {
-    if (authorization === null || authorization.trim() === '') return { kind: 'anonymous' };
+    if (authorization === null || authorization.trim() === '') return { principal: { kind: 'anonymous' } };
     // Scheme names are case-insensitive (RFC 9110).
     const basic = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
-    if (basic) return fromBasic(basic[1]!);
+    if (basic) return principalOnly(fromBasic(basic[1]!));
     const match = /^Bearer +([A-Za-z0-9\-_=.]+)$/i.exec(authorization.trim());
     if (!match) throw new AuthenticationError('malformed Authorization header');
     const bearer = match[1]!;
-    if (KEYGRAPH_SECRET.test(bearer)) return fromSecret(bearer);
+    if (KEYGRAPH_SECRET.test(bearer)) return principalOnly(fromSecret(bearer));
     const token = await verify(bearer);
     if (token.kind === 'session') {
-      const session = await store.sessions.byId(token.sessionId);
+      // The session and the grants of the subject its token names, in one statement; the grants are used only
+      // once the session is found to belong to that subject, open and unexpired.
+      const { session, held } = await store.sessions.byIdWithGrants(token.sessionId, token.userId);
       if (!session || (session.userId ?? session.serviceAccountId) !== token.userId) throw new AuthenticationError('unknown session');
       if (session.revokedAt !== null) throw new AuthenticationError('revoked session');
       if (session.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('expired session');
-      if (session.userId !== null) return { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt };
+      const snapshot = { subjectId: token.userId, grants: held };
+      if (session.userId !== null) return { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot };
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
       if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
-      return serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt);
+      return { principal: serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt), held: snapshot };
     }
     // Linking by email, and what a proven email does to an unverified user, is the domain's decision.
     const userId = await users.signInExternal(token);
     if (userId === null) throw new AuthenticationError('external subject is not linked to a user');
-    return { kind: 'user', userId, sessionId: null, expiresAt: token.expiresAt };
+    return { principal: { kind: 'user', userId, sessionId: null, expiresAt: token.expiresAt } };
   };
 }

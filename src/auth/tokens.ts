@@ -133,6 +133,9 @@ function nonEmptyString(payload: JWTPayload, claim: string): string {
   return value;
 }
 
+/** keygraph session tokens whose signature and claims were verified, kept per verifier (least recently used dropped first). */
+export const VERIFIED_SESSION_TOKENS = 10_000;
+
 /**
  * Builds the function that turns a bearer token into a VerifiedToken or throws AuthenticationError. The unverified
  * `iss` only selects the key set and the rules; it is then checked again, with everything else, by jwtVerify.
@@ -143,6 +146,8 @@ export function createTokenVerifier(options: {
   audience: string;
   trustedIssuers: TrustedIssuer[];
   clockToleranceSeconds?: number;
+  /** How many verified session tokens to remember (0: verify every time). */
+  cacheSize?: number;
 }): (token: string) => Promise<VerifiedToken> {
   const { key, issuer, audience } = options;
   const clockTolerance = options.clockToleranceSeconds ?? 5;
@@ -210,9 +215,34 @@ export function createTokenVerifier(options: {
     };
   }
 
+  // A session token is signed with keygraph's own key, which does not change while the process runs: once its
+  // signature, issuer, audience, type and times were checked, the same string verifies the same way until it
+  // expires. Its expiry is checked again at every use; whether its session still stands (revocation) is the
+  // caller's database read, every time. External tokens are not kept: their issuers' keys can rotate away.
+  const cacheSize = options.cacheSize ?? VERIFIED_SESSION_TOKENS;
+  const verified = new Map<string, VerifiedToken & { kind: 'session' }>();
+  const remembered = (token: string): VerifiedToken | undefined => {
+    const hit = verified.get(token);
+    if (hit === undefined) return undefined;
+    verified.delete(token);
+    // jose accepts `exp` up to clockTolerance seconds late; past that, verify again (and fail as before).
+    if (hit.expiresAt.getTime() + clockTolerance * 1000 <= Date.now()) return undefined;
+    verified.set(token, hit);
+    return hit;
+  };
+
   return async (token: string): Promise<VerifiedToken> => {
     try {
-      return await verify(token);
+      if (cacheSize > 0) {
+        const hit = remembered(token);
+        if (hit) return { ...hit };
+      }
+      const result = await verify(token);
+      if (result.kind === 'session' && cacheSize > 0) {
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+        verified.set(token, { ...result });
+      }
+      return result;
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       throw new AuthenticationError(describe(error));

@@ -30,11 +30,22 @@ export interface PageArgs {
 
 /** A page of ids: each with the cursor key that positions it. Nodes are loaded by id, in one batch. */
 export interface Page {
-  edges: { cursor: string; id: string }[];
+  /**
+   * `node`: the node itself, when the page statement read its row along (loaders are primed with it);
+   * `related`: other objects the statement read with it (e.g. a member's user), for the loaders of their kind.
+   */
+  edges: { cursor: string; id: string; node?: unknown; related?: RelatedNode[] }[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   /** The parent's whole list (same filters, no cursor), when the page statement counted it along. */
   totalCount?: number;
+}
+
+/** An object a page statement read along with a node, by the loader of its kind. */
+export interface RelatedNode {
+  loader: 'user';
+  id: string;
+  node: unknown;
 }
 
 /** One page per parent id, fetched for many parents at once (a constant number of statements). */
@@ -201,6 +212,11 @@ export interface SessionRecord {
 export interface SessionRepo {
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }): Promise<SessionRecord>;
   byId(id: string): Promise<SessionRecord | null>;
+  /**
+   * A session and, read with it in one statement, the grants snapshot of `subjectId` (the subject its token
+   * names; the caller checks that the session belongs to it). `held` is null when the session does not exist.
+   */
+  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants } | { session: null; held: null }>;
   revoke(id: string): Promise<boolean>;
   /** Ends every open session of a service account. */
   revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;

@@ -118,6 +118,11 @@ export async function relationConnection<T, F>(
   const args = pageArgs(options.args);
   const page = await ctx.loaders.list(options.list, args, options.filter).load(options.parentId);
   const counted = page.totalCount;
+  // Nodes the page statement read along need no second read: the request's loader starts with them.
+  for (const edge of page.edges) {
+    if (edge.node !== undefined) options.load.prime(edge.id, edge.node as T);
+    if (edge.related) for (const related of edge.related) ctx.loaders[related.loader].prime(related.id, related.node as never);
+  }
   return toConnection(
     page,
     (ids) => options.load.loadMany(ids),

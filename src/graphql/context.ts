@@ -54,40 +54,24 @@ export interface Loaders {
   zones: ZoneLoaders;
 }
 
-export function createLoaders(store: Store): Loaders {
-  const keyed = new Map<string, DataLoader<string, unknown>>();
-  function memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
-    let loader = keyed.get(key) as DataLoader<string, V> | undefined;
-    if (!loader) {
-      loader = make();
-      keyed.set(key, loader as DataLoader<string, unknown>);
-    }
-    return loader;
-  }
-  const objects = new Map<ObjectKind, DataLoader<string, unknown>>();
-  function object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null> {
-    let loader = objects.get(kind) as DataLoader<string, Objects[K] | null> | undefined;
-    if (!loader) {
-      const fetch = ACCESS[kind].fetch as (store: Store, ids: readonly string[]) => Promise<(Objects[K] | null)[]>;
-      loader = new DataLoader<string, Objects[K] | null>((ids) => fetch(store, ids));
-      objects.set(kind, loader as DataLoader<string, unknown>);
-    }
-    return loader;
-  }
-  return {
-    object,
-    account: object('Account'),
-    workspace: object('Workspace'),
-    user: object('User'),
-    group: object('Group'),
-    groupMember: object('GroupMember'),
-    grant: object('AuthorizationGrant'),
-    roleAssignment: object('RoleAssignment'),
-    serviceAccount: object('ServiceAccount'),
-    serviceAccountCredential: object('ServiceAccountCredential'),
-    apiKey: object('ApiKey'),
-    invitation: object('Invitation'),
-    actor: new DataLoader(async (ids) => {
+/**
+ * How each loader is made for a request. Loaders are made on first read and kept for the request (getters on
+ * a shared prototype): a request builds only the loaders it uses, a trivial query none.
+ */
+const MAKERS: { [K in Exclude<keyof Loaders, 'object' | 'list' | 'listCount'>]: (loaders: RequestLoaders) => Loaders[K] } = {
+  account: (l) => l.object('Account'),
+  workspace: (l) => l.object('Workspace'),
+  user: (l) => l.object('User'),
+  group: (l) => l.object('Group'),
+  groupMember: (l) => l.object('GroupMember'),
+  grant: (l) => l.object('AuthorizationGrant'),
+  roleAssignment: (l) => l.object('RoleAssignment'),
+  serviceAccount: (l) => l.object('ServiceAccount'),
+  serviceAccountCredential: (l) => l.object('ServiceAccountCredential'),
+  apiKey: (l) => l.object('ApiKey'),
+  invitation: (l) => l.object('Invitation'),
+  actor: ({ store }) =>
+    new DataLoader(async (ids) => {
       const [users, serviceAccounts, apiKeys] = await Promise.all([store.users.byIds(ids), store.serviceAccounts.byIds(ids), store.apiKeys.byIds(ids)]);
       return ids.map((_, i): Actor | null => {
         if (users[i]) return { kind: 'User', value: users[i]! };
@@ -95,36 +79,83 @@ export function createLoaders(store: Store): Loaders {
         return apiKeys[i] ? { kind: 'ApiKey', value: apiKeys[i]! } : null;
       });
     }),
-    groupParent: new DataLoader(async (ids) => {
+  groupParent: ({ store }) =>
+    new DataLoader(async (ids) => {
       const parents = await store.groups.parents(ids);
       return ids.map((id) => parents.get(id) ?? null);
     }),
-    heldBy: new DataLoader(async (ids) => {
+  heldBy: ({ store }) =>
+    new DataLoader(async (ids) => {
       const held = await store.grants.heldBy(ids);
       return ids.map((id) => held.get(id)!);
     }),
-    accountsOfUser: new DataLoader(async (ids) => {
+  accountsOfUser: ({ store }) =>
+    new DataLoader(async (ids) => {
       const accounts = await store.users.accountsOf(ids);
       return ids.map((id) => accounts.get(id) ?? []);
     }),
-    groupPath: new DataLoader(async (ids) => {
+  groupPath: ({ store }) =>
+    new DataLoader(async (ids) => {
       const paths = await store.groups.ancestorPaths(ids);
       return ids.map((id) => paths.get(id) ?? []);
     }),
-    list: (query, args, filter) =>
-      memo(`page ${listKey(query, filter, args)}`, () =>
-        new DataLoader<string, Page>(async (parentIds) => {
-          const pages = await query.pages(store, parentIds, args, filter);
-          return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
-        }),
-      ),
-    listCount: (query, filter) =>
-      memo(`count ${listKey(query, filter)}`, () =>
-        new DataLoader<string, number>(async (parentIds) => {
-          const counts = await query.counts(store, parentIds, filter);
-          return parentIds.map((id) => counts.get(id) ?? 0);
-        }),
-      ),
-    zones: createZoneLoaders(store, object),
-  };
+  zones: (l) => createZoneLoaders(l.store, (kind) => l.object(kind)),
+};
+
+class RequestLoaders implements Pick<Loaders, 'object' | 'list' | 'listCount'> {
+  private readonly keyed = new Map<string, DataLoader<string, unknown>>();
+  private readonly objects = new Map<ObjectKind, DataLoader<string, unknown>>();
+  constructor(readonly store: Store) {}
+
+  private memo<V>(key: string, make: () => DataLoader<string, V>): DataLoader<string, V> {
+    let loader = this.keyed.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = make();
+      this.keyed.set(key, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+
+  object<K extends ObjectKind>(kind: K): DataLoader<string, Objects[K] | null> {
+    let loader = this.objects.get(kind) as DataLoader<string, Objects[K] | null> | undefined;
+    if (!loader) {
+      const fetch = ACCESS[kind].fetch as (store: Store, ids: readonly string[]) => Promise<(Objects[K] | null)[]>;
+      loader = new DataLoader<string, Objects[K] | null>((ids) => fetch(this.store, ids));
+      this.objects.set(kind, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+
+  list<F>(query: ListQuery<F>, args: PageArgs, filter: F): DataLoader<string, Page> {
+    return this.memo(`page ${listKey(query, filter, args)}`, () =>
+      new DataLoader<string, Page>(async (parentIds) => {
+        const pages = await query.pages(this.store, parentIds, args, filter);
+        return parentIds.map((id) => pages.get(id) ?? { edges: [], hasNextPage: false, hasPreviousPage: false });
+      }),
+    );
+  }
+
+  listCount<F>(query: ListQuery<F>, filter: F): DataLoader<string, number> {
+    return this.memo(`count ${listKey(query, filter)}`, () =>
+      new DataLoader<string, number>(async (parentIds) => {
+        const counts = await query.counts(this.store, parentIds, filter);
+        return parentIds.map((id) => counts.get(id) ?? 0);
+      }),
+    );
+  }
+}
+
+for (const key of Object.keys(MAKERS) as (keyof typeof MAKERS)[]) {
+  Object.defineProperty(RequestLoaders.prototype, key, {
+    configurable: true,
+    get(this: RequestLoaders) {
+      const value = MAKERS[key](this);
+      Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
+  });
+}
+
+export function createLoaders(store: Store): Loaders {
+  return new RequestLoaders(store) as unknown as Loaders;
 }

@@ -6,7 +6,7 @@ import { getOperationAST, type DocumentNode } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { ApiKeyPausedError, createAuthenticator } from '../auth/authenticate.js';
+import { ApiKeyPausedError, createAuthenticator, type Authenticated } from '../auth/authenticate.js';
 import { loadSigningKey, publicJwks } from '../auth/keys.js';
 import { AUTHENTICATION_FAILED, AuthenticationError, createTokenVerifier, parseTrustedIssuers, signSessionToken } from '../auth/tokens.js';
 import { Authorizer, type Principal } from '../domain/authz/authorizer.js';
@@ -28,7 +28,7 @@ import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
 import { pagesPlugin } from './pages.js';
-import { armorPlugin, costPlugin, nestingPlugin } from './limits.js';
+import { armorPlugin, bodyLimitPlugin, costPlugin, nestingPlugin } from './limits.js';
 import { addressResolver, createCounterStore, createLoginThrottle, createPointsBudget, loginThrottlePlugin } from './throttle.js';
 import { corsFor, csrfPlugin, graphiqlWithCsp, hardenedPlugin, sdlAccessPlugin, securityHeadersPlugin } from './surface.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -178,19 +178,20 @@ function operationalRoutes(app: () => App, jwks: object): Plugin {
 }
 
 function httpMetricsPlugin(metrics: Metrics, log: Logger): Plugin {
-  const started = new WeakMap<Request, bigint>();
+  // When the request started and its path (parsed once, in onRequest).
+  const started = new WeakMap<Request, { at: bigint; path: string }>();
   return {
-    onRequest({ request }) {
-      started.set(request, process.hrtime.bigint());
+    onRequest({ request, url }) {
+      started.set(request, { at: process.hrtime.bigint(), path: url.pathname });
     },
     onResponse({ request, response }) {
       const begin = started.get(request);
-      const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin) / 1e9;
-      const path = new URL(request.url).pathname;
+      const seconds = begin === undefined ? 0 : Number(process.hrtime.bigint() - begin.at) / 1e9;
+      const path = begin?.path ?? new URL(request.url).pathname;
       const labels = { method: request.method, route: ROUTES.has(path) ? path : ZONE_JWKS.test(path) ? ZONE_JWKS_ROUTE : 'other', status: String(response.status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      if (path !== '/metrics' && path !== '/healthz') log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+      if (path !== '/metrics' && path !== '/healthz' && log.isLevelEnabled('info')) log.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
     },
   };
 }
@@ -246,6 +247,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     csrfPlugin(),
     operationalRoutes(() => app, publicJwks(signingKey)),
     httpMetricsPlugin(metrics, log),
+    bodyLimitPlugin(config.limits.maxBodyBytes),
     nestingPlugin(),
     armorPlugin(config.limits),
     costPlugin(config.limits, budget),
@@ -262,7 +264,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: protectedSchema(),
     graphqlEndpoint: '/graphql',
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // The body limit is bodyLimitPlugin's (it reads a body with a valid Content-Length without a wrapping stream).
+    maxRequestBodySize: false,
     landingPage: false,
     graphiql: false, // served by pagesPlugin
     cors: corsFor(config.corsOrigins),
@@ -273,9 +276,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       error: (...args) => log.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
     },
     context: async ({ request }): Promise<Context> => {
-      let principal: Principal;
+      let authenticated: Authenticated;
       try {
-        principal = await authenticate(request.headers.get('authorization'));
+        authenticated = await authenticate(request.headers.get('authorization'));
       } catch (error) {
         if (error instanceof ApiKeyPausedError) {
           throw createGraphQLError(error.message, { extensions: { code: 'API_KEY_PAUSED', http: { status: 403 } } });
@@ -285,7 +288,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         throw createGraphQLError(AUTHENTICATION_FAILED, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
       }
       const loaders = createLoaders(store);
-      return { authz: new Authorizer(principal, (id) => loaders.heldBy.load(id)), services, loaders, log };
+      // The grants snapshot read with the session (one statement) is the request's snapshot of that subject.
+      if (authenticated.held) loaders.heldBy.prime(authenticated.held.subjectId, authenticated.held.grants);
+      return { authz: new Authorizer(authenticated.principal, (id) => loaders.heldBy.load(id)), services, loaders, log };
     },
     plugins,
   });

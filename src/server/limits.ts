@@ -62,6 +62,44 @@ export function armorPlugin(limits: Limits): Plugin {
   }) as Plugin;
 }
 
+const bodyTooLarge = () => createGraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+const CONTENT_LENGTH = /^\d+$/;
+
+/**
+ * The request body limit (Yoga's `maxRequestBodySize`, which this replaces: give Yoga `false`). A body with a
+ * valid Content-Length is refused above `max` before it is read, and otherwise read as it is: the HTTP parser
+ * delivers exactly Content-Length bytes, so no per-request stream is needed to count them (Yoga wraps every body
+ * in one). A body without Content-Length (chunked) is counted while it is read and refused past `max`. A
+ * Content-Length that is not one non-negative integer is refused (400), as Yoga does.
+ */
+export function bodyLimitPlugin(max: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      const length = request.headers.get('content-length');
+      if (length !== null) {
+        if (!CONTENT_LENGTH.test(length)) throw createGraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+        if (Number(length) > max) throw bodyTooLarge();
+        return;
+      }
+      if (!requestParser || !request.body) return;
+      const parse = requestParser;
+      setRequestParser((unbounded) => {
+        let read = 0;
+        const counted = unbounded.body!.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              read += chunk.byteLength;
+              if (read > max) controller.error(bodyTooLarge());
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        return parse(new Request(unbounded.url, { method: unbounded.method, headers: unbounded.headers, signal: unbounded.signal, body: counted, duplex: 'half' } as RequestInit));
+      });
+    },
+  };
+}
+
 /** How deep brackets, braces and parentheses may nest in a document (graphql-js parses them recursively). */
 export const MAX_NESTING = 128;
 

@@ -6,6 +6,11 @@
 //                       (before - after, from the profiler's per-GC heap statistics).
 // This counts JavaScript heap allocations (young and old generation), not Buffer/external memory. The bench
 // divides it by the number of requests it sent while the probe ran. Nothing here changes how the server runs.
+//   { probe: 'cpu-start' }  starts the V8 CPU profiler (node:inspector) and replies { probe: 'cpu-started' };
+//   { probe: 'cpu-stop', file } stops it, writes the profile (.cpuprofile, for Chrome DevTools or speedscope)
+//                       to `file` and replies { probe: 'cpu-written' } (the bench's BENCH_PROFILE).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 
 interface GcStat {
@@ -16,8 +21,23 @@ interface GcStat {
 if (process.send) {
   let profiler: GCProfiler | undefined;
   let usedAtStart = 0;
-  process.on('message', (message: { probe?: string }) => {
-    if (message?.probe === 'start') {
+  let session: Session | undefined;
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  process.on('message', async (message: { probe?: string; file?: string }) => {
+    if (message?.probe === 'cpu-start') {
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+      process.send!({ probe: 'cpu-started' });
+    } else if (message?.probe === 'cpu-stop' && session) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      session = undefined;
+      writeFileSync(message.file!, JSON.stringify(profile));
+      process.send!({ probe: 'cpu-written' });
+    } else if (message?.probe === 'start') {
       profiler = new GCProfiler();
       usedAtStart = getHeapStatistics().used_heap_size;
       profiler.start();

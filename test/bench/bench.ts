@@ -26,6 +26,13 @@
 //   BENCH_ROUNDS       interleaved rounds; the table shows medians (default 3)
 //   BENCH_CONNECTIONS  concurrent connections autocannon keeps open (default 10)
 //   BENCH_LOG_LEVEL    keygraph's LOG_LEVEL (default warn; `info` measures per-request logging too)
+//   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename; default all)
+//   BENCH_PROFILE      a directory: in the first round, keygraph's CPU profile while each of its targets runs is
+//                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes
+//   BENCH_LARGE        1: after the table, the nested query's latency at 1 connection with the bench data (1k member
+//                      rows), then again after another account with 99,000 users, 990 groups and 99,000 member
+//                      rows is written straight to the database and ANALYZE has run (planner statistics present);
+//                      prints both p50 latencies and their ratio (issue 11's target: at most 1.2)
 //   BENCH_DATABASE_URL a postgresql:// URL to benchmark PostgreSQL instead of SQLite (the peer then uses pg). It
 //                      must point at an EMPTY database: the server migrates it and the seed data (fixed emails) is
 //                      written to it and left there, so a second run against the same database fails.
@@ -44,6 +51,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../src/infra/db/render-schema.js';
+import { newId } from '../../src/infra/ids.js';
 
 // ---- autocannon (CommonJS, no bundled types; only what is used here) ----
 
@@ -405,6 +413,30 @@ async function statementsPerRequest(target: Target): Promise<number> {
   return ((await metricSum(base, 'keygraph_db_statements_total')) - before) / STATEMENT_SAMPLES;
 }
 
+/** Sends `message` to the server's probe and waits for the reply whose `probe` is `reply`. */
+function ask(server: Server, message: Record<string, unknown>, reply: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: { probe?: string }) => {
+      if (answer?.probe !== reply) return;
+      server.child.off('message', onMessage);
+      resolve();
+    };
+    server.child.on('message', onMessage);
+    server.child.send(message, (error) => error && reject(error));
+  });
+}
+
+/** Hammers `target`; with BENCH_PROFILE, keygraph's CPU profile of the run is written to <dir>/<target>.cpuprofile. */
+async function hammerProfiled(target: Target, duration: number, profileDir: string | undefined): Promise<Run> {
+  if (!profileDir || target.operation === undefined) return hammer(target, duration);
+  await ask(target.server(), { probe: 'cpu-start' }, 'cpu-started');
+  const run = await hammer(target, duration);
+  const file = join(profileDir, `${target.key}.cpuprofile`);
+  await ask(target.server(), { probe: 'cpu-stop', file }, 'cpu-written');
+  log(`${target.key}: CPU profile written to ${file}`);
+  return run;
+}
+
 function probe(server: Server, message: { probe: 'start' | 'stop' }): Promise<number> {
   return new Promise((resolve, reject) => {
     if (message.probe === 'start') {
@@ -476,13 +508,16 @@ async function main(): Promise<void> {
     const anonymous = () => ({ 'content-type': 'application/json', accept: 'application/json' });
     const helloTarget: Target = { key: 'hello', server: () => hello, query: HELLO, variables: {}, headers: anonymous };
     const decision = await seedDecision(keygraph.base, seeded.accountId);
-    const comparisons: Comparison[] = [
+    const allComparisons: Comparison[] = [
       { name: 'nested 20x50 vs yoga+DataLoader', keygraph: { key: 'nested', server: () => keygraph, query: NESTED, variables: id, headers: authed, operation: 'Nested' }, peer: { key: 'peer nested', server: () => peer, query: NESTED, variables: id, headers: anonymous } },
       { name: 'account(id) { id name } vs { hello }', keygraph: { key: 'account', server: () => keygraph, query: ACCOUNT, variables: id, headers: authed, operation: 'Account' }, peer: helloTarget },
       { name: '{ viewer { authenticated } } vs { hello }', keygraph: { key: 'viewer', server: () => keygraph, query: VIEWER, variables: {}, headers: authed, operation: 'Viewer' }, peer: helloTarget },
       { name: 'anonymous { __typename } vs { hello }', keygraph: { key: 'typename', server: () => keygraph, query: TYPENAME, variables: {}, headers: anonymous, operation: 'Typename' }, peer: helloTarget },
       { name: 'authorize (1 active set) vs { hello }', keygraph: { key: 'authorize', server: () => keygraph, query: AUTHORIZE, variables: decision, headers: authed, operation: 'Authorize' }, peer: helloTarget },
     ];
+    const only = (process.env.BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+    const comparisons = only.length === 0 ? allComparisons : allComparisons.filter((c) => only.includes(c.keygraph.key));
+    if (comparisons.length === 0) throw new Error(`BENCH_ONLY names no comparison (keys: ${allComparisons.map((c) => c.keygraph.key).join(', ')})`);
     const targets = [...new Map(comparisons.flatMap((c) => [c.keygraph, c.peer]).map((t) => [t.key, t])).values()];
 
     // Same answers: the nested query's JSON byte for byte, and the shape of every keygraph answer.
@@ -505,7 +540,7 @@ async function main(): Promise<void> {
       log(`${target.key}: warming up for ${WARMUP_SECONDS} s`);
       await hammer(target, WARMUP_SECONDS);
     }
-    const bytes = { keygraph: await bytesPerRequest(comparisons[0]!.keygraph), peer: await bytesPerRequest(comparisons[0]!.peer) };
+    const bytes = { keygraph: await bytesPerRequest(allComparisons[0]!.keygraph), peer: await bytesPerRequest(allComparisons[0]!.peer) };
 
     const errorsBefore = new Map<string, number>();
     for (const c of comparisons) errorsBefore.set(c.keygraph.key, await metricSum(keygraph.base, 'keygraph_graphql_operations_total', { operation_name: c.keygraph.operation!, outcome: 'error' }));
@@ -516,7 +551,7 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const target of order) {
         log(`round ${round + 1}/${rounds}: ${target.key} for ${seconds} s`);
-        runs.get(target.key)!.push(await hammer(target, seconds));
+        runs.get(target.key)!.push(await hammerProfiled(target, seconds, round === 0 ? process.env.BENCH_PROFILE : undefined));
       }
     }
     let graphqlErrors = 0;
@@ -540,8 +575,10 @@ async function main(): Promise<void> {
     );
     const failures = [...runs.values()].flat().reduce((n, r) => n + r.non2xx + r.errors, 0);
     console.log(`non-2xx or socket errors: ${failures}; keygraph GraphQL errors while measured: ${graphqlErrors}`);
+    let large: LargeResult | undefined;
+    if (process.env.BENCH_LARGE === '1') large = await largeCase(databaseUrl, allComparisons[0]!.keygraph);
     console.log(
-      `BENCH_JSON ${JSON.stringify({ database: provider, seconds, rounds, connections, startupMs: Math.round(startupMs), seedMs: Math.round(seeded.ms), statements: Object.fromEntries(statements), bytes, runs: Object.fromEntries(runs) })}`,
+      `BENCH_JSON ${JSON.stringify({ database: provider, seconds, rounds, connections, startupMs: Math.round(startupMs), seedMs: Math.round(seeded.ms), statements: Object.fromEntries(statements), bytes, runs: Object.fromEntries(runs), large })}`,
     );
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
@@ -576,6 +613,75 @@ async function seedDecision(base: string, accountId: string): Promise<Record<str
   const answer = await graphql<{ authorize: { decision: string; errors: string[] } }>(base, AUTHORIZE, variables);
   if (answer.authorize.decision !== 'ALLOW' || answer.authorize.errors.length) throw new Error(`authorize: unexpected ${JSON.stringify(answer)}`);
   return variables;
+}
+
+// ---- the 100k case (BENCH_LARGE=1) ----
+
+const LARGE_USERS = 99_000;
+const LARGE_GROUP_SIZE = 100;
+const LARGE_CHUNK = 2_000;
+
+interface LargeResult {
+  small: Run[];
+  large: Run[];
+  seedMs: number;
+}
+
+/** Median p50 latency of `target` at one connection over `runs` runs of `seconds`. */
+async function latencyRuns(target: Target, runs: number): Promise<Run[]> {
+  const results: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = await autocannon({ ...cannonOptions(target, seconds), connections: 1 });
+    results.push({ requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts });
+  }
+  return results;
+}
+
+/** Another account with 99,000 users in 990 groups, written in chunks through Prisma's createMany, then ANALYZE. */
+async function seedLarge(databaseUrl: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const db = createDb(databaseUrl);
+  try {
+    const prisma = db.prisma;
+    const accountId = newId();
+    await prisma.account.create({ data: { id: accountId, name: 'bench-large', description: null } });
+    const groups = Array.from({ length: LARGE_USERS / LARGE_GROUP_SIZE }, (_, g) => ({ id: newId(), accountId, name: `large-${g}`, description: null, attributes: {}, linkedScopes: [], searchText: `large-${g}` }));
+    await prisma.group.createMany({ data: groups });
+    await prisma.groupClosure.createMany({ data: groups.map((g) => ({ ancestorId: g.id, descendantId: g.id, depth: 0, accountId })) });
+    for (let from = 0; from < LARGE_USERS; from += LARGE_CHUNK) {
+      const users = Array.from({ length: Math.min(LARGE_CHUNK, LARGE_USERS - from) }, (_, i) => {
+        const n = from + i;
+        return { id: newId(), email: `large.user${n}@example.com`, firstName: 'Large', lastName: `User ${n}`, searchText: `large.user${n}@example.com large user ${n}`, groupId: groups[Math.floor(n / LARGE_GROUP_SIZE)]!.id };
+      });
+      await prisma.user.createMany({ data: users.map(({ groupId: _, ...user }) => user) });
+      await prisma.accountUser.createMany({ data: users.map((u) => ({ id: newId(), accountId, userId: u.id })) });
+      await prisma.groupMember.createMany({ data: users.map((u) => ({ id: newId(), accountId, groupId: u.groupId, subjectType: 'USER' as const, userId: u.id })) });
+      if ((from / LARGE_CHUNK) % 10 === 0) log(`large: ${from + users.length}/${LARGE_USERS} users`);
+    }
+    await prisma.$executeRawUnsafe('ANALYZE');
+  } finally {
+    await db.close();
+  }
+  return elapsedMs(started);
+}
+
+async function largeCase(databaseUrl: string, nested: Target): Promise<LargeResult> {
+  log('large: nested latency at 1 connection with 1k member rows');
+  const small = await latencyRuns(nested, rounds);
+  const seedMs = await seedLarge(databaseUrl);
+  log('large: nested latency at 1 connection with 100k member rows and statistics');
+  await hammer(nested, WARMUP_SECONDS);
+  const large = await latencyRuns(nested, rounds);
+  const p50 = (runs: Run[]) => median(runs.map((r) => r.p50Ms));
+  console.log('');
+  console.log(
+    formatTable(
+      ['nested latency at 1 connection (p50 ms)', '1k member rows', '100k rows + ANALYZE', 'ratio'],
+      [['nested 20x50', String(p50(small)), String(p50(large)), (p50(large) / p50(small)).toFixed(2)]],
+    ),
+  );
+  console.log(`(99,000 users, 990 groups and 99,000 member rows of another account added in ${Math.round(seedMs)} ms)`);
+  return { small, large, seedMs: Math.round(seedMs) };
 }
 
 interface NestedData {

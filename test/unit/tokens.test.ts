@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { base64url, calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSigningKey, publicJwks, SIGNING_KEY_FILE, type SigningKey } from '../../src/auth/keys.js';
 import {
   AUTHENTICATION_FAILED,
@@ -182,6 +182,26 @@ describe('session tokens', () => {
   it('rejects an expired token', async () => {
     const token = await signSessionToken(key, session({ now: inSeconds(-3600), expiresAt: inSeconds(-60) }));
     expect(await rejected(verify(token))).toMatch(/exp/);
+  });
+
+  it('remembers a verified session token only until it expires (then verifies again and fails)', async () => {
+    const remembering = createTokenVerifier({ key, issuer: ISSUER, audience: AUDIENCE, trustedIssuers: [], clockToleranceSeconds: 5 });
+    const expiresAt = new Date(Math.floor(Date.now() / 1000 + 60) * 1000);
+    const token = await signSessionToken(key, session({ expiresAt }));
+    expect(await remembering(token)).toEqual({ kind: 'session', sessionId: 'ses_1', userId: 'usr_1', expiresAt });
+    expect(await remembering(token)).toEqual({ kind: 'session', sessionId: 'ses_1', userId: 'usr_1', expiresAt });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(expiresAt.getTime() + 4_000);
+      expect(await remembering(token)).toMatchObject({ kind: 'session' });
+      vi.setSystemTime(expiresAt.getTime() + 6_000);
+      expect(await rejected(remembering(token))).toMatch(/exp/);
+    } finally {
+      vi.useRealTimers();
+    }
+    // A different string (signature changed) is verified on its own, never answered from what was remembered.
+    const [header, payload] = token.split('.') as [string, string, string];
+    expect(await rejected(remembering(`${header}.${payload}.${base64url.encode(new Uint8Array(64))}`))).toMatch(/signature/i);
   });
 
   it('rejects a token that is not yet valid', async () => {

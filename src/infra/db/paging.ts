@@ -1,7 +1,7 @@
 // Keyset pages for many parents in one statement: ROW_NUMBER() OVER (PARTITION BY parent ORDER BY key)
 // keeps the first `limit + 1` rows of every parent, whatever the number of parents or the page size.
 // Works unchanged on SQLite (3.25+) and PostgreSQL. Keys are ULIDs, so key order is creation order.
-import type { PageArgs, Pages } from '../../domain/store.js';
+import type { Page, PageArgs, Pages, RelatedNode } from '../../domain/store.js';
 import { Prisma, type Db } from './client.js';
 
 type Tx = Pick<Db, '$queryRaw'>;
@@ -17,6 +17,12 @@ export interface PageSpec {
   node: Prisma.Sql;
   /** Extra filter, ANDed. */
   where?: Prisma.Sql;
+  /**
+   * The node's own row, when the page can read it along (e.g. g.*, without columns named p, k, n, t or rn),
+   * and how to turn it into the domain object: the page then carries each node, and the request's loader is
+   * primed with it instead of reading it again (one statement less per level).
+   */
+  row?: { columns: Prisma.Sql; toNode: (row: Record<string, unknown>) => unknown; related?: (row: Record<string, unknown>) => RelatedNode[] | undefined };
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -35,8 +41,8 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
   // (a window over the rows it reads anyway), so a connection asking for totalCount needs no second statement.
   const counted = args.after === undefined && args.before === undefined;
   const rows = await db.$queryRaw<{ p: string; k: string; n: string; t: number | bigint }[]>`
-    SELECT s."p", s."k", s."n", s."t" FROM (
-      SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",
+    SELECT ${spec.row ? Prisma.sql`s.*` : Prisma.sql`s."p", s."k", s."n", s."t"`} FROM (
+      SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",${spec.row ? Prisma.sql` ${spec.row.columns},` : Prisma.empty}
              ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn",
              COUNT(*) OVER (PARTITION BY ${spec.parent}) AS "t"
       FROM ${spec.from}
@@ -45,6 +51,12 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
     WHERE s."rn" <= ${limit + 1}
     ORDER BY s."p", s."rn"`;
   if (counted) for (const page of result.values()) page.totalCount = 0;
+  const toNode = spec.row?.toNode ?? ((row: Record<string, unknown>) => row);
+  const relatedOf = spec.row?.related;
+  const withNode = (cursor: string, id: string, row: Record<string, unknown>): Page['edges'][number] => {
+    const related = relatedOf?.(row);
+    return related ? { cursor, id, node: toNode(row), related } : { cursor, id, node: toNode(row) };
+  };
   const grouped = new Map<string, { k: string; n: string; t: number | bigint }[]>();
   for (const row of rows) {
     const list = grouped.get(row.p) ?? [];
@@ -56,7 +68,7 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
     const kept = list.slice(0, limit);
     if (backward) kept.reverse();
     result.set(parent, {
-      edges: kept.map((r) => ({ cursor: r.k, id: r.n })),
+      edges: spec.row ? kept.map((r) => withNode(r.k, r.n, r as unknown as Record<string, unknown>)) : kept.map((r) => ({ cursor: r.k, id: r.n })),
       hasNextPage: backward ? args.before !== undefined : more,
       hasPreviousPage: backward ? more : args.after !== undefined,
       ...(counted ? { totalCount: Number(list[0]!.t) } : {}),

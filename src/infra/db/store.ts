@@ -14,6 +14,7 @@ import type {
   PageArgs,
   RoleAssignmentFilter,
   RoleAssignmentRecord,
+  RelatedNode,
   RoleAssignmentRepo,
   SessionRepo,
   Store,
@@ -40,7 +41,10 @@ function userSearchText(u: { email: string; username: string | null; firstName: 
 type UserRow = Awaited<ReturnType<Db['user']['findFirstOrThrow']>>;
 type GroupRow = Awaited<ReturnType<Db['group']['findFirstOrThrow']>>;
 
-function toUser(row: UserRow): User {
+/** The columns a User is made of (not the password hash or the search text): what the hot reads select. */
+const USER_COLUMNS = { id: true, email: true, username: true, firstName: true, lastName: true, emailVerifiedAt: true, createdAt: true, updatedAt: true } as const;
+
+function toUser(row: Pick<UserRow, keyof typeof USER_COLUMNS>): User {
   const { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt } = row;
   return { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt };
 }
@@ -61,6 +65,36 @@ function toGroup(row: GroupRow): Group {
 const toAccount = (row: Account): Account => row;
 const toWorkspace = (row: Workspace): Workspace => row;
 const toMember = (row: Omit<GroupMember, 'subjectType'> & { subjectType: string }): GroupMember => ({ ...row, subjectType: row.subjectType as GroupMember['subjectType'] });
+
+// Node rows read along with a page (see PageSpec.row): the columns Prisma's findMany reads, mapped the same way.
+const GROUP_ROW = {
+  columns: Prisma.sql`g."id", g."accountId", g."name", g."description", g."attributes", g."linkedScopes", g."createdAt", g."updatedAt"`,
+  toNode: (row: Record<string, unknown>) => toGroup(row as unknown as GroupRow),
+};
+// A member's row, and its user's (the page joins User anyway, for search): the user loader starts with it.
+const MEMBER_ROW = {
+  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt",
+    u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt"`,
+  toNode: (row: Record<string, unknown>) => {
+    const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
+    return toMember({ id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt });
+  },
+  related: (row: Record<string, unknown>): RelatedNode[] | undefined => {
+    const userId = row.userId as string | null;
+    if (userId === null || row.uEmail === null || row.uEmail === undefined) return undefined;
+    const user: User = {
+      id: userId,
+      email: row.uEmail as string,
+      username: row.uUsername as string | null,
+      firstName: row.uFirstName as string | null,
+      lastName: row.uLastName as string | null,
+      emailVerifiedAt: row.uEmailVerifiedAt as Date | null,
+      createdAt: row.uCreatedAt as Date,
+      updatedAt: row.uUpdatedAt as Date,
+    };
+    return [{ loader: 'user', id: userId, node: user }];
+  },
+};
 
 class Accounts implements AccountRepo {
   constructor(private readonly db: Tx) {}
@@ -125,7 +159,7 @@ class Users implements UserRepo {
     return toUser(await this.db.user.update({ where: { id }, data: { ...patch, searchText: userSearchText(next) } }));
   }
   async byIds(ids: readonly string[]) {
-    return inOrder(ids, await this.db.user.findMany({ where: { id: { in: [...ids] } } }), toUser);
+    return inOrder(ids, await this.db.user.findMany({ where: { id: { in: [...ids] } }, select: USER_COLUMNS }), toUser);
   }
   async findByEmail(email: string) {
     const row = await this.db.user.findUnique({ where: { email } });
@@ -226,7 +260,14 @@ class Groups implements GroupRepo {
   }
 
   private accountSpec(search: string | null) {
-    return { from: Prisma.sql`"Group" g`, parent: Prisma.sql`g."accountId"`, key: Prisma.sql`g."id"`, node: Prisma.sql`g."id"`, where: searchCondition(Prisma.sql`g."searchText"`, search) };
+    return {
+      from: Prisma.sql`"Group" g`,
+      parent: Prisma.sql`g."accountId"`,
+      key: Prisma.sql`g."id"`,
+      node: Prisma.sql`g."id"`,
+      where: searchCondition(Prisma.sql`g."searchText"`, search),
+      row: GROUP_ROW,
+    };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
     return pagesByParent(this.db, this.accountSpec(search), accountIds, args);
@@ -246,6 +287,7 @@ class Groups implements GroupRepo {
       key: Prisma.sql`m."id"`,
       node: Prisma.sql`m."id"`,
       where,
+      row: MEMBER_ROW,
     };
   }
   memberPages(groupIds: readonly string[], args: PageArgs, search: string | null) {
@@ -402,6 +444,29 @@ interface HeldRow {
  * of the groups it is directly in; for a group, its own ancestors (itself included).
  */
 export function heldByStatement(subjectIds: readonly string[], provider: DatabaseProvider): Prisma.Sql {
+  const { ctes, rows } = heldByParts(subjectIds, provider);
+  return Prisma.sql`
+      WITH ${ctes}
+      ${rows}`;
+}
+
+/**
+ * A session by id and the grants snapshot of `subjectId` (the subject its token names) in one statement: the
+ * session's columns on every row, the snapshot's rows beside them (one row with NULL snapshot columns when the
+ * subject holds nothing); no row when the session does not exist.
+ */
+export function sessionWithGrantsStatement(sessionId: string, subjectId: string, provider: DatabaseProvider): Prisma.Sql {
+  const { ctes, rows } = heldByParts([subjectId], provider);
+  return Prisma.sql`
+      WITH ${ctes},
+      held AS (${rows})
+      SELECT ses."id" AS "sessionId", ses."userId" AS "sessionUserId", ses."serviceAccountId" AS "sessionServiceAccountId",
+             ses."createdAt" AS "sessionCreatedAt", ses."expiresAt" AS "sessionExpiresAt", ses."revokedAt" AS "sessionRevokedAt", held.*
+        FROM "Session" ses LEFT JOIN held ON 1 = 1
+       WHERE ses."id" = ${sessionId}`;
+}
+
+function heldByParts(subjectIds: readonly string[], provider: DatabaseProvider): { ctes: Prisma.Sql; rows: Prisma.Sql } {
   // On SQLite each table is also pinned to the index on the subject's column: statistics of a column that is
   // mostly NULL (GroupMember.serviceAccountId, or userId where most members are groups) make the planner prefer
   // a scan otherwise. PostgreSQL keeps NULL fractions apart and needs no hint.
@@ -411,8 +476,7 @@ export function heldByStatement(subjectIds: readonly string[], provider: Databas
   // table reached through its index on the subject's column) whatever ANALYZE's statistics suggest; PostgreSQL
   // reads it as an inner join. Membership of a zone counts only while the user is in the zone's account (EXISTS,
   // a lookup by the unique (accountId, userId) index, never a scan of AccountUser).
-  return Prisma.sql`
-      WITH s AS (${subjects}),
+  const ctes = Prisma.sql`s AS (${subjects}),
       m AS (
         SELECT s."who" AS "who", c."ancestorId" AS "gid" FROM s CROSS JOIN "GroupMember" gm${by('GroupMember_userId_idx')} CROSS JOIN "GroupClosure" c${by('GroupClosure_descendantId_depth_idx')} WHERE gm."userId" = s."who" AND c."descendantId" = gm."groupId"
         UNION
@@ -420,7 +484,8 @@ export function heldByStatement(subjectIds: readonly string[], provider: Databas
         UNION
         SELECT s."who", c."ancestorId" FROM s CROSS JOIN "GroupClosure" c${by('GroupClosure_descendantId_depth_idx')} WHERE c."descendantId" = s."who"
       ),
-      h AS (SELECT s."who" AS "who", s."who" AS "sid" FROM s UNION SELECT m."who", m."gid" FROM m)
+      h AS (SELECT s."who" AS "who", s."who" AS "sid" FROM s UNION SELECT m."who", m."gid" FROM m)`;
+  const rows = Prisma.sql`
       SELECT h."who" AS "who", 'G' AS "src", g."id" AS "id", g."accountId" AS "accountId", CAST(g."grantKind" AS TEXT) AS "kind", g."capabilityKey" AS "key",
              g."resourceType" AS "resourceType", g."resourceId" AS "resourceId", CAST(g."subjectType" AS TEXT) AS "subjectType", g."subjectId" AS "subjectId"
         FROM h CROSS JOIN "AuthorizationGrant" g${by('AuthorizationGrant_subjectId_idx')} WHERE g."subjectId" = h."sid" AND g."revokedAt" IS NULL
@@ -433,6 +498,33 @@ export function heldByStatement(subjectIds: readonly string[], provider: Databas
         WHERE zm."userId" = s."who" AND EXISTS (SELECT 1 FROM "AccountUser" au${by('AccountUser_accountId_userId_key')} WHERE au."accountId" = zm."accountId" AND au."userId" = zm."userId")
       UNION ALL
       SELECT m."who", 'M', m."gid", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m`;
+  return { ctes, rows };
+}
+
+/** The snapshot rows of heldByStatement, per subject (ids and grants sorted). */
+function heldFromRows(subjectIds: readonly string[], rows: readonly HeldRow[]): Map<string, SubjectGrants> {
+  const result = new Map<string, SubjectGrants>(subjectIds.map((id) => [id, { groupIds: [], grants: [] }]));
+  for (const row of rows) {
+    const entry = row.who === null ? undefined : result.get(row.who);
+    if (!entry) continue;
+    if (row.src === 'M') entry.groupIds.push(row.id);
+    else
+      entry.grants.push({
+        id: row.id,
+        accountId: row.accountId!,
+        kind: row.kind as GrantKindValue | 'ROLE' | 'ZONE_ROLE',
+        key: row.key,
+        resourceType: row.resourceType,
+        resourceId: row.resourceId,
+        subjectType: row.subjectType as SubjectTypeValue,
+        subjectId: row.subjectId!,
+      });
+  }
+  for (const entry of result.values()) {
+    entry.groupIds.sort();
+    entry.grants.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+  return result;
 }
 
 class Grants implements GrantRepo {
@@ -466,30 +558,8 @@ class Grants implements GrantRepo {
   }
 
   async heldBy(subjectIds: readonly string[]) {
-    const result = new Map<string, SubjectGrants>(subjectIds.map((id) => [id, { groupIds: [], grants: [] }]));
-    if (subjectIds.length === 0) return result;
-    const rows = await this.db.$queryRaw<HeldRow[]>(heldByStatement(subjectIds, this.provider));
-    for (const row of rows) {
-      const entry = result.get(row.who);
-      if (!entry) continue;
-      if (row.src === 'M') entry.groupIds.push(row.id);
-      else
-        entry.grants.push({
-          id: row.id,
-          accountId: row.accountId!,
-          kind: row.kind as GrantKindValue | 'ROLE' | 'ZONE_ROLE',
-          key: row.key,
-          resourceType: row.resourceType,
-          resourceId: row.resourceId,
-          subjectType: row.subjectType as SubjectTypeValue,
-          subjectId: row.subjectId!,
-        });
-    }
-    for (const entry of result.values()) {
-      entry.groupIds.sort();
-      entry.grants.sort((a, b) => (a.id < b.id ? -1 : 1));
-    }
-    return result;
+    if (subjectIds.length === 0) return new Map<string, SubjectGrants>();
+    return heldFromRows(subjectIds, await this.db.$queryRaw<HeldRow[]>(heldByStatement(subjectIds, this.provider)));
   }
 }
 
@@ -515,8 +585,36 @@ class RoleAssignments implements RoleAssignmentRepo {
   }
 }
 
+const asDate = (value: Date | string | number): Date => (value instanceof Date ? value : new Date(value));
+
+interface SessionWithGrantsRow extends HeldRow {
+  sessionId: string;
+  sessionUserId: string | null;
+  sessionServiceAccountId: string | null;
+  sessionCreatedAt: Date | string;
+  sessionExpiresAt: Date | string;
+  sessionRevokedAt: Date | string | null;
+}
+
 class Sessions implements SessionRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
+  async byIdWithGrants(id: string, subjectId: string) {
+    const rows = await this.db.$queryRaw<SessionWithGrantsRow[]>(sessionWithGrantsStatement(id, subjectId, this.provider));
+    const first = rows[0];
+    if (first === undefined) return { session: null, held: null };
+    const session = {
+      id: first.sessionId,
+      userId: first.sessionUserId,
+      serviceAccountId: first.sessionServiceAccountId,
+      createdAt: asDate(first.sessionCreatedAt),
+      expiresAt: asDate(first.sessionExpiresAt),
+      revokedAt: first.sessionRevokedAt === null ? null : asDate(first.sessionRevokedAt),
+    };
+    return { session, held: heldFromRows([subjectId], rows).get(subjectId)! };
+  }
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }) {
     return this.db.session.create({ data: { id: newId(), ...input } });
   }
@@ -596,7 +694,7 @@ export class PrismaStore implements Store {
     this.groups = new Groups(db);
     this.grants = new Grants(db, provider);
     this.roleAssignments = new RoleAssignments(db);
-    this.sessions = new Sessions(db);
+    this.sessions = new Sessions(db, provider);
     this.identities = new Identities(db);
     this.emailProofs = new EmailProofs(db);
     this.zones = new PrismaZoneStore(db, provider);
