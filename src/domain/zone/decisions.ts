@@ -79,21 +79,12 @@ export type IntegrityFailure = 'signature' | 'content';
 /** One disagreement seen in shadow mode (local ids). */
 export type ShadowSample = ShadowSampleRow;
 
-/** What the instances have seen of one shadow version (the stored aggregate plus this instance's unflushed part). */
-export interface ShadowDiffs {
-  policySetId: string;
-  policySetVersionId: string;
-  version: number;
-  /** When an instance first evaluated it (the earliest). */
-  since: Date;
-  evaluated: number;
-  differing: number;
-  /** The answer was ALLOW, the shadow version said DENY. */
-  allowToDeny: number;
-  denyToAllow: number;
-  /** The latest disagreements, newest first (at most SHADOW_SAMPLES). */
-  samples: ShadowSample[];
-}
+/**
+ * What the instances have seen of one shadow version (the stored aggregate plus this instance's unflushed part):
+ * `since` is when an instance first evaluated it, `samples` the latest disagreements, newest first (at most
+ * SHADOW_SAMPLES).
+ */
+export type ShadowDiffs = Omit<ShadowIncrement, 'zoneId'>;
 
 export const SHADOW_SAMPLES = 20;
 const SHADOW_VERSIONS = 1000;
