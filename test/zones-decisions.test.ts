@@ -282,6 +282,17 @@ describe(`decisions (${dbProvider})`, () => {
     expect(batch.authorizeBatch.map((d: Json) => d.decision)).toEqual(['ALLOW', 'DENY', 'DENY', 'ALLOW']);
     const thirty: Json = await t.ok(`query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { decision } }`, { inputs: Array.from({ length: 30 }, () => one(w.ada)) });
     expect(thirty.authorizeBatch).toHaveLength(30);
+    // One decision costs three statements beyond authenticating the caller: the bound contents, the principal, the resource.
+    {
+      const base = await t.app.metrics.statementTotal();
+      await t.ok('query { __typename }');
+      const empty = (await t.app.metrics.statementTotal()) - base;
+      for (const input of [one(w.ada), one(w.app)]) {
+        const from = await t.app.metrics.statementTotal();
+        await ask(input);
+        expect((await t.app.metrics.statementTotal()) - from - empty).toBe(3);
+      }
+    }
     // Nothing is read for it beyond what any request costs (authenticating the caller).
     let statements = await t.app.metrics.statementTotal();
     await t.ok('query { __typename }');

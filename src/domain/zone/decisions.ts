@@ -201,6 +201,7 @@ function merge<T extends Omit<ShadowIncrement, 'zoneId'>>(a: T, b: Omit<ShadowIn
 /** How long a verified attestation is trusted without verifying it again (a retired key stops counting within this time). */
 const VERIFIED_FOR_MS = 60_000;
 const VERIFIED_ENTRIES = 10_000;
+const SHA_ENTRIES = 10_000;
 
 interface Prepared {
   ok: true;
@@ -224,6 +225,8 @@ export class DecisionService {
   /** Attestations verified (or refused): key = version id, manifest sha, the JWS as stored. */
   private readonly verified = new Map<string, { ok: boolean; until: number; error?: string }>();
   private readonly schemaAttributes = new Map<string, Map<string, Set<string>>>();
+  /** Canonical sha by JSON text (see sha()). */
+  private readonly shas = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -407,18 +410,33 @@ export class DecisionService {
     return { sets: sets.filter((s) => checked.has(s.activeVersionId!)), checked };
   }
 
+  /**
+   * The canonical sha of a value as read now, memoized by its JSON text: equal texts are equal values, so
+   * the memo answers exactly what hashing would (an edited row has another text and is hashed again).
+   */
+  private sha(value: unknown): string {
+    const text = JSON.stringify(value);
+    let sha = this.shas.get(text);
+    if (sha === undefined) {
+      sha = this.hasher.canonicalSha256(value);
+      if (this.shas.size >= SHA_ENTRIES) this.shas.delete(this.shas.keys().next().value!);
+      this.shas.set(text, sha);
+    }
+    return sha;
+  }
+
   private async check(zone: Pick<Zone, 'id'>, set: BoundSet, version: BoundVersion, policyVersions: Map<string, BoundPolicyVersion>, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<Checked> {
     const label = `policy set ${set.name} v${version.version}`;
     const fail = (reason: IntegrityFailure, error: string): Checked => ({ ok: false, version, integrity: reason, error: `${label} fails its integrity check (${error}): it is not evaluated and the request is denied` });
     // 1. The stored contents still hash to the manifest (recomputed on every load).
     const entries = version.entries;
-    if (!Array.isArray(entries) || this.hasher.canonicalSha256({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
+    if (!Array.isArray(entries) || this.sha({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
     const policies: Record<string, Record<string, unknown>> = {};
     const byPolicyVersion = new Map<string, ManifestEntry>();
     for (const entry of entries) {
       const pv = policyVersions.get(entry.policy_version_id);
       if (!pv || pv.zoneId !== zone.id || pv.policyId !== entry.policy_id) return fail('content', `pinned policy version ${entry.policy_version_id} is missing`);
-      if (this.hasher.canonicalSha256(pv.cedarJson) !== entry.sha) return fail('content', `the stored content of policy version ${pv.id} no longer hashes to the sha the manifest pins`);
+      if (this.sha(pv.cedarJson) !== entry.sha) return fail('content', `the stored content of policy version ${pv.id} no longer hashes to the sha the manifest pins`);
       policies[pv.id] = pv.cedarJson;
       byPolicyVersion.set(pv.id, entry);
     }
