@@ -195,6 +195,61 @@ describe(`decisions (${dbProvider})`, () => {
     expect(await counter()).toBe(before + 3);
   });
 
+  it('a failing version counts and errs once per request it applies to, also within a batch', async () => {
+    const w = await world('TamperBatch');
+    const permit = await policyVersion(w.z, 'verified', VERIFIED);
+    await bound(w.z, 'live', [permit]);
+    const apiOnly = await policyVersion(w.z, 'api-only', `permit(principal, action, resource == Resource::"${local(w.api)}");`);
+    await bound(w.z, 'scoped', [apiOnly], 'ACTIVE', { scopeType: 'RESOURCE', scopeTargetId: w.api });
+    const prisma = t.app.db.prisma as Json;
+    const edit = (id: string) =>
+      dbProvider === 'postgresql'
+        ? prisma.$executeRaw`UPDATE "PolicyVersion" SET "cedarJson" = REPLACE("cedarJson"::text, 'permit', 'forbid')::jsonb WHERE "id" = ${local(id)}`
+        : prisma.$executeRaw`UPDATE "PolicyVersion" SET "cedarJson" = REPLACE("cedarJson", 'permit', 'forbid') WHERE "id" = ${local(id)}`;
+    expect(await edit(permit.id)).toBe(1);
+    expect(await edit(apiOnly.id)).toBe(1);
+    const before = await counter();
+    const one = (principalId: string, resourceId: string) => ({ zoneId: w.z, principalId, action: 'access', resourceId, context: SCOPES });
+    // Three requests on the api (both sets apply: two failures each), one on the other resource (only the ZONE set applies).
+    const batch: Json = await t.ok(`query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { ${DECISION} } }`, { inputs: [one(w.ada, w.api), one(w.bob, w.api), one(w.ada, w.api), one(w.ada, w.other)] });
+    const answers = batch.authorizeBatch as Json[];
+    for (const answer of answers.slice(0, 3)) {
+      expect(answer).toMatchObject({ decision: 'DENY', reasons: [] });
+      expect(answer.errors).toHaveLength(2);
+      for (const error of answer.errors) expect(error).toMatch(/fails its integrity check/);
+    }
+    expect(answers[3]).toMatchObject({ decision: 'DENY', reasons: [], errors: [expect.stringMatching(/policy set live v1 fails its integrity check/)] });
+    expect(await counter()).toBe(before + 3 * 2 + 1);
+  });
+
+  it('entities the context names (delegate on_behalf_of) are built from the zone; one outside the zone or missing fails closed', async () => {
+    const w = await world('Delegate');
+    const forUser = await policyVersion(w.z, 'for-verified', 'permit(principal is Application, action == Action::"delegate", resource) when { context.on_behalf_of.email_verified && context.on_behalf_of.email like "ada@*" };');
+    await bound(w.z, 'delegation', [forUser]);
+    const request = (user: string, form: 'explicit' | 'implicit' = 'explicit') => ({
+      zoneId: w.z,
+      principalId: w.app,
+      action: 'delegate',
+      resourceId: w.api,
+      context: { scopes: ['read'], on_behalf_of: form === 'explicit' ? { __entity: { type: 'User', id: user } } : { type: 'User', id: user } },
+    });
+    expect(await ask(request(local(w.ada)))).toEqual({ decision: 'ALLOW', reasons: [expect.objectContaining({ policyVersionId: forUser.id })], errors: [], shadow: [] });
+    expect(await ask(request(local(w.ada), 'implicit'))).toMatchObject({ decision: 'ALLOW', errors: [] });
+    // Bob is not verified: nothing permits, and nothing failed to evaluate.
+    expect(await ask(request(local(w.bob)))).toEqual({ decision: 'DENY', reasons: [], errors: [], shadow: [] });
+    // A user of another zone is refused exactly like one that does not exist.
+    const elsewhere = await world('DelegateElsewhere');
+    const foreign = await ask(request(local(elsewhere.ada)));
+    expect(foreign).toEqual({ decision: 'DENY', reasons: [], errors: [`the context names User::"${local(elsewhere.ada)}", which is not a zone user of the zone`], shadow: [] });
+    expect(await ask(request('nope'))).toEqual({ ...foreign, errors: ['the context names User::"nope", which is not a zone user of the zone'] });
+    const action = await ask({ ...request(local(w.ada)), context: { scopes: [], on_behalf_of: { __entity: { type: 'Action', id: 'access' } } } });
+    expect(action).toMatchObject({ decision: 'DENY', errors: [expect.stringMatching(/the context names Action::"access": the context may name only/)] });
+    // In a batch, each request's references are read with the others and checked on their own.
+    const batch: Json = await t.ok(`query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { decision errors } }`, { inputs: [request(local(w.ada)), request(local(elsewhere.ada)), request(local(w.bob))] });
+    expect(batch.authorizeBatch.map((d: Json) => d.decision)).toEqual(['ALLOW', 'DENY', 'DENY']);
+    expect(batch.authorizeBatch[1].errors).toEqual(foreign.errors);
+  });
+
   it('after a key rotation the re-signed versions still decide; an old attestation put back after its key is retired fails closed', async () => {
     const w = await world('Rotation');
     const permit = await policyVersion(w.z, 'verified', VERIFIED);
@@ -227,6 +282,17 @@ describe(`decisions (${dbProvider})`, () => {
     expect(batch.authorizeBatch.map((d: Json) => d.decision)).toEqual(['ALLOW', 'DENY', 'DENY', 'ALLOW']);
     const thirty: Json = await t.ok(`query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { decision } }`, { inputs: Array.from({ length: 30 }, () => one(w.ada)) });
     expect(thirty.authorizeBatch).toHaveLength(30);
+    // One decision costs three statements beyond authenticating the caller: the bound contents, the principal, the resource.
+    {
+      const base = await t.app.metrics.statementTotal();
+      await t.ok('query { __typename }');
+      const empty = (await t.app.metrics.statementTotal()) - base;
+      for (const input of [one(w.ada), one(w.app)]) {
+        const from = await t.app.metrics.statementTotal();
+        await ask(input);
+        expect((await t.app.metrics.statementTotal()) - from - empty).toBe(3);
+      }
+    }
     // Nothing is read for it beyond what any request costs (authenticating the caller).
     let statements = await t.app.metrics.statementTotal();
     await t.ok('query { __typename }');

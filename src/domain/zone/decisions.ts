@@ -201,6 +201,7 @@ function merge<T extends Omit<ShadowIncrement, 'zoneId'>>(a: T, b: Omit<ShadowIn
 /** How long a verified attestation is trusted without verifying it again (a retired key stops counting within this time). */
 const VERIFIED_FOR_MS = 60_000;
 const VERIFIED_ENTRIES = 10_000;
+const SHA_ENTRIES = 10_000;
 
 interface Prepared {
   ok: true;
@@ -210,7 +211,8 @@ interface Prepared {
   schemaName: string;
   byPolicyVersion: Map<string, ManifestEntry>;
 }
-type Checked = Prepared | { ok: false; version: BoundVersion; error: string };
+/** A version that cannot be evaluated; `integrity` when it failed its integrity check (counted per request it applies to). */
+type Checked = Prepared | { ok: false; version: BoundVersion; error: string; integrity?: IntegrityFailure };
 
 interface Evaluated {
   version: BoundVersion;
@@ -223,6 +225,8 @@ export class DecisionService {
   /** Attestations verified (or refused): key = version id, manifest sha, the JWS as stored. */
   private readonly verified = new Map<string, { ok: boolean; until: number; error?: string }>();
   private readonly schemaAttributes = new Map<string, Map<string, Set<string>>>();
+  /** Canonical sha by JSON text (see sha()). */
+  private readonly shas = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -251,9 +255,12 @@ export class DecisionService {
     if (requests.length > MAX_BATCH) throw new ValidationError(`at most ${MAX_BATCH} requests at once; this batch has ${requests.length}`, 'requests');
     // Everything the requests name, read at once (answers depend on the caller's rights only after this).
     const z = this.store.zones;
-    const userIds = requests.filter((r) => r.principal.kind === 'ZoneUser').map((r) => r.principal.id);
-    const appIds = requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id);
-    const resourceIds = requests.map((r) => r.resourceId);
+    // Entities the contexts name (e.g. on_behalf_of) are read in the same batch as the principals and resources.
+    const contextRefs = requests.map((r) => entityRefsIn(r.context));
+    const referenced = (type: string) => contextRefs.flatMap((refs) => refs.filter((ref) => ref.type === type).map((ref) => ref.id));
+    const userIds = [...requests.filter((r) => r.principal.kind === 'ZoneUser').map((r) => r.principal.id), ...referenced('User')];
+    const appIds = [...requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id), ...referenced('Application')];
+    const resourceIds = [...requests.map((r) => r.resourceId), ...referenced('Resource')];
     const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
     // The zones' bound sets are read alongside (and checked only once the caller may ask).
     const zoneIds = unique(requests.map((r) => r.zoneId));
@@ -290,7 +297,7 @@ export class DecisionService {
     const checkedByZone = new Map<string, { sets: BoundSet[]; checked: Map<string, Checked> }>();
     for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone, await contents.get(zone.id)!));
 
-    return requests.map((request) => {
+    return requests.map((request, index) => {
       const zone = zones.get(request.zoneId)!;
       const { sets, checked } = checkedByZone.get(zone.id)!;
       const principal = request.principal.kind === 'ZoneUser' ? userById.get(request.principal.id) : appById.get(request.principal.id);
@@ -305,6 +312,12 @@ export class DecisionService {
         if (!session || session.zoneId !== zone.id || owner !== request.principal.id) errors.push("the session is not a session of the principal in the zone");
         else if (session.revokedAt || (session.expiresAt && session.expiresAt.getTime() <= this.clock())) errors.push('the session is revoked or expired');
         else sessionId = session.id;
+      }
+      const refs = contextRefs[index]!;
+      for (const ref of refs) {
+        const found = ref.type === 'User' ? userById.get(ref.id) : ref.type === 'Application' ? appById.get(ref.id) : ref.type === 'Resource' ? resourceById.get(ref.id) : undefined;
+        if (!CONTEXT_ENTITY_TYPES.has(ref.type)) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}: the context may name only User, Application or Resource entities of the zone`);
+        else if (!found || found.zoneId !== zone.id) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}, which is not ${ref.type === 'User' ? 'a zone user' : ref.type === 'Application' ? 'an application' : 'a resource'} of the zone`);
       }
       if (errors.length) return deny(errors);
 
@@ -321,28 +334,38 @@ export class DecisionService {
           return Object.fromEntries(Object.entries(all).filter(([k, v]) => known.has(k) && v !== null && v !== undefined));
         };
         const list: EntityData[] = [];
-        const app = (id: string) => appById.get(id);
-        const addApp = (a: NonNullable<ReturnType<typeof app>>) => {
-          if (!list.some((e) => e.uid.type === 'Application' && e.uid.id === a.id)) list.push({ uid: { type: 'Application', id: a.id }, attrs: project('Application', { identifier: a.identifier, traits: a.traits, owner_type: a.ownerType }), parents: [] });
+        const seen = new Set<string>();
+        // Each entity once (the principal may also be named by the context, say).
+        const add = (type: string, id: string) => {
+          const key = `${type}\n${id}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          if (type === 'User') {
+            const u = userById.get(id)!;
+            list.push({ uid: { type, id }, attrs: project('User', { email: u.email, email_verified: u.emailVerified, issuer: u.issuer, provider: u.providerId ? providerById.get(u.providerId)?.identifier : null }), parents: [] });
+          } else if (type === 'Application') {
+            const a = appById.get(id)!;
+            list.push({ uid: { type, id }, attrs: project('Application', { identifier: a.identifier, traits: a.traits, owner_type: a.ownerType }), parents: [] });
+          } else {
+            const r = resourceById.get(id)!;
+            // Its providing application is its parent (`resource in Application::"..."`); Cedar needs only its uid.
+            list.push({ uid: { type, id }, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: r.applicationId ? [{ type: 'Application', id: r.applicationId }] : [] });
+          }
         };
-        let p: EntityRef;
-        if (request.principal.kind === 'ZoneUser') {
-          const u = userById.get(principal!.id)!;
-          p = { type: 'User', id: u.id };
-          list.push({ uid: p, attrs: project('User', { email: u.email, email_verified: u.emailVerified, issuer: u.issuer, provider: u.providerId ? providerById.get(u.providerId)?.identifier : null }), parents: [] });
-        } else {
-          p = { type: 'Application', id: principal!.id };
-          addApp(app(principal!.id)!);
-        }
-        const r = resource!;
-        // Its providing application is its parent (`resource in Application::"..."`); Cedar needs only its uid.
-        const res = { type: 'Resource', id: r.id };
-        list.push({ uid: res, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: r.applicationId ? [{ type: 'Application', id: r.applicationId }] : [] });
+        const p: EntityRef = { type: request.principal.kind === 'ZoneUser' ? 'User' : 'Application', id: principal!.id };
+        const res: EntityRef = { type: 'Resource', id: resource!.id };
+        add(p.type, p.id);
+        add(res.type, res.id);
+        for (const ref of refs) add(ref.type, ref.id);
         return { principal: p, resource: res, entities: list };
       };
       const evaluate = (set: BoundSet): Evaluated => {
         const c = checked.get(set.activeVersionId!)!;
-        if (!c.ok) return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
+        if (!c.ok) {
+          // Counted once per request it would have decided (and per failing version), like the error.
+          if (c.integrity) this.onIntegrityFailure(c.integrity);
+          return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
+        }
         const e = entities(c.schemaName);
         const answer = this.engine.isAuthorized(`manifest:${c.version.manifestSha}`, c.schemaName, {
           principal: e.principal,
@@ -387,21 +410,33 @@ export class DecisionService {
     return { sets: sets.filter((s) => checked.has(s.activeVersionId!)), checked };
   }
 
+  /**
+   * The canonical sha of a value as read now, memoized by its JSON text: equal texts are equal values, so
+   * the memo answers exactly what hashing would (an edited row has another text and is hashed again).
+   */
+  private sha(value: unknown): string {
+    const text = JSON.stringify(value);
+    let sha = this.shas.get(text);
+    if (sha === undefined) {
+      sha = this.hasher.canonicalSha256(value);
+      if (this.shas.size >= SHA_ENTRIES) this.shas.delete(this.shas.keys().next().value!);
+      this.shas.set(text, sha);
+    }
+    return sha;
+  }
+
   private async check(zone: Pick<Zone, 'id'>, set: BoundSet, version: BoundVersion, policyVersions: Map<string, BoundPolicyVersion>, published: () => Promise<(Record<string, unknown> & { kid: string })[]>): Promise<Checked> {
     const label = `policy set ${set.name} v${version.version}`;
-    const fail = (reason: IntegrityFailure, error: string): Checked => {
-      this.onIntegrityFailure(reason);
-      return { ok: false, version, error: `${label} fails its integrity check (${error}): it is not evaluated and the request is denied` };
-    };
+    const fail = (reason: IntegrityFailure, error: string): Checked => ({ ok: false, version, integrity: reason, error: `${label} fails its integrity check (${error}): it is not evaluated and the request is denied` });
     // 1. The stored contents still hash to the manifest (recomputed on every load).
     const entries = version.entries;
-    if (!Array.isArray(entries) || this.hasher.canonicalSha256({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
+    if (!Array.isArray(entries) || this.sha({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
     const policies: Record<string, Record<string, unknown>> = {};
     const byPolicyVersion = new Map<string, ManifestEntry>();
     for (const entry of entries) {
       const pv = policyVersions.get(entry.policy_version_id);
       if (!pv || pv.zoneId !== zone.id || pv.policyId !== entry.policy_id) return fail('content', `pinned policy version ${entry.policy_version_id} is missing`);
-      if (this.hasher.canonicalSha256(pv.cedarJson) !== entry.sha) return fail('content', `the stored content of policy version ${pv.id} no longer hashes to the sha the manifest pins`);
+      if (this.sha(pv.cedarJson) !== entry.sha) return fail('content', `the stored content of policy version ${pv.id} no longer hashes to the sha the manifest pins`);
       policies[pv.id] = pv.cedarJson;
       byPolicyVersion.set(pv.id, entry);
     }
@@ -489,6 +524,41 @@ function combine(results: Evaluated[], checked: Map<string, Checked>, what: stri
   const permits = evaluated.filter((r) => r.answer.allow);
   if (permits.length) return { decision: 'ALLOW', reasons: permits.flatMap((r) => reasonsOf(r, r.answer.reasons)), errors, shadow: [] };
   return { decision: 'DENY', reasons: [], errors, shadow: [] };
+}
+
+/** The entity types a context may name: the zone's own entities, read with the request. */
+const CONTEXT_ENTITY_TYPES = new Set(['User', 'Application', 'Resource']);
+const CONTEXT_DEPTH = 32;
+
+/**
+ * The entity references in a context, in Cedar's JSON forms: `{"__entity": {"type", "id"}}`, and the
+ * implicit `{"type", "id"}` (an object of exactly these two strings) when its type is one of the zone's
+ * entity types (the shipped schemas declare no record of that shape, so it can only be an entity).
+ * The value is walked (records and sets), not the schema.
+ */
+export function entityRefsIn(context: unknown): EntityRef[] {
+  const refs: EntityRef[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== 'object' || depth > CONTEXT_DEPTH) return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, depth + 1);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const explicit = keys.length === 1 && keys[0] === '__entity' ? (record.__entity as Record<string, unknown> | null) : null;
+    if (explicit && typeof explicit === 'object' && typeof explicit.type === 'string' && typeof explicit.id === 'string') {
+      refs.push({ type: explicit.type, id: explicit.id });
+      return;
+    }
+    if (keys.length === 2 && typeof record.type === 'string' && typeof record.id === 'string' && CONTEXT_ENTITY_TYPES.has(record.type)) {
+      refs.push({ type: record.type, id: record.id });
+      return;
+    }
+    for (const v of Object.values(record)) walk(v, depth + 1);
+  };
+  walk(context, 0);
+  return refs;
 }
 
 function unique(ids: readonly string[]): string[] {
