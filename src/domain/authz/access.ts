@@ -269,7 +269,19 @@ export async function holdsIn(authz: Authorizer, capability: CapabilityKey, scop
 export async function decideVisible<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K], deps: ScopeDeps): Promise<boolean> {
   if (!authz.authenticated) return false;
   if (isSelf(kind, object, authz.principal)) return true;
-  return holdsIn(authz, ACCESS[kind].read, await scopesOf(kind, object, deps));
+  const scopes = await scopesOf(kind, object, deps);
+  return holdsNow(authz, ACCESS[kind].read, scopes) ?? holdsIn(authz, ACCESS[kind].read, scopes);
+}
+
+/** holdsIn's answer without waiting when the caller's grants are loaded; undefined otherwise. */
+function holdsNow(authz: Authorizer, capability: CapabilityKey, scopes: readonly Scope[]): boolean | undefined {
+  let undecided = false;
+  for (const scope of scopes) {
+    const held = authz.canNow(capability, scope);
+    if (held === true) return true;
+    if (held === undefined) undecided = true;
+  }
+  return undecided ? undefined : false;
 }
 
 /**
@@ -402,14 +414,7 @@ function decideVisibleNow<K extends ObjectKind>(authz: Authorizer, kind: K, obje
   if (kind === 'User' || kind === 'ApplicationDependency') return undefined;
   const scopes = (ACCESS[kind] as AccessEntry<Objects[K]>).scopes(object, NO_LOADS);
   if (!Array.isArray(scopes)) return undefined;
-  const capability = ACCESS[kind].read;
-  let undecided = false;
-  for (const scope of scopes) {
-    const held = authz.canNow(capability, scope);
-    if (held === true) return true;
-    if (held === undefined) undecided = true;
-  }
-  return undecided ? undefined : false;
+  return holdsNow(authz, ACCESS[kind].read, scopes);
 }
 
 /** A source of objects by kind and id for reads (the request's batching loaders). */
