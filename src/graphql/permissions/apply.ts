@@ -3,7 +3,8 @@
 //   evaluate `allow` asynchronously before calling the resolver;
 // - a field whose rule is canSee(kind) (an object's own fields) gets the same decision, made once per object
 //   and caller (the access table's `visible` memoises it) and then answered synchronously for the object's
-//   other fields; its resolver is wrapped directly (no per-call closure of graphql-middleware);
+//   other fields; its resolver is wrapped directly (no per-call closure of graphql-middleware), and a Node
+//   type's `id` is encoded synchronously (node-ids.ts);
 // - every other field (entry points, relations, sensitive fields, the fallback `deny`) keeps shield's own
 //   middleware for its rule.
 // The decisions are the generated rule map's (permissions/index.ts; test/permissions.test.ts checks it covers
@@ -15,6 +16,7 @@ import type { IRules } from 'graphql-shield';
 import type { ObjectKind } from '../../domain/authz/access.js';
 import type { Context } from '../context.js';
 import { isVisible, visibleNow } from '../visibility.js';
+import { isNodeType, nodeIdResolver } from '../node-ids.js';
 import { forbidden, unauthenticated, visibilityRules } from './rules.js';
 
 type FieldMiddleware = unknown;
@@ -65,7 +67,8 @@ export function applyRules(schema: GraphQLSchema, rules: IRules, permissions: IM
     const type = applied.getType(typeName) as GraphQLObjectType | undefined;
     const target = type?.getFields()[field];
     if (!target) throw new Error(`permissions: ${typeName}.${field} is not in the schema`);
-    target.resolve = visibleOnce(kind, (target.resolve ?? defaultFieldResolver) as Resolve);
+    const resolve = field === 'id' && isNodeType(type!) ? (nodeIdResolver(typeName) as Resolve) : ((target.resolve ?? defaultFieldResolver) as Resolve);
+    target.resolve = visibleOnce(kind, resolve);
   }
   return applied;
 }
