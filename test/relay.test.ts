@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountUsersDocument, CreateWorkspaceDocument, GroupMembersDocument, NodeDocument, NodesDocument } from './generated/graphql.js';
 import { account, addUser, group, user } from './support/fixtures.js';
 import { provider, startTestApp, type TestApp } from './support/harness.js';
-import { printSubgraph } from '../src/graphql/schema.js';
+import { buildSchema, printSubgraph } from '../src/graphql/schema.js';
+import { isNodeType, nodeIdResolver } from '../src/graphql/node-ids.js';
+import type { GraphQLObjectType } from 'graphql';
 
 describe(`Relay and federation (${provider})`, () => {
   let t: TestApp;
@@ -108,6 +110,16 @@ describe(`Relay and federation (${provider})`, () => {
     const result = await t.gql(AccountUsersDocument, { id: acme, ...args });
     expect(result.errors?.[0]?.message).toBe(message);
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("encodes every Node type's id as the Relay plugin does (the served schema answers it synchronously)", async () => {
+    const nodeTypes = Object.values(buildSchema().getTypeMap()).filter((type): type is GraphQLObjectType => type.constructor.name === 'GraphQLObjectType' && isNodeType(type as GraphQLObjectType));
+    expect(nodeTypes.length).toBeGreaterThan(20);
+    for (const type of nodeTypes) {
+      const object = { id: 'k-1', accountId: 'a-1', zoneId: 'z-1' };
+      const plugin = await type.getFields().id!.resolve!(object, {}, {}, {} as never);
+      expect([type.name, nodeIdResolver(type.name)(object, {}, {}, {} as never)]).toEqual([type.name, plugin]);
+    }
   });
 
   it('serves the subgraph SDL with keys, and it is schema.graphql', async () => {

@@ -119,13 +119,16 @@ export async function relationConnection<T, F>(
   const page = await ctx.loaders.list(options.list, args, options.filter).load(options.parentId);
   const counted = page.totalCount;
   // Nodes the page statement read along need no second read: the request's loader starts with them.
+  let allRead = true;
   for (const edge of page.edges) {
     if (edge.node !== undefined) options.load.prime(edge.id, edge.node as T);
-    if (edge.related) for (const related of edge.related) ctx.loaders[related.loader].prime(related.id, related.node as never);
+    else allRead = false;
+    if (edge.related) for (const related of edge.related) ctx.loaders.primeRead(related.loader, related.id, related.node);
   }
   return toConnection(
     page,
-    (ids) => options.load.loadMany(ids),
+    // A page that read every node along needs no load at all.
+    allRead ? () => Promise.resolve(page.edges.map((edge) => edge.node as T)) : (ids) => options.load.loadMany(ids),
     counted !== undefined ? () => Promise.resolve(counted) : () => ctx.loaders.listCount(options.list, options.filter).load(options.parentId),
   );
 }

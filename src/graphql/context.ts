@@ -52,13 +52,17 @@ export interface Loaders {
   listCount<F>(query: ListQuery<F>, filter: F): DataLoader<string, number>;
   /** The zones graph's loaders. */
   zones: ZoneLoaders;
+  /** Primes `loader` with an object a page statement read along, and remembers it for `readAlong`. */
+  primeRead(loader: 'user' | 'group' | 'serviceAccount', id: string, node: unknown): void;
+  /** The object of `loader` a page statement of this request read along, without waiting; undefined if none. */
+  readAlong<T>(loader: 'user' | 'group' | 'serviceAccount', id: string): T | undefined;
 }
 
 /**
  * How each loader is made for a request. Loaders are made on first read and kept for the request (getters on
  * a shared prototype): a request builds only the loaders it uses, a trivial query none.
  */
-const MAKERS: { [K in Exclude<keyof Loaders, 'object' | 'list' | 'listCount'>]: (loaders: RequestLoaders) => Loaders[K] } = {
+const MAKERS: { [K in Exclude<keyof Loaders, 'object' | 'list' | 'listCount' | 'primeRead' | 'readAlong'>]: (loaders: RequestLoaders) => Loaders[K] } = {
   account: (l) => l.object('Account'),
   workspace: (l) => l.object('Workspace'),
   user: (l) => l.object('User'),
@@ -102,8 +106,9 @@ const MAKERS: { [K in Exclude<keyof Loaders, 'object' | 'list' | 'listCount'>]: 
   zones: (l) => createZoneLoaders(l.store, (kind) => l.object(kind)),
 };
 
-class RequestLoaders implements Pick<Loaders, 'object' | 'list' | 'listCount'> {
+class RequestLoaders implements Pick<Loaders, 'object' | 'list' | 'listCount' | 'primeRead' | 'readAlong'> {
   private readonly keyed = new Map<string, DataLoader<string, unknown>>();
+  private readonly along = new Map<string, Map<string, unknown>>();
   private readonly objects = new Map<ObjectKind, DataLoader<string, unknown>>();
   constructor(readonly store: Store) {}
 
@@ -124,6 +129,17 @@ class RequestLoaders implements Pick<Loaders, 'object' | 'list' | 'listCount'> {
       this.objects.set(kind, loader as DataLoader<string, unknown>);
     }
     return loader;
+  }
+
+  primeRead(loader: 'user' | 'group' | 'serviceAccount', id: string, node: unknown): void {
+    (this as unknown as Loaders)[loader].prime(id, node as never);
+    let read = this.along.get(loader);
+    if (!read) this.along.set(loader, (read = new Map()));
+    if (!read.has(id)) read.set(id, node);
+  }
+
+  readAlong<T>(loader: 'user' | 'group' | 'serviceAccount', id: string): T | undefined {
+    return this.along.get(loader)?.get(id) as T | undefined;
   }
 
   list<F>(query: ListQuery<F>, args: PageArgs, filter: F): DataLoader<string, Page> {

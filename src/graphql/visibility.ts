@@ -26,8 +26,8 @@ export function isVisible<K extends ObjectKind>(ctx: Context, kind: K, object: O
 }
 
 /** isVisible's answer when it is already known for this caller and object; undefined otherwise. */
-export function visibleNow(ctx: Context, object: object): boolean | undefined {
-  return knownVisible(ctx.authz, object);
+export function visibleNow<K extends ObjectKind>(ctx: Context, kind: K, object: Objects[K]): boolean | undefined {
+  return knownVisible(ctx.authz, kind, object);
 }
 
 /** Loads an object by local id; null when there is no id, no such object, or the caller may not see it. */

@@ -8,7 +8,9 @@
 // divides it by the number of requests it sent while the probe ran. Nothing here changes how the server runs.
 //   { probe: 'cpu-start' }  starts the V8 CPU profiler (node:inspector) and replies { probe: 'cpu-started' };
 //   { probe: 'cpu-stop', file } stops it, writes the profile (.cpuprofile, for Chrome DevTools or speedscope)
-//                       to `file` and replies { probe: 'cpu-written' } (the bench's BENCH_PROFILE).
+//                       to `file` and replies { probe: 'cpu-written' } (the bench's BENCH_PROFILE); an allocation
+//                       sampling profile of the same span (collected objects included) goes next to it as
+//                       <target>.heapprofile (Chrome DevTools' Memory tab, speedscope).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
@@ -24,15 +26,22 @@ if (process.send) {
   let session: Session | undefined;
   const post = (method: string) =>
     new Promise<unknown>((resolve, reject) => session!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  const postWith = (method: string, params: object) =>
+    new Promise<unknown>((resolve, reject) => session!.post(method as never, params as never, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result))));
   process.on('message', async (message: { probe?: string; file?: string }) => {
     if (message?.probe === 'cpu-start') {
       session = new Session();
       session.connect();
       await post('Profiler.enable');
       await post('Profiler.start');
+      // Allocation sampling alongside, counting objects that were already collected too (what was allocated).
+      await post('HeapProfiler.enable');
+      await postWith('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       process.send!({ probe: 'cpu-started' });
     } else if (message?.probe === 'cpu-stop' && session) {
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const { profile: heap } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(message.file!.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
       session.disconnect();
       session = undefined;
       writeFileSync(message.file!, JSON.stringify(profile));

@@ -269,7 +269,19 @@ export async function holdsIn(authz: Authorizer, capability: CapabilityKey, scop
 export async function decideVisible<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K], deps: ScopeDeps): Promise<boolean> {
   if (!authz.authenticated) return false;
   if (isSelf(kind, object, authz.principal)) return true;
-  return holdsIn(authz, ACCESS[kind].read, await scopesOf(kind, object, deps));
+  const scopes = await scopesOf(kind, object, deps);
+  return holdsNow(authz, ACCESS[kind].read, scopes) ?? holdsIn(authz, ACCESS[kind].read, scopes);
+}
+
+/** holdsIn's answer without waiting when the caller's grants are loaded; undefined otherwise. */
+function holdsNow(authz: Authorizer, capability: CapabilityKey, scopes: readonly Scope[]): boolean | undefined {
+  let undecided = false;
+  for (const scope of scopes) {
+    const held = authz.canNow(capability, scope);
+    if (held === true) return true;
+    if (held === undefined) undecided = true;
+  }
+  return undecided ? undefined : false;
 }
 
 /**
@@ -358,12 +370,17 @@ export function storeDeps(store: Store): ScopeDeps {
 const decided = new WeakMap<Authorizer, WeakMap<object, Promise<boolean>>>();
 const settled = new WeakMap<Authorizer, WeakMap<object, boolean>>();
 
+const YES = Promise.resolve(true);
+const NO = Promise.resolve(false);
+
 /** Whether the caller may see `object`: decided once per caller and object, then remembered. */
 export function visible<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K], deps: ScopeDeps): Promise<boolean> {
   let perObject = decided.get(authz);
   if (!perObject) decided.set(authz, (perObject = new WeakMap()));
   let answer = perObject.get(object);
   if (!answer) {
+    const now = settled.get(authz)?.get(object);
+    if (now !== undefined) return now ? YES : NO;
     answer = decideVisible(authz, kind, object, deps).then((seen) => {
       let known = settled.get(authz);
       if (!known) settled.set(authz, (known = new WeakMap()));
@@ -375,9 +392,29 @@ export function visible<K extends ObjectKind>(authz: Authorizer, kind: K, object
   return answer;
 }
 
-/** `visible`'s answer when it is already known for this caller and object; undefined otherwise. */
-export function visibleNow(authz: Authorizer, object: object): boolean | undefined {
-  return settled.get(authz)?.get(object);
+/**
+ * `visible`'s answer when it can be given without waiting: already decided for this caller and object, or
+ * decidable now (the caller's grants are loaded and the object's scopes need no load); undefined otherwise.
+ * The decision is decideVisible's, made synchronously, and remembered like visible's.
+ */
+export function visibleNow<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K]): boolean | undefined {
+  let known = settled.get(authz);
+  const answer = known?.get(object);
+  if (answer !== undefined) return answer;
+  const seen = decideVisibleNow(authz, kind, object);
+  if (seen === undefined) return undefined;
+  if (!known) settled.set(authz, (known = new WeakMap()));
+  known.set(object, seen);
+  return seen;
+}
+
+function decideVisibleNow<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K]): boolean | undefined {
+  if (!authz.authenticated) return false;
+  if (isSelf(kind, object, authz.principal)) return true;
+  if (kind === 'User' || kind === 'ApplicationDependency') return undefined;
+  const scopes = (ACCESS[kind] as AccessEntry<Objects[K]>).scopes(object, NO_LOADS);
+  if (!Array.isArray(scopes)) return undefined;
+  return holdsNow(authz, ACCESS[kind].read, scopes);
 }
 
 /** A source of objects by kind and id for reads (the request's batching loaders). */

@@ -45,6 +45,12 @@ export interface Guard {
   field: string;
 }
 
+/** The key of an answer: a capability in a scope. */
+function answerKey(capability: CapabilityKey, scope: Scope): string {
+  if (scope.resource === undefined && scope.containers === undefined) return `${capability} ${scope.accountId} : `;
+  return `${capability} ${scope.accountId} ${scope.resource?.type ?? ''}:${scope.resource?.id ?? ''} ${(scope.containers ?? []).map((c) => `${c.type}:${c.id}`).join(',')}`;
+}
+
 export class Authorizer {
   private snapshot: Promise<SubjectFacts> | undefined;
   /** Answers already given in this request, by capability and scope. */
@@ -111,9 +117,12 @@ export class Authorizer {
     const p = this.principal;
     if (p.kind === 'anonymous') return Promise.resolve(NO_FACTS('anonymous'));
     const [type, id] = p.kind === 'user' ? (['USER', p.userId] as const) : p.kind === 'service_account' ? (['SERVICE_ACCOUNT', p.serviceAccountId] as const) : ([p.creator.type, p.creator.id] as const);
-    this.snapshot ??= this.load(id).then((held) => toFacts(type, id, held));
+    this.snapshot ??= this.load(id).then((held) => (this.loaded = toFacts(type, id, held)));
     return this.snapshot;
   }
+
+  /** The facts once loaded (for answers given without waiting); undefined before. */
+  private loaded: SubjectFacts | undefined;
 
   /** The API key's own limits (none for other principals): its account, its permissions, its workspaces. */
   private withinKey(capability: string, scope: Scope): boolean {
@@ -129,10 +138,22 @@ export class Authorizer {
   }
 
   async can(capability: CapabilityKey, scope: Scope): Promise<boolean> {
-    const key = `${capability} ${scope.accountId} ${scope.resource?.type ?? ''}:${scope.resource?.id ?? ''} ${(scope.containers ?? []).map((c) => `${c.type}:${c.id}`).join(',')}`;
+    const key = answerKey(capability, scope);
     let answer = this.answers.get(key);
     if (answer === undefined) {
       answer = this.check(await this.facts(), capability, scope);
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** `can`'s answer without waiting, when the facts are already loaded (anonymous: never held); undefined before. */
+  canNow(capability: CapabilityKey, scope: Scope): boolean | undefined {
+    const key = answerKey(capability, scope);
+    let answer = this.answers.get(key);
+    if (answer === undefined) {
+      if (this.loaded === undefined) return undefined;
+      answer = this.check(this.loaded, capability, scope);
       this.answers.set(key, answer);
     }
     return answer;

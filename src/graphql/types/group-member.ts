@@ -1,5 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { GroupMember, MembershipStats } from '../../domain/model.js';
+import type { GroupMember, MembershipStats, User } from '../../domain/model.js';
 import type { MembershipChange } from '../../domain/group/service.js';
 import { builder } from '../builder.js';
 import { GROUP_LISTS } from '../../domain/group/service.js';
@@ -34,7 +34,7 @@ builder.node(GroupMemberRef, {
       description: 'Whether the member resolves to an existing user, group or service account.',
       resolve: async (m, _args, ctx) => (await subject(m, ctx)) !== null,
     }),
-    user: t.field({ type: UserRef, nullable: true, description: 'The member, when it is a user.', resolve: (m, _args, ctx) => (m.userId ? ctx.loaders.user.load(m.userId) : null) }),
+    user: t.field({ type: UserRef, nullable: true, description: 'The member, when it is a user.', resolve: (m, _args, ctx) => (m.userId ? (ctx.loaders.readAlong<User>('user', m.userId) ?? ctx.loaders.user.load(m.userId)) : null) }),
     group: t.field({
       type: GroupRef,
       nullable: true,
