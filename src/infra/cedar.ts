@@ -2,8 +2,16 @@
 // (@cedar-policy/cedar-wasm, the Node.js entry). Every answer of the library is a tagged union: its
 // `type` is checked before anything else is read. Schema conversions are cached: keygraph ships a
 // handful of schema versions and converts each once per process.
+import { setFlagsFromString } from 'node:v8';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { CedarDiagnostic, DecisionEngine, ParsedPolicy, PolicyEngine } from '../domain/zone/policy-engine.js';
+
+// Node 20's V8 inlines JavaScript-to-WebAssembly calls in optimized code, and deoptimizing such a call can abort
+// the whole process ("Fatal error ... unreachable code" in Deoptimizer::DoComputeBuiltinContinuation): the bench
+// hit it twice under sustained authorize load, after about a minute of mixed traffic. Cedar is called this way on
+// every decision, so the inlining is turned off before any of it is optimized (a compile-time flag of the optimizer;
+// calls into Cedar stay calls).
+setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 interface DetailedError {
   message: string;
