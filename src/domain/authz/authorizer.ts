@@ -115,7 +115,7 @@ export class Authorizer {
    */
   facts(): Promise<SubjectFacts> {
     const p = this.principal;
-    if (p.kind === 'anonymous') return Promise.resolve(NO_FACTS('anonymous'));
+    if (p.kind === 'anonymous') return Promise.resolve((this.loaded ??= NO_FACTS('anonymous')));
     const [type, id] = p.kind === 'user' ? (['USER', p.userId] as const) : p.kind === 'service_account' ? (['SERVICE_ACCOUNT', p.serviceAccountId] as const) : ([p.creator.type, p.creator.id] as const);
     this.snapshot ??= this.load(id).then((held) => (this.loaded = toFacts(type, id, held)));
     return this.snapshot;
@@ -138,13 +138,7 @@ export class Authorizer {
   }
 
   async can(capability: CapabilityKey, scope: Scope): Promise<boolean> {
-    const key = answerKey(capability, scope);
-    let answer = this.answers.get(key);
-    if (answer === undefined) {
-      answer = this.check(await this.facts(), capability, scope);
-      this.answers.set(key, answer);
-    }
-    return answer;
+    return this.canNow(capability, scope) ?? (await this.facts(), this.canNow(capability, scope)!);
   }
 
   /** `can`'s answer without waiting, when the facts are already loaded (anonymous: never held); undefined before. */
