@@ -1,5 +1,6 @@
 // The suite runs once per database: always on SQLite, and on PostgreSQL too when TEST_DATABASE_URL
 // points at a server (a throwaway database is created per test file and dropped after it).
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const postgres = process.env.TEST_DATABASE_URL;
@@ -18,6 +19,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most test files wait on a database, a child process or a socket more than they compute, so one worker
+    // more than the CPUs (vitest's default is one fewer: a single worker on a 2-core machine) keeps the CPUs
+    // busy; with both databases this took the suite from 17 to 10 minutes on 2 cores.
+    maxWorkers: Math.min(8, availableParallelism() + 1),
     projects: postgres ? [project('sqlite'), project('postgresql')] : [project('sqlite')],
   },
 });
