@@ -1,8 +1,19 @@
 // Keyset pages for many parents in one statement: ROW_NUMBER() OVER (PARTITION BY parent ORDER BY key)
 // keeps the first `limit + 1` rows of every parent, whatever the number of parents or the page size.
 // Works unchanged on SQLite (3.25+) and PostgreSQL. Keys are ULIDs, so key order is creation order.
+import type { DatabaseProvider } from '../../config.js';
 import type { Page, PageArgs, Pages, RelatedNode } from '../../domain/store.js';
 import { Prisma, type Db } from './client.js';
+
+/**
+ * SQLite: ` INDEXED BY "index"`, pinning a table of a hot statement to the index it must be read through.
+ * SQLite plans from the statistics ANALYZE (or `PRAGMA optimize`) last stored, and statistics taken while a
+ * table was small (say one user, at bootstrap) make it scan that table inside a join once it holds thousands
+ * of rows. PostgreSQL keeps its statistics current by itself (autovacuum) and needs no hint.
+ */
+export function indexedBy(provider: DatabaseProvider, index: string): Prisma.Sql {
+  return provider === 'sqlite' ? Prisma.raw(` INDEXED BY "${index}"`) : Prisma.empty;
+}
 
 type Tx = Pick<Db, '$queryRaw'>;
 
@@ -22,7 +33,16 @@ export interface PageSpec {
    * and how to turn it into the domain object: the page then carries each node, and the request's loader is
    * primed with it instead of reading it again (one statement less per level).
    */
-  row?: { columns: Prisma.Sql; toNode: (row: Record<string, unknown>) => unknown; related?: (row: Record<string, unknown>) => RelatedNode[] | undefined };
+  row?: {
+    columns: Prisma.Sql;
+    /**
+     * Columns of other tables read along, joined after the window so that only the kept rows are joined
+     * (`join` refers to the windowed row as s, e.g. `LEFT JOIN "User" u ON u."id" = s."userId"`).
+     */
+    joined?: { columns: Prisma.Sql; join: Prisma.Sql };
+    toNode: (row: Record<string, unknown>) => unknown;
+    related?: (row: Record<string, unknown>) => RelatedNode[] | undefined;
+  };
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -41,13 +61,13 @@ export async function pagesByParent(db: Tx, spec: PageSpec, parentIds: readonly 
   // (a window over the rows it reads anyway), so a connection asking for totalCount needs no second statement.
   const counted = args.after === undefined && args.before === undefined;
   const rows = await db.$queryRaw<{ p: string; k: string; n: string; t: number | bigint }[]>`
-    SELECT ${spec.row ? Prisma.sql`s.*` : Prisma.sql`s."p", s."k", s."n", s."t"`} FROM (
+    SELECT ${spec.row ? Prisma.sql`s.*` : Prisma.sql`s."p", s."k", s."n", s."t"`}${spec.row?.joined ? Prisma.sql`, ${spec.row.joined.columns}` : Prisma.empty} FROM (
       SELECT ${spec.parent} AS "p", ${spec.key} AS "k", ${spec.node} AS "n",${spec.row ? Prisma.sql` ${spec.row.columns},` : Prisma.empty}
              ROW_NUMBER() OVER (PARTITION BY ${spec.parent} ORDER BY ${spec.key} ${direction}) AS "rn",
              COUNT(*) OVER (PARTITION BY ${spec.parent}) AS "t"
       FROM ${spec.from}
       WHERE ${Prisma.join(conditions, ' AND ')}
-    ) s
+    ) s${spec.row?.joined ? Prisma.sql` ${spec.row.joined.join}` : Prisma.empty}
     WHERE s."rn" <= ${limit + 1}
     ORDER BY s."p", s."rn"`;
   if (counted) for (const page of result.values()) page.totalCount = 0;

@@ -28,7 +28,7 @@ import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma, type Db } from './client.js';
 import { ApiKeys, Invitations, Outbox, ServiceAccounts } from './machine-store.js';
-import { countsByParent, pagesByParent, searchCondition } from './paging.js';
+import { countsByParent, indexedBy, pagesByParent, searchCondition } from './paging.js';
 import { PrismaZoneStore } from './zone-store.js';
 
 type Tx = Prisma.TransactionClient;
@@ -71,10 +71,16 @@ const GROUP_ROW = {
   columns: Prisma.sql`g."id", g."accountId", g."name", g."description", g."attributes", g."linkedScopes", g."createdAt", g."updatedAt"`,
   toNode: (row: Record<string, unknown>) => toGroup(row as unknown as GroupRow),
 };
-// A member's row, and its user's (the page joins User anyway, for search): the user loader starts with it.
-const MEMBER_ROW = {
-  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt",
-    u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt"`,
+// A member's row, and its user's (joined after the window, through User's primary key): the user loader starts with it.
+/** User's primary-key index on SQLite (the automatic index of its TEXT PRIMARY KEY). */
+const USER_PRIMARY_KEY = 'sqlite_autoindex_User_1';
+
+const memberRow = (provider: DatabaseProvider) => ({
+  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
+  joined: {
+    columns: Prisma.sql`u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt"`,
+    join: Prisma.sql`LEFT JOIN "User" u${indexedBy(provider, USER_PRIMARY_KEY)} ON u."id" = s."userId"`,
+  },
   toNode: (row: Record<string, unknown>) => {
     const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
     return toMember({ id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt });
@@ -94,7 +100,7 @@ const MEMBER_ROW = {
     };
     return [{ loader: 'user', id: userId, node: user }];
   },
-};
+});
 
 class Accounts implements AccountRepo {
   constructor(private readonly db: Tx) {}
@@ -149,7 +155,10 @@ class Workspaces implements WorkspaceRepo {
 }
 
 class Users implements UserRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
   async create(input: NewUser) {
     return toUser(await this.db.user.create({ data: { id: newId(), ...input, searchText: userSearchText(input) } }));
   }
@@ -188,7 +197,7 @@ class Users implements UserRepo {
   }
   private spec(search: string | null) {
     return {
-      from: Prisma.sql`"AccountUser" au JOIN "User" u ON u."id" = au."userId"`,
+      from: Prisma.sql`"AccountUser" au${indexedBy(this.provider, 'AccountUser_accountId_userId_key')} JOIN "User" u${indexedBy(this.provider, USER_PRIMARY_KEY)} ON u."id" = au."userId"`,
       parent: Prisma.sql`au."accountId"`,
       key: Prisma.sql`au."id"`,
       node: Prisma.sql`u."id"`,
@@ -202,7 +211,12 @@ class Users implements UserRepo {
     return countsByParent(this.db, this.spec(search), accountIds);
   }
   async accountsOf(userIds: readonly string[]) {
-    const rows = await this.db.accountUser.findMany({ where: { userId: { in: [...userIds] } }, select: { userId: true, accountId: true }, orderBy: { id: 'asc' } });
+    if (userIds.length === 0) return new Map<string, string[]>();
+    // Each user looked up through the userId index, and ordered here: `ORDER BY id` in the statement tempts
+    // SQLite to walk the whole table in key order instead.
+    const rows = await this.db.$queryRaw<{ id: string; userId: string; accountId: string }[]>`
+      SELECT au."id", au."userId", au."accountId" FROM "AccountUser" au${indexedBy(this.provider, 'AccountUser_userId_idx')} WHERE au."userId" IN (${Prisma.join(userIds)})`;
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
     for (const row of rows) result.get(row.userId)?.push(row.accountId);
     return result;
@@ -210,7 +224,13 @@ class Users implements UserRepo {
 }
 
 class Groups implements GroupRepo {
-  constructor(private readonly db: Tx) {}
+  private readonly memberRow: ReturnType<typeof memberRow>;
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {
+    this.memberRow = memberRow(provider);
+  }
 
   async create(input: { accountId: string; name: string; description: string | null; attributes: Record<string, unknown>; linkedScopes: LinkedScope[] }) {
     const id = newId();
@@ -277,17 +297,18 @@ class Groups implements GroupRepo {
   }
 
   private memberSpec(search: string | null) {
-    const where =
-      search === null
-        ? undefined
-        : Prisma.sql`(${searchCondition(Prisma.sql`u."searchText"`, search)} OR ${searchCondition(Prisma.sql`mg."searchText"`, search)} OR ${searchCondition(Prisma.sql`sa."searchText"`, search)})`;
+    // Read through (groupId, id), so each group's rows come in key order; the subjects' tables are joined
+    // only to search their names (the page joins its kept rows' users after the window).
+    const members = Prisma.sql`"GroupMember" m${indexedBy(this.provider, 'GroupMember_groupId_id_idx')}`;
+    if (search === null) return { from: members, parent: Prisma.sql`m."groupId"`, key: Prisma.sql`m."id"`, node: Prisma.sql`m."id"`, row: this.memberRow };
+    const by = (alias: string) => searchCondition(Prisma.sql`${Prisma.raw(alias)}."searchText"`, search);
     return {
-      from: Prisma.sql`"GroupMember" m LEFT JOIN "User" u ON u."id" = m."userId" LEFT JOIN "Group" mg ON mg."id" = m."memberGroupId" LEFT JOIN "ServiceAccount" sa ON sa."id" = m."serviceAccountId"`,
+      from: Prisma.sql`${members} LEFT JOIN "User" u${indexedBy(this.provider, USER_PRIMARY_KEY)} ON u."id" = m."userId" LEFT JOIN "Group" mg${indexedBy(this.provider, 'sqlite_autoindex_Group_1')} ON mg."id" = m."memberGroupId" LEFT JOIN "ServiceAccount" sa${indexedBy(this.provider, 'sqlite_autoindex_ServiceAccount_1')} ON sa."id" = m."serviceAccountId"`,
       parent: Prisma.sql`m."groupId"`,
       key: Prisma.sql`m."id"`,
       node: Prisma.sql`m."id"`,
-      where,
-      row: MEMBER_ROW,
+      where: Prisma.sql`(${by('u')} OR ${by('mg')} OR ${by('sa')})`,
+      row: this.memberRow,
     };
   }
   memberPages(groupIds: readonly string[], args: PageArgs, search: string | null) {
@@ -470,7 +491,7 @@ function heldByParts(subjectIds: readonly string[], provider: DatabaseProvider):
   // On SQLite each table is also pinned to the index on the subject's column: statistics of a column that is
   // mostly NULL (GroupMember.serviceAccountId, or userId where most members are groups) make the planner prefer
   // a scan otherwise. PostgreSQL keeps NULL fractions apart and needs no hint.
-  const by = (index: string) => (provider === 'sqlite' ? Prisma.raw(` INDEXED BY "${index}"`) : Prisma.empty);
+  const by = (index: string) => indexedBy(provider, index);
   const subjects = Prisma.join(subjectIds.map((id) => Prisma.sql`SELECT CAST(${id} AS TEXT) AS "who"`), ' UNION ALL ');
   // Every join is written `CROSS JOIN ... WHERE`: SQLite then keeps the written order (the subjects first, each
   // table reached through its index on the subject's column) whatever ANALYZE's statistics suggest; PostgreSQL
@@ -690,8 +711,8 @@ export class PrismaStore implements Store {
   ) {
     this.accounts = new Accounts(db);
     this.workspaces = new Workspaces(db);
-    this.users = new Users(db);
-    this.groups = new Groups(db);
+    this.users = new Users(db, provider);
+    this.groups = new Groups(db, provider);
     this.grants = new Grants(db, provider);
     this.roleAssignments = new RoleAssignments(db);
     this.sessions = new Sessions(db, provider);
