@@ -46,6 +46,8 @@ export interface RelatedNode {
   loader: 'user';
   id: string;
   node: unknown;
+  /** An account the same statement found the node in (its AccountUser row), when it checked: see access.ts knownIn. */
+  inAccount?: string;
 }
 
 /** One page per parent id, fetched for many parents at once (a constant number of statements). */

@@ -5,6 +5,7 @@ import type DataLoader from 'dataloader';
 import type { Context } from './context.js';
 import type { Page, PageArgs } from '../domain/store.js';
 import type { ListQuery } from '../domain/lists.js';
+import { knownIn } from '../domain/authz/access.js';
 import { builder, type Types } from './builder.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -123,7 +124,11 @@ export async function relationConnection<T, F>(
   for (const edge of page.edges) {
     if (edge.node !== undefined) options.load.prime(edge.id, edge.node as T);
     else allRead = false;
-    if (edge.related) for (const related of edge.related) ctx.loaders.primeRead(related.loader, related.id, related.node);
+    if (edge.related)
+      for (const related of edge.related) {
+        if (related.inAccount !== undefined) knownIn(related.node as object, { accountId: related.inAccount });
+        ctx.loaders.primeRead(related.loader, related.id, related.node);
+      }
   }
   return toConnection(
     page,

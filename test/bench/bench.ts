@@ -45,7 +45,7 @@ import { createDb } from '../../src/infra/db/client.js';
 import { migrate } from '../../src/infra/db/migrate.js';
 import { PrismaStore } from '../../src/infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -417,12 +417,15 @@ async function statementsPerRequest(target: Target): Promise<number> {
 /** Sends `message` to the server's probe and waits for the reply whose `probe` is `reply`. */
 function ask(server: Server, message: Record<string, unknown>, reply: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${server.name} exited (${code}) before answering ${JSON.stringify(message)}`));
     const onMessage = (answer: { probe?: string }) => {
       if (answer?.probe !== reply) return;
       server.child.off('message', onMessage);
+      server.child.off('exit', onExit);
       resolve();
     };
     server.child.on('message', onMessage);
+    server.child.once('exit', onExit);
     server.child.send(message, (error) => error && reject(error));
   });
 }
@@ -430,6 +433,7 @@ function ask(server: Server, message: Record<string, unknown>, reply: string): P
 /** Hammers `target`; with BENCH_PROFILE, keygraph's CPU profile of the run is written to <dir>/<target>.cpuprofile. */
 async function hammerProfiled(target: Target, duration: number, profileDir: string | undefined): Promise<Run> {
   if (!profileDir || target.operation === undefined) return hammer(target, duration);
+  mkdirSync(profileDir, { recursive: true });
   await ask(target.server(), { probe: 'cpu-start' }, 'cpu-started');
   const run = await hammer(target, duration);
   const file = join(profileDir, `${target.key}.cpuprofile`);

@@ -408,10 +408,27 @@ export function visibleNow<K extends ObjectKind>(authz: Authorizer, kind: K, obj
   return seen;
 }
 
+/**
+ * Scopes an object is known to live in, among others, noted by whoever read it along with the proof (a
+ * member's user read with its AccountUser row in the group's account). An object is visible when the read
+ * capability holds in any of its scopes, so one known scope decides a yes without loading the others; a no
+ * still needs them all.
+ */
+const knownScopes = new WeakMap<object, Scope[]>();
+
+export function knownIn(object: object, scope: Scope): void {
+  const scopes = knownScopes.get(object);
+  if (scopes) scopes.push(scope);
+  else knownScopes.set(object, [scope]);
+}
+
 function decideVisibleNow<K extends ObjectKind>(authz: Authorizer, kind: K, object: Objects[K]): boolean | undefined {
   if (!authz.authenticated) return false;
   if (isSelf(kind, object, authz.principal)) return true;
-  if (kind === 'User' || kind === 'ApplicationDependency') return undefined;
+  if (kind === 'User' || kind === 'ApplicationDependency') {
+    const known = knownScopes.get(object);
+    return known && holdsNow(authz, ACCESS[kind].read, known) === true ? true : undefined;
+  }
   const scopes = (ACCESS[kind] as AccessEntry<Objects[K]>).scopes(object, NO_LOADS);
   if (!Array.isArray(scopes)) return undefined;
   return holdsNow(authz, ACCESS[kind].read, scopes);

@@ -71,15 +71,18 @@ const GROUP_ROW = {
   columns: Prisma.sql`g."id", g."accountId", g."name", g."description", g."attributes", g."linkedScopes", g."createdAt", g."updatedAt"`,
   toNode: (row: Record<string, unknown>) => toGroup(row as unknown as GroupRow),
 };
-// A member's row, and its user's (joined after the window, through User's primary key): the user loader starts with it.
 /** User's primary-key index on SQLite (the automatic index of its TEXT PRIMARY KEY). */
 const USER_PRIMARY_KEY = 'sqlite_autoindex_User_1';
 
+// A member's row, and its user's (joined after the window, through User's primary key): the user loader starts with it.
 const memberRow = (provider: DatabaseProvider) => ({
   columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
   joined: {
-    columns: Prisma.sql`u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt"`,
-    join: Prisma.sql`LEFT JOIN "User" u${indexedBy(provider, USER_PRIMARY_KEY)} ON u."id" = s."userId"`,
+    columns: Prisma.sql`u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt", uau."id" AS "uInAccount"`,
+    // Whether the user is in the group's account (so a caller who reads that account's users sees it without
+    // loading all its accounts): its AccountUser row, through the unique (accountId, userId) index.
+    join: Prisma.sql`LEFT JOIN "User" u${indexedBy(provider, USER_PRIMARY_KEY)} ON u."id" = s."userId"
+      LEFT JOIN "AccountUser" uau${indexedBy(provider, 'AccountUser_accountId_userId_key')} ON uau."accountId" = s."accountId" AND uau."userId" = s."userId"`,
   },
   toNode: (row: Record<string, unknown>) => {
     const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
@@ -98,7 +101,7 @@ const memberRow = (provider: DatabaseProvider) => ({
       createdAt: row.uCreatedAt as Date,
       updatedAt: row.uUpdatedAt as Date,
     };
-    return [{ loader: 'user', id: userId, node: user }];
+    return [row.uInAccount === null || row.uInAccount === undefined ? { loader: 'user', id: userId, node: user } : { loader: 'user', id: userId, node: user, inAccount: row.accountId as string }];
   },
 });
 
