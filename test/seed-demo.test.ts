@@ -6,9 +6,10 @@ import { ScryptHasher } from '../src/infra/crypto/password.js';
 import { provider, startTestApp, type TestApp } from './support/harness.js';
 import type { Json } from './support/zones.js';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createDb } from '../src/infra/db/client.js';
+import { createDb, Prisma } from '../src/infra/db/client.js';
 import { PrismaStore } from '../src/infra/db/store.js';
 import { freshDatabase, type TestDatabase } from './support/harness.js';
 
@@ -98,6 +99,24 @@ describe(`seed:demo (${provider})`, () => {
       { name: 'production-baseline', mode: 'ACTIVE', activeVersion: 1, shadowDiffs: [] },
       { name: 'candidate-no-file-writes', mode: 'SHADOW', activeVersion: 1, shadowDiffs: [{ evaluated: 1, differing: 1 }] },
     ]);
+  });
+
+  it('every zone table, and the account tables read raw by id, read the same through the direct reader as through the client', async () => {
+    // The zone store's loaders read by id with a raw SELECT * (DbHandle.reader); its rows must be the client's.
+    const source = readFileSync(fileURLToPath(new URL('../src/infra/db/zone-store.ts', import.meta.url)), 'utf8');
+    const zoneModels = [...source.matchAll(/model: '(\w+)'/g)].map((m) => m[1]!);
+    expect(zoneModels.length).toBeGreaterThan(15);
+    const prisma = t.app.db.prisma as Json;
+    const sorted = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
+    let compared = 0;
+    for (const model of [...zoneModels, 'Account', 'Group']) {
+      const delegate = model[0]!.toLowerCase() + model.slice(1);
+      const viaClient = sorted(await prisma[delegate].findMany());
+      const direct = sorted(await t.app.db.reader.$queryRaw<Record<string, unknown>[]>(Prisma.raw(`SELECT * FROM "${model}"`)));
+      expect(direct, model).toEqual(viaClient);
+      compared += direct.length;
+    }
+    expect(compared).toBeGreaterThan(50);
   });
 
   it('a second run changes nothing', async () => {
