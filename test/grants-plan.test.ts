@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../src/infra/db/client.js';
 import { migrate } from '../src/infra/db/migrate.js';
-import { heldByStatement, PrismaStore } from '../src/infra/db/store.js';
+import { heldByStatement, PrismaStore, sessionWithGrantsStatement } from '../src/infra/db/store.js';
 import { provider } from './support/harness.js';
 
 const MEMBERS = 100_000;
@@ -17,7 +17,7 @@ const GROUPS = 200;
 const ZONE_MEMBERS = 5_000;
 // The base tables of the statement and the aliases it gives them (CTEs such as s, m, h may be scanned: they hold
 // the subject's own rows).
-const BASE_TABLES = new Set(['AccountUser', 'GroupMember', 'GroupClosure', 'AuthorizationGrant', 'RoleAssignment', 'ZoneMember', 'au', 'gm', 'c', 'g', 'r', 'zm']);
+const BASE_TABLES = new Set(['AccountUser', 'GroupMember', 'GroupClosure', 'AuthorizationGrant', 'RoleAssignment', 'ZoneMember', 'Session', 'au', 'gm', 'c', 'g', 'r', 'zm', 'ses']);
 
 const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
 
@@ -50,6 +50,8 @@ describe.skipIf(provider !== 'sqlite')('grants snapshot plan with statistics (sq
       const accountUser = raw.prepare(`INSERT INTO "AccountUser" ("id", "accountId", "userId") VALUES (?, 'acct', ?)`);
       const member = raw.prepare(`INSERT INTO "GroupMember" ("id", "accountId", "groupId", "subjectType", "userId") VALUES (?, 'acct', ?, 'USER', ?)`);
       const zoneMember = raw.prepare(`INSERT INTO "ZoneMember" ("id", "accountId", "zoneId", "userId", "role", "updatedAt") VALUES (?, 'acct', 'zone', ?, 'ZONE_VIEWER', ?)`);
+      // One session when the statistics are taken (so they say the table is tiny), as after a first login.
+      raw.prepare(`INSERT INTO "Session" ("id", "userId", "expiresAt") VALUES ('ses', ?, ?)`).run(id('u', 7), now);
       for (let u = 0; u < MEMBERS; u++) {
         const userId = id('u', u);
         user.run(userId, `${userId}@big.test`, userId, now);
@@ -78,6 +80,19 @@ describe.skipIf(provider !== 'sqlite')('grants snapshot plan with statistics (sq
       expect(scans, details.join('\n')).toEqual([]);
       for (const table of ['AccountUser', 'ZoneMember', 'GroupMember']) expect(details.join('\n'), `${table} in:\n${details.join('\n')}`).toMatch(new RegExp(`^SEARCH .*INDEX ${table}_`, 'm'));
     }
+  });
+
+  it("reads the request's session and grants snapshot (one statement) through indexes too", async () => {
+    const statement = sessionWithGrantsStatement('ses', id('u', 7), 'sqlite');
+    const plan = await db.prisma.$queryRawUnsafe<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${statement.sql}`, ...statement.values);
+    const details = plan.map((row) => row.detail);
+    expect(details.filter((detail) => BASE_TABLES.has(/^SCAN (\w+)/.exec(detail)?.[1] ?? '')), details.join('\n')).toEqual([]);
+    expect(details.join('\n')).toMatch(/^SEARCH ses USING INDEX sqlite_autoindex_Session_1/m);
+    const store = PrismaStore.of(db.prisma, 'sqlite');
+    const { session, held } = await store.sessions.byIdWithGrants('ses', id('u', 7));
+    expect(session?.userId).toBe(id('u', 7));
+    expect(held?.groupIds).toEqual([id('g', 7)]);
+    expect(await store.sessions.byIdWithGrants('none', id('u', 7))).toEqual({ session: null, held: null });
   });
 
   it('still answers right: the groups, their grants and role assignments, and the zone role', async () => {

@@ -495,13 +495,20 @@ export function heldByStatement(subjectIds: readonly string[], provider: Databas
  */
 export function sessionWithGrantsStatement(sessionId: string, subjectId: string, provider: DatabaseProvider): Prisma.Sql {
   const { ctes, rows } = heldByParts([subjectId], provider);
+  // The session's row, then the held rows, as UNION ALL (the session's columns NULL on held rows and the other
+  // way round). Joining the session to the held rows instead made SQLite materialise the compound: 230 us
+  // against 16 us per request for the same answer.
   return Prisma.sql`
       WITH ${ctes},
       held AS (${rows})
       SELECT ses."id" AS "sessionId", ses."userId" AS "sessionUserId", ses."serviceAccountId" AS "sessionServiceAccountId",
-             ses."createdAt" AS "sessionCreatedAt", ses."expiresAt" AS "sessionExpiresAt", ses."revokedAt" AS "sessionRevokedAt", held.*
-        FROM "Session" ses LEFT JOIN held ON 1 = 1
-       WHERE ses."id" = ${sessionId}`;
+             ses."createdAt" AS "sessionCreatedAt", ses."expiresAt" AS "sessionExpiresAt", ses."revokedAt" AS "sessionRevokedAt",
+             NULL AS "who", NULL AS "src", NULL AS "id", NULL AS "accountId", NULL AS "kind", NULL AS "key",
+             NULL AS "resourceType", NULL AS "resourceId", NULL AS "subjectType", NULL AS "subjectId"
+        FROM "Session" ses${indexedBy(provider, 'sqlite_autoindex_Session_1')}
+       WHERE ses."id" = ${sessionId}
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, held.* FROM held`;
 }
 
 function heldByParts(subjectIds: readonly string[], provider: DatabaseProvider): { ctes: Prisma.Sql; rows: Prisma.Sql } {
@@ -626,7 +633,7 @@ class RoleAssignments implements RoleAssignmentRepo {
 const asDate = (value: Date | string | number): Date => (value instanceof Date ? value : new Date(value));
 
 interface SessionWithGrantsRow extends HeldRow {
-  sessionId: string;
+  sessionId: string | null;
   sessionUserId: string | null;
   sessionServiceAccountId: string | null;
   sessionCreatedAt: Date | string;
@@ -641,8 +648,8 @@ class Sessions implements SessionRepo {
   ) {}
   async byIdWithGrants(id: string, subjectId: string) {
     const rows = await this.db.$queryRaw<SessionWithGrantsRow[]>(sessionWithGrantsStatement(id, subjectId, this.provider));
-    const first = rows[0];
-    if (first === undefined) return { session: null, held: null };
+    const first = rows.find((row) => row.sessionId !== null);
+    if (first?.sessionId == null) return { session: null, held: null };
     const session = {
       id: first.sessionId,
       userId: first.sessionUserId,
