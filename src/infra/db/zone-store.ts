@@ -8,7 +8,7 @@ import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion,
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma } from './client.js';
-import { containsPattern, countsByParent, pagesByParent } from './paging.js';
+import { containsPattern, countsByParent, indexedBy, pagesByParent } from './paging.js';
 
 type Tx = Prisma.TransactionClient;
 type Row = Record<string, unknown> & { id: string };
@@ -229,18 +229,20 @@ function json(value: unknown): unknown {
 /** The zone's bound sets, each with its bound version and the policy versions it pins: one statement. */
 async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string): Promise<BoundSetContents[]> {
   // One row per (bound set, pinned entry): the set, its bound version, and the policy version the entry names.
+  // On SQLite each table is pinned to the index it is reached through (statistics taken while the zone had
+  // no policies made SQLite scan all three; see paging.ts indexedBy).
   const pinned =
     provider === 'postgresql'
       ? Prisma.sql`LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(v."entries") = 'array' THEN v."entries" ELSE '[]'::jsonb END) e ON true
          LEFT JOIN "PolicyVersion" pv ON pv."id" = e.value->>'policy_version_id'`
       : Prisma.sql`LEFT JOIN json_each(CASE WHEN json_valid(v."entries") AND json_type(v."entries") = 'array' THEN v."entries" ELSE '[]' END) e
-         LEFT JOIN "PolicyVersion" pv ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
+         LEFT JOIN "PolicyVersion" pv INDEXED BY "sqlite_autoindex_PolicyVersion_1" ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
   const rows = await db.$queryRaw<BoundRow[]>`
     SELECT s."id" AS "setId", s."name", s."scopeType", s."scopeTargetId", s."activeVersionId", s."mode",
            v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", v."entries", v."manifestSha", v."attestation",
            pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", pv."cedarJson"
-    FROM "PolicySet" s
-    LEFT JOIN "PolicySetVersion" v ON v."id" = s."activeVersionId"
+    FROM "PolicySet" s${indexedBy(provider, 'PolicySet_zoneId_id_idx')}
+    LEFT JOIN "PolicySetVersion" v${indexedBy(provider, 'sqlite_autoindex_PolicySetVersion_1')} ON v."id" = s."activeVersionId"
     ${pinned}
     WHERE s."zoneId" = ${zoneId} AND s."activeVersionId" IS NOT NULL AND s."archivedAt" IS NULL`;
   const bySet = new Map<string, BoundSetContents>();
