@@ -176,31 +176,62 @@ const SQLITE_DECLARED: Record<string, ColumnType> = {
 };
 const UNKNOWN_NUMBER = 128 as ColumnType;
 
+/** A statement's result columns: names, and the types their declarations give (undefined: inferred per result). */
+interface SqliteColumns {
+  names: string[];
+  declared: (ColumnType | undefined)[];
+}
+
+/** A value as the adapter's mapRow hands it to Prisma (safe integers as numbers, integer dates as ISO text), decoded. */
+function sqliteValue(value: unknown, type: ColumnType): unknown {
+  if (value === null) return null;
+  if (typeof value === 'bigint') {
+    if (type === ColumnTypeEnum.DateTime) value = new Date(Number(value)).toISOString();
+    else value = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  } else if (type === ColumnTypeEnum.DateTime && typeof value === 'number') value = new Date(value).toISOString();
+  return decoded(value, type);
+}
+
 /**
  * A SQLite result read straight from better-sqlite3 (integers as bigint: the adapter turns safe integers on), as
  * the adapter would hand it to Prisma (column types from the declared types, else from the first non-null
  * value; mapRow's conversions), then decoded as `$queryRaw` decodes it.
  */
-function sqliteRows(columns: { name: string; type: string | null }[], rows: unknown[][]): Record<string, unknown>[] {
-  const types = columns.map((column, i): ColumnType => {
-    const declared = column.type === null ? undefined : SQLITE_DECLARED[column.type.toUpperCase()];
-    if (declared !== undefined) return declared;
+function sqliteRows(columns: SqliteColumns, rows: unknown[][]): Record<string, unknown>[] {
+  const { names, declared } = columns;
+  const types = declared.map((type, i): ColumnType => {
+    if (type !== undefined) return type;
     const sample = rows.find((row) => row[i] !== null)?.[i];
     return sample === undefined ? ColumnTypeEnum.Int32 : typeof sample === 'string' ? (7 as ColumnType) : typeof sample === 'bigint' ? ColumnTypeEnum.Int64 : typeof sample === 'number' ? UNKNOWN_NUMBER : ColumnTypeEnum.Bytes;
   });
-  return rows.map((row) => {
+  // Text needs no decoding: most columns are ids and names.
+  const plain = types.map((type) => type === 7);
+  const result = new Array<Record<string, unknown>>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     const object: Record<string, unknown> = {};
-    for (let i = 0; i < columns.length; i++) {
-      let value = row[i];
-      const type = types[i]!;
-      if (value !== null) {
-        if (type === ColumnTypeEnum.DateTime && (typeof value === 'number' || typeof value === 'bigint')) value = new Date(Number(value)).toISOString();
-        else if (typeof value === 'bigint') value = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-      }
-      object[columns[i]!.name] = decoded(value, type);
+    for (let i = 0; i < names.length; i++) {
+      const value = row[i];
+      object[names[i]!] = plain[i] && typeof value === 'string' ? value : sqliteValue(value, types[i]!);
     }
-    return object;
-  });
+    result[r] = object;
+  }
+  return result;
+}
+
+/** Each statement's columns, by SQL text (as many as the connection keeps prepared statements). */
+function sqliteColumnsCache(): (sql: string, statement: { columns(): unknown[] }) => SqliteColumns {
+  const cache = new Map<string, SqliteColumns>();
+  return (sql, statement) => {
+    let columns = cache.get(sql);
+    if (!columns) {
+      const list = statement.columns() as { name: string; type: string | null }[];
+      columns = { names: list.map((c) => c.name), declared: list.map((c) => (c.type === null ? undefined : SQLITE_DECLARED[c.type.toUpperCase()])) };
+      if (cache.size >= PREPARED_STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, columns);
+    }
+    return columns;
+  };
 }
 
 /** An argument as the better-sqlite3 adapter binds it (mapArg: booleans as 0/1, dates as ISO 8601 text). */
@@ -218,6 +249,7 @@ function sqliteArg(value: unknown): unknown {
  * Before the client has connected it is Prisma's own `$queryRaw`.
  */
 function directReader(prisma: Db, provider: DatabaseProvider, adapter: () => SqlDriverAdapter | undefined, onStatement?: (sql: string) => void): RawReader {
+  const columnsOf = sqliteColumnsCache();
   const read = async (query: Prisma.Sql) => {
     const connected = adapter();
     if (!connected) return prisma.$queryRaw(query);
@@ -230,7 +262,7 @@ function directReader(prisma: Db, provider: DatabaseProvider, adapter: () => Sql
     onStatement?.(sql);
     const statement = client.prepare(sql).bind(query.values.map(sqliteArg));
     if (!statement.reader) throw new Error('the direct reader only reads');
-    return sqliteRows(statement.columns() as { name: string; type: string | null }[], statement.raw(true).all() as unknown[][]);
+    return sqliteRows(columnsOf(sql, statement), statement.raw(true).all() as unknown[][]);
   };
   const $queryRaw = (first: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => read(first instanceof Prisma.Sql ? first : Prisma.sql(first, ...values));
   return { $queryRaw } as unknown as RawReader;
