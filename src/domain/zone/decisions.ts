@@ -227,6 +227,9 @@ export class DecisionService {
   private readonly schemaAttributes = new Map<string, Map<string, Set<string>>>();
   /** Canonical sha by JSON text (see sha()). */
   private readonly shas = new Map<string, string>();
+  /** Canonical sha by frozen object (the store's parsed contents; see sha()). */
+  private readonly shaByObject = new WeakMap<object, string>();
+  private readonly manifestShas = new WeakMap<object, string>();
 
   constructor(
     private readonly store: Store,
@@ -415,6 +418,24 @@ export class DecisionService {
    * the memo answers exactly what hashing would (an edited row has another text and is hashed again).
    */
   private sha(value: unknown): string {
+    // The store hands out one (frozen) object per stored text, so its identity stands for its text.
+    const known = value !== null && typeof value === 'object' ? this.shaByObject.get(value) : undefined;
+    if (known !== undefined) return known;
+    const sha = this.shaOfText(value);
+    if (value !== null && typeof value === 'object' && Object.isFrozen(value)) this.shaByObject.set(value, sha);
+    return sha;
+  }
+
+  /** sha({ entries }), the manifest's, remembered by the entries' (frozen) object like sha(). */
+  private manifestSha(entries: readonly unknown[]): string {
+    const known = this.manifestShas.get(entries);
+    if (known !== undefined) return known;
+    const sha = this.shaOfText({ entries });
+    if (Object.isFrozen(entries)) this.manifestShas.set(entries, sha);
+    return sha;
+  }
+
+  private shaOfText(value: unknown): string {
     const text = JSON.stringify(value);
     let sha = this.shas.get(text);
     if (sha === undefined) {
@@ -430,7 +451,7 @@ export class DecisionService {
     const fail = (reason: IntegrityFailure, error: string): Checked => ({ ok: false, version, integrity: reason, error: `${label} fails its integrity check (${error}): it is not evaluated and the request is denied` });
     // 1. The stored contents still hash to the manifest (recomputed on every load).
     const entries = version.entries;
-    if (!Array.isArray(entries) || this.sha({ entries }) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
+    if (!Array.isArray(entries) || this.manifestSha(entries) !== version.manifestSha) return fail('content', 'its entries do not hash to its manifestSha');
     const policies: Record<string, Record<string, unknown>> = {};
     const byPolicyVersion = new Map<string, ManifestEntry>();
     for (const entry of entries) {

@@ -216,6 +216,34 @@ interface BoundRow {
   cedarJson: unknown;
 }
 
+/** Stored JSON texts of bound policy contents, parsed (and deeply frozen, since requests share them), by text. */
+const parsedContents = new Map<string, unknown>();
+const PARSED_CONTENTS = 2_000;
+
+function frozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) frozen(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The value of a JSON column read as text, parsed once per distinct text: every decision reads the zone's bound
+ * contents, and equal texts are equal values (an edited row has another text, so it is parsed, and hashed by
+ * the decision service, anew). Shared by requests, so frozen.
+ */
+function storedJson(text: unknown): unknown {
+  if (typeof text !== 'string') return json(text);
+  let value = parsedContents.get(text);
+  if (value === undefined) {
+    value = frozen(json(text));
+    if (parsedContents.size >= PARSED_CONTENTS) parsedContents.delete(parsedContents.keys().next().value!);
+    parsedContents.set(text, value);
+  }
+  return value;
+}
+
 /** The JSON of a column as the driver returns it (SQLite: text; PostgreSQL: parsed). */
 function json(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -239,8 +267,8 @@ async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string)
          LEFT JOIN "PolicyVersion" pv INDEXED BY "sqlite_autoindex_PolicyVersion_1" ON pv."id" = json_extract(e.value, '$.policy_version_id')`;
   const rows = await db.$queryRaw<BoundRow[]>`
     SELECT s."id" AS "setId", s."name", s."scopeType", s."scopeTargetId", s."activeVersionId", s."mode",
-           v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", v."entries", v."manifestSha", v."attestation",
-           pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", pv."cedarJson"
+           v."id" AS "versionId", v."zoneId" AS "versionZoneId", v."policySetId", v."version", v."schemaVersion", CAST(v."entries" AS TEXT) AS "entries", v."manifestSha",
+           CAST(v."attestation" AS TEXT) AS "attestation", pv."id" AS "pvId", pv."zoneId" AS "pvZoneId", pv."policyId", CAST(pv."cedarJson" AS TEXT) AS "cedarJson"
     FROM "PolicySet" s${indexedBy(provider, 'PolicySet_zoneId_id_idx')}
     LEFT JOIN "PolicySetVersion" v${indexedBy(provider, 'sqlite_autoindex_PolicySetVersion_1')} ON v."id" = s."activeVersionId"
     ${pinned}
@@ -260,15 +288,15 @@ async function boundContents(db: Tx, provider: DatabaseProvider, zoneId: string)
                 policySetId: row.policySetId!,
                 version: Number(row.version),
                 schemaVersion: row.schemaVersion!,
-                entries: json(row.entries) as PolicySetVersion['entries'],
+                entries: storedJson(row.entries) as PolicySetVersion['entries'],
                 manifestSha: row.manifestSha!,
-                attestation: json(row.attestation) as PolicySetVersion['attestation'],
+                attestation: storedJson(row.attestation) as PolicySetVersion['attestation'],
               },
         policyVersions: [],
       };
       bySet.set(row.setId, entry);
     }
-    if (row.pvId !== null) entry.policyVersions.push({ id: row.pvId, zoneId: row.pvZoneId!, policyId: row.policyId!, cedarJson: json(row.cedarJson) as PolicyVersion['cedarJson'] });
+    if (row.pvId !== null) entry.policyVersions.push({ id: row.pvId, zoneId: row.pvZoneId!, policyId: row.policyId!, cedarJson: storedJson(row.cedarJson) as PolicyVersion['cedarJson'] });
   }
   return [...bySet.values()];
 }
