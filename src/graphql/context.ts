@@ -4,7 +4,7 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Account, ApiKey, Group, GroupMember, Invitation, ServiceAccount, ServiceAccountCredential, User, Workspace } from '../domain/model.js';
-import type { GrantRecord, Page, PageArgs, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
+import type { GrantRecord, Page, PageArgs, RelatedNode, RoleAssignmentRecord, Store, SubjectGrants } from '../domain/store.js';
 import type { Services } from '../domain/services.js';
 import { listKey, type ListQuery } from '../domain/lists.js';
 import type { Authorizer } from '../domain/authz/authorizer.js';
@@ -53,9 +53,9 @@ export interface Loaders {
   /** The zones graph's loaders. */
   zones: ZoneLoaders;
   /** Primes `loader` with an object a page statement read along, and remembers it for `readAlong`. */
-  primeRead(loader: 'user' | 'group' | 'serviceAccount', id: string, node: unknown): void;
+  primeRead(loader: RelatedNode['loader'], id: string, node: unknown): void;
   /** The object of `loader` a page statement of this request read along, without waiting; undefined if none. */
-  readAlong<T>(loader: 'user' | 'group' | 'serviceAccount', id: string): T | undefined;
+  readAlong<T>(loader: RelatedNode['loader'], id: string): T | undefined;
 }
 
 /**
@@ -131,14 +131,14 @@ class RequestLoaders implements Pick<Loaders, 'object' | 'list' | 'listCount' | 
     return loader;
   }
 
-  primeRead(loader: 'user' | 'group' | 'serviceAccount', id: string, node: unknown): void {
+  primeRead(loader: RelatedNode['loader'], id: string, node: unknown): void {
     (this as unknown as Loaders)[loader].prime(id, node as never);
     let read = this.along.get(loader);
     if (!read) this.along.set(loader, (read = new Map()));
     if (!read.has(id)) read.set(id, node);
   }
 
-  readAlong<T>(loader: 'user' | 'group' | 'serviceAccount', id: string): T | undefined {
+  readAlong<T>(loader: RelatedNode['loader'], id: string): T | undefined {
     return this.along.get(loader)?.get(id) as T | undefined;
   }
 

@@ -201,7 +201,6 @@ function merge<T extends Omit<ShadowIncrement, 'zoneId'>>(a: T, b: Omit<ShadowIn
 /** How long a verified attestation is trusted without verifying it again (a retired key stops counting within this time). */
 const VERIFIED_FOR_MS = 60_000;
 const VERIFIED_ENTRIES = 10_000;
-const SHA_ENTRIES = 10_000;
 
 interface Prepared {
   ok: true;
@@ -225,9 +224,7 @@ export class DecisionService {
   /** Attestations verified (or refused): key = version id, manifest sha, the JWS as stored. */
   private readonly verified = new Map<string, { ok: boolean; until: number; error?: string }>();
   private readonly schemaAttributes = new Map<string, Map<string, Set<string>>>();
-  /** Canonical sha by JSON text (see sha()). */
-  private readonly shas = new Map<string, string>();
-  /** Canonical sha by frozen object (the store's parsed contents; see sha()). */
+  /** Canonical shas of the store's frozen contents, by object (see sha()). */
   private readonly shaByObject = new WeakMap<object, string>();
   private readonly manifestShas = new WeakMap<object, string>();
 
@@ -414,35 +411,23 @@ export class DecisionService {
   }
 
   /**
-   * The canonical sha of a value as read now, memoized by its JSON text: equal texts are equal values, so
-   * the memo answers exactly what hashing would (an edited row has another text and is hashed again).
+   * The canonical sha of a stored value. The store hands out one frozen object per stored JSON text, so a
+   * frozen object's sha is remembered by its identity (an edited row has another text, hence another object,
+   * and is hashed again); anything else is hashed every time.
    */
   private sha(value: unknown): string {
-    // The store hands out one (frozen) object per stored text, so its identity stands for its text.
-    const known = value !== null && typeof value === 'object' ? this.shaByObject.get(value) : undefined;
-    if (known !== undefined) return known;
-    const sha = this.shaOfText(value);
-    if (value !== null && typeof value === 'object' && Object.isFrozen(value)) this.shaByObject.set(value, sha);
-    return sha;
+    return this.remembered(this.shaByObject, value, () => this.hasher.canonicalSha256(value));
   }
 
-  /** sha({ entries }), the manifest's, remembered by the entries' (frozen) object like sha(). */
+  /** The manifest's sha, sha({ entries }), remembered by the (frozen) entries like sha(). */
   private manifestSha(entries: readonly unknown[]): string {
-    const known = this.manifestShas.get(entries);
-    if (known !== undefined) return known;
-    const sha = this.shaOfText({ entries });
-    if (Object.isFrozen(entries)) this.manifestShas.set(entries, sha);
-    return sha;
+    return this.remembered(this.manifestShas, entries, () => this.hasher.canonicalSha256({ entries }));
   }
 
-  private shaOfText(value: unknown): string {
-    const text = JSON.stringify(value);
-    let sha = this.shas.get(text);
-    if (sha === undefined) {
-      sha = this.hasher.canonicalSha256(value);
-      if (this.shas.size >= SHA_ENTRIES) this.shas.delete(this.shas.keys().next().value!);
-      this.shas.set(text, sha);
-    }
+  private remembered(memo: WeakMap<object, string>, key: unknown, hash: () => string): string {
+    if (key === null || typeof key !== 'object' || !Object.isFrozen(key)) return hash();
+    let sha = memo.get(key);
+    if (sha === undefined) memo.set(key, (sha = hash()));
     return sha;
   }
 

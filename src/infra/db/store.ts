@@ -25,7 +25,7 @@ import type {
 import type { DatabaseProvider } from '../../config.js';
 import { ConflictError } from '../../domain/errors.js';
 import { newId } from '../ids.js';
-import { inOrder } from './rows.js';
+import { inOrder, rowsByIds } from './rows.js';
 import { Prisma, type Db, type RawReader } from './client.js';
 import { ApiKeys, Invitations, Outbox, ServiceAccounts } from './machine-store.js';
 import { countsByParent, indexedBy, pagesByParent, searchCondition } from './paging.js';
@@ -48,15 +48,6 @@ const USER_SELECT = Prisma.join(
   Object.keys(USER_COLUMNS).map((column) => Prisma.raw(`"${column}"`)),
   ', ',
 );
-
-/**
- * The rows of `table` with these ids (one statement, any order), as a raw read: the hottest reads (an account,
- * users, groups by id) skip the client's query layers when the store reads through DbHandle.reader.
- */
-function rowsByIds<T>(db: Tx, table: string, columns: Prisma.Sql, ids: readonly string[], alias = table): Promise<T[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db.$queryRaw<T[]>`SELECT ${columns} FROM ${Prisma.raw(`"${table}" ${alias === table ? '' : alias}`)} WHERE ${Prisma.raw(`"${alias}"."id"`)} IN (${Prisma.join(ids)})`;
-}
 
 function toUser(row: Pick<UserRow, keyof typeof USER_COLUMNS>): User {
   const { id, email, username, firstName, lastName, emailVerifiedAt, createdAt, updatedAt } = row;

@@ -6,7 +6,7 @@ import type { DatabaseProvider } from '../../config.js';
 import type { BoundSetContents, Column, ListFilter, ShadowIncrement, StoredShadowDiffs, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
 import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
-import { inOrder } from './rows.js';
+import { inOrder, rowsByIds } from './rows.js';
 import { Prisma } from './client.js';
 import { containsPattern, countsByParent, indexedBy, pagesByParent } from './paging.js';
 
@@ -104,11 +104,9 @@ class Table<T, N> implements ZoneTable<T, N> {
   }
 
   async byIds(ids: readonly string[]): Promise<(T | null)[]> {
-    if (ids.length === 0) return [];
-    // A raw read (the loaders' hottest path; see DbHandle.reader): the columns are the model's fields, decoded as
-    // the client decodes them (test/seed-demo.test.ts compares every zone table read both ways).
-    const rows = await this.db.$queryRaw<Row[]>`SELECT * FROM ${Prisma.raw(`"${this.options.model}"`)} WHERE "id" IN (${Prisma.join(ids)})`;
-    return inOrder(ids, rows, (row) => this.map(row));
+    // A raw read: the columns are the model's fields, decoded as the client decodes them (test/seed-demo.test.ts
+    // compares every zone table read both ways).
+    return inOrder(ids, await rowsByIds<Row>(this.db, this.options.model, Prisma.raw('*'), ids), (row) => this.map(row));
   }
 
   async byUnique(columnName: Column<T>, values: readonly string[]): Promise<(T | null)[]> {
