@@ -48,6 +48,9 @@ describe(`statement counts do not grow with page sizes (${provider})`, () => {
 
   it('runs the same statements for N = 1, 10 and 50', async () => {
     const results = new Map<number, Awaited<ReturnType<typeof measure>>>();
+    // The first request after the set-up's writes reads the session and grants; on SQLite the next ones do not
+    // while nothing changes (test/known-sessions.test.ts). Every count is taken after that first request.
+    await measure(1);
     for (const n of [1, 10, 50]) results.set(n, await measure(n));
 
     for (const [n, { data }] of results) {

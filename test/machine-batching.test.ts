@@ -87,6 +87,9 @@ describe(`machine identities: statement counts do not grow with page sizes (${pr
     const report: string[] = [];
     for (const [name, query] of Object.entries(QUERIES)) {
       const counts: number[] = [];
+      // The first request after the set-up's writes reads the session and grants; on SQLite the next ones do not
+      // while nothing changes (test/known-sessions.test.ts). Every count is taken after that first request.
+      await measure(query, 1);
       for (const n of [1, 10, 30]) {
         const { data, statements } = await measure(query, n);
         counts.push(statements);

@@ -43,7 +43,44 @@ export class ApiKeyPausedError extends Error {
 
 const KEYGRAPH_SECRET = /^kg[a-z]_/;
 
-export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, users }: AuthenticatorOptions): Authenticate {
+/** Users' sessions kept with their grants snapshot, by token (least recently used dropped first). */
+export const KNOWN_SESSIONS = 10_000;
+
+/** An Authenticated shared by requests: frozen, its snapshot's lists and grants too. */
+function frozen(result: Authenticated): Authenticated {
+  if (result.held) {
+    for (const grant of result.held.grants.grants) Object.freeze(grant);
+    Object.freeze(result.held.grants.grants);
+    Object.freeze(result.held.grants.groupIds);
+    Object.freeze(result.held.grants);
+    Object.freeze(result.held);
+  }
+  Object.freeze(result.principal);
+  return Object.freeze(result);
+}
+
+export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, users }: AuthenticatorOptions, knownSessions = KNOWN_SESSIONS): Authenticate {
+  // A user's session token, once its session and grants were read, answers with the same principal and snapshot
+  // for as long as the store's change mark stays the same (nothing written since, by anyone: see
+  // Store.changeMark) and the session has not expired; any write in between sends the next request to the
+  // database again. Where the store cannot tell (PostgreSQL), every request reads.
+  const known = new Map<string, { mark: number; until: number; result: Authenticated }>();
+  const recall = (bearer: string, mark: number | undefined): Authenticated | undefined => {
+    const hit = mark === undefined ? undefined : known.get(bearer);
+    if (hit === undefined || hit.mark !== mark || hit.until <= Date.now()) return undefined;
+    known.delete(bearer);
+    known.set(bearer, hit);
+    return hit.result;
+  };
+  const remember = (bearer: string, mark: number | undefined, until: number, result: Authenticated): Authenticated => {
+    if (mark === undefined || knownSessions <= 0) return result;
+    known.delete(bearer);
+    if (known.size >= knownSessions) known.delete(known.keys().next().value!);
+    const kept = frozen(result);
+    known.set(bearer, { mark, until, result: kept });
+    return kept;
+  };
+
   const fromSecret = async (secret: string): Promise<Principal> => {
     if (secret.startsWith('kgk_')) {
       const found = await apiKeys.authenticate(secret);
@@ -76,6 +113,10 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
     if (!match) throw new AuthenticationError('malformed Authorization header');
     const bearer = match[1]!;
     if (KEYGRAPH_SECRET.test(bearer)) return principalOnly(fromSecret(bearer));
+    // Taken before anything is read: a write after it, even during the read, makes what is read here stale.
+    const mark = store.changeMark();
+    const recalled = recall(bearer, mark);
+    if (recalled) return recalled;
     const token = await verify(bearer);
     if (token.kind === 'session') {
       // The session and the grants of the subject its token names, in one statement; the grants are used only
@@ -85,7 +126,10 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
       if (session.revokedAt !== null) throw new AuthenticationError('revoked session');
       if (session.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('expired session');
       const snapshot = { subjectId: token.userId, grants: held };
-      if (session.userId !== null) return { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot };
+      if (session.userId !== null) {
+        const until = Math.min(session.expiresAt.getTime(), token.expiresAt.getTime());
+        return remember(bearer, mark, until, { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot });
+      }
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
       if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');

@@ -402,6 +402,12 @@ export interface Store {
   identities: IdentityRepo;
   emailProofs: EmailProofRepo;
   /**
+   * A number that stays the same as long as nothing in the store has changed (by this process or another);
+   * undefined where the store cannot tell (then nothing may be kept from one read to the next). Outside
+   * transactions only.
+   */
+  changeMark(): number | undefined;
+  /**
    * Serialises changes that guard a platform-wide invariant (the last super administrator): on
    * PostgreSQL a transaction-scoped advisory lock; SQLite serialises write transactions already.
    * Call inside transaction().

@@ -204,7 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? options.log === undefined });
   const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)), { statementTimeoutMs: config.pgStatementTimeoutMs, lockTimeoutMs: config.pgLockTimeoutMs });
-  const store = PrismaStore.of(db.prisma, db.provider, db.reader);
+  const store = PrismaStore.of(db.prisma, db.provider, db.reader, db.changeMark);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
   const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
   const masterKey = loadMasterKey({ dataDir: config.dataDir, configured: config.masterKey });

@@ -10,7 +10,8 @@
 //   { probe: 'cpu-stop', file } stops it, writes the profile (.cpuprofile, for Chrome DevTools or speedscope)
 //                       to `file` and replies { probe: 'cpu-written' } (the bench's BENCH_PROFILE); an allocation
 //                       sampling profile of the same span (collected objects included) goes next to it as
-//                       <target>.heapprofile (Chrome DevTools' Memory tab, speedscope).
+//                       <target>.heapprofile (Chrome DevTools' Memory tab, speedscope), unless
+//                       BENCH_PROFILE_HEAP=0 (the sampling slows allocation, which skews the CPU profile).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
@@ -21,6 +22,7 @@ interface GcStat {
 }
 
 if (process.send) {
+  const heapSampling = process.env.BENCH_PROFILE_HEAP !== '0';
   let profiler: GCProfiler | undefined;
   let usedAtStart = 0;
   let session: Session | undefined;
@@ -35,13 +37,18 @@ if (process.send) {
       await post('Profiler.enable');
       await post('Profiler.start');
       // Allocation sampling alongside, counting objects that were already collected too (what was allocated).
-      await post('HeapProfiler.enable');
-      await postWith('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      // It slows every allocation, which shows in the CPU profile: BENCH_PROFILE_HEAP=0 leaves it off.
+      if (heapSampling) {
+        await post('HeapProfiler.enable');
+        await postWith('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      }
       process.send!({ probe: 'cpu-started' });
     } else if (message?.probe === 'cpu-stop' && session) {
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      const { profile: heap } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
-      writeFileSync(message.file!.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
+      if (heapSampling) {
+        const { profile: heap } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+        writeFileSync(message.file!.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
+      }
       session.disconnect();
       session = undefined;
       writeFileSync(message.file!, JSON.stringify(profile));

@@ -29,7 +29,9 @@
 //   BENCH_LOG_LEVEL    keygraph's LOG_LEVEL (default warn; `info` measures per-request logging too)
 //   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename; default all)
 //   BENCH_PROFILE      a directory: in the first round, keygraph's CPU profile while each of its targets runs is
-//                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes
+//                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes,
+//                      with an allocation sampling profile beside it (<target>.heapprofile)
+//   BENCH_PROFILE_HEAP 0: no allocation sampling while profiling (it slows every allocation and so skews the CPU profile)
 //   BENCH_LARGE        1: after the table, the nested query's latency at 1 connection with the bench data (1k member
 //                      rows), then again after another account with 99,000 users, 990 groups and 99,000 member
 //                      rows is written straight to the database and ANALYZE has run (planner statistics present);

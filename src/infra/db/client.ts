@@ -25,6 +25,12 @@ export interface DbHandle {
    * same statements, connections and statement counter, without the client's query-interpreter layers.
    */
   reader: RawReader;
+  /**
+   * A number that stays the same as long as nothing was written to the database, by this process or any other;
+   * undefined where that is not tracked (PostgreSQL, where other instances write unseen; SQLite before the
+   * client has connected). See changeClock.
+   */
+  changeMark(): number | undefined;
   /** SQLite: `PRAGMA optimize` (refreshes planner statistics where they are stale or missing); a no-op elsewhere. */
   optimize(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +68,8 @@ function counting<Q extends Queryable>(queryable: Q, onStatement: (sql: string) 
 // `db.prepare(sql).bind(args)`, then `reader`, `columns()`, `raw().all()` or `run()`; `db.prepare(sql).run()`.
 interface SqliteStatement {
   readonly reader: boolean;
+  /** Whether the statement cannot write (better-sqlite3: sqlite3_stmt_readonly; INSERT ... RETURNING is a reader that writes). */
+  readonly readonly: boolean;
   bind(args: unknown[]): SqliteStatement;
   columns(): unknown[];
   raw(toggle?: boolean): SqliteStatement;
@@ -70,6 +78,7 @@ interface SqliteStatement {
 }
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
 }
 
 /**
@@ -78,17 +87,38 @@ interface SqliteDatabase {
  * that passes the arguments at each call instead of binding them, so SQLite compiles a statement once per
  * connection. Statements run synchronously, so one statement never serves two calls at once.
  */
-export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATEMENT_CACHE): void {
+export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATEMENT_CACHE, onWrite: () => void = () => {}): void {
   const prepare = db.prepare.bind(db);
+  const exec = db.exec.bind(db);
   const cache = new Map<string, SqliteStatement>();
+  // Every statement that can write (INSERT ... RETURNING included) and every statement run for no rows (BEGIN,
+  // COMMIT, ROLLBACK among them) is reported to onWrite before it runs.
+  const writing = (statement: SqliteStatement) => {
+    if (!statement.readonly) onWrite();
+  };
   const view = (statement: SqliteStatement, args: unknown[]) => ({
     reader: statement.reader,
     columns: () => statement.columns(),
-    raw: () => ({ all: () => statement.raw(true).all(args) }),
-    all: () => statement.raw(false).all(args),
-    run: () => statement.run(args),
+    raw: () => ({
+      all: () => {
+        writing(statement);
+        return statement.raw(true).all(args);
+      },
+    }),
+    all: () => {
+      writing(statement);
+      return statement.raw(false).all(args);
+    },
+    run: () => {
+      onWrite();
+      return statement.run(args);
+    },
     bind: (bound: unknown[]) => view(statement, bound),
   });
+  db.exec = (sql: string) => {
+    onWrite();
+    return exec(sql);
+  };
   db.prepare = ((sql: string) => {
     let statement = cache.get(sql);
     if (statement) {
@@ -261,7 +291,40 @@ function directReader(prisma: Db, provider: DatabaseProvider, adapter: () => Sql
   return { $queryRaw } as unknown as RawReader;
 }
 
-function tuned(factory: SqlDriverAdapterFactory, onStatement?: (sql: string) => void, onConnect?: (adapter: SqlDriverAdapter) => void): SqlDriverAdapterFactory {
+/**
+ * SQLite's change mark (DbHandle.changeMark): a counter advanced before every statement of this process's
+ * connection that can write or that runs for no rows (BEGIN, COMMIT, ROLLBACK: a read between a write and its
+ * ROLLBACK may have seen rows that never were), and whenever `PRAGMA data_version` says another connection (another
+ * process) committed since the last look. One mark therefore means one state of the database.
+ */
+class SqliteChangeClock {
+  private mark = 0;
+  private version: (() => unknown) | undefined;
+  private seen: unknown;
+  readonly wrote = (): void => {
+    this.mark++;
+  };
+  /** A connection's `PRAGMA data_version`, read through a statement of its own (not a write). */
+  attach(version: () => unknown): void {
+    this.version = version;
+    this.seen = version();
+    this.mark++;
+  }
+  detach(): void {
+    this.version = undefined;
+  }
+  now(): number | undefined {
+    if (!this.version) return undefined;
+    const version = this.version();
+    if (version !== this.seen) {
+      this.seen = version;
+      this.mark++;
+    }
+    return this.mark;
+  }
+}
+
+function tuned(factory: SqlDriverAdapterFactory, onStatement?: (sql: string) => void, onConnect?: (adapter: SqlDriverAdapter) => void, clock?: SqliteChangeClock): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
@@ -271,7 +334,9 @@ function tuned(factory: SqlDriverAdapterFactory, onStatement?: (sql: string) => 
       adapter.getConnectionInfo = () => ({ ...info, maxBindValues: MAX_BIND_VALUES });
       const client = (adapter as unknown as { client?: SqliteDatabase }).client;
       if (factory.provider === 'sqlite' && typeof client?.prepare === 'function') {
-        cachePreparedStatements(client);
+        const dataVersion = (client.prepare('PRAGMA data_version') as SqliteStatement & { pluck(): { get(): unknown } }).pluck();
+        cachePreparedStatements(client, PREPARED_STATEMENT_CACHE, clock?.wrote);
+        clock?.attach(() => dataVersion.get());
         // Temporary tables (a compound's materialised rows, UNION's de-duplication) in memory, not in temporary
         // files: the grants snapshot builds several per request (67 -> 16 us for it, measured alone).
         client.prepare('PRAGMA temp_store = MEMORY').run();
@@ -301,21 +366,23 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
   const onConnect = (adapter: SqlDriverAdapter) => {
     connected = adapter;
   };
+  const clock = provider === 'sqlite' ? new SqliteChangeClock() : undefined;
   if (provider === 'sqlite') {
     const file = sqlitePath(databaseUrl);
     mkdirSync(dirname(file), { recursive: true });
-    prisma = new SqliteClient({ adapter: tuned(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }), onStatement, onConnect) });
+    prisma = new SqliteClient({ adapter: tuned(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }), onStatement, onConnect, clock) });
   } else {
     // Each pooled connection starts with these session settings (pg sends them as startup options).
     const timeouts = { ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}), ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}) };
     prisma = new PostgresClient({ adapter: tuned(new PrismaPg({ connectionString: databaseUrl, ...timeouts }, { statementNameGenerator: preparedName as (query: { sql: string; args: unknown[] }) => string }), onStatement, onConnect) }) as unknown as Db;
   }
   const reader = directReader(prisma, provider, () => connected, onStatement);
-  if (provider !== 'sqlite')
+  if (!clock)
     return {
       prisma,
       provider,
       reader,
+      changeMark: () => undefined,
       optimize: async () => {},
       close: async () => {
         connected = undefined;
@@ -334,11 +401,13 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
     prisma,
     provider,
     reader,
+    changeMark: () => (connected ? clock.now() : undefined),
     optimize,
     close: async () => {
       clearInterval(timer);
       await optimize().catch(() => {});
       connected = undefined;
+      clock.detach();
       await prisma.$disconnect();
     },
   };

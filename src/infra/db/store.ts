@@ -723,6 +723,7 @@ export class PrismaStore implements Store {
     private readonly db: Tx,
     private readonly root: Db | null,
     private readonly provider: DatabaseProvider,
+    private readonly changes: () => number | undefined = () => undefined,
   ) {
     this.accounts = new Accounts(db);
     this.workspaces = new Workspaces(db);
@@ -740,10 +741,17 @@ export class PrismaStore implements Store {
     this.outbox = new Outbox(db);
   }
 
-  /** The store outside transactions; with `reader`, its raw reads go through it (DbHandle.reader). */
-  static of(prisma: Db, provider: DatabaseProvider, reader?: RawReader): PrismaStore {
+  /**
+   * The store outside transactions; with `reader`, its raw reads go through it (DbHandle.reader); with `changes`
+   * (DbHandle.changeMark), it can tell when nothing has changed.
+   */
+  static of(prisma: Db, provider: DatabaseProvider, reader?: RawReader, changes?: () => number | undefined): PrismaStore {
     const db: Tx = reader ? Object.create(prisma, { $queryRaw: { value: reader.$queryRaw } }) : prisma;
-    return new PrismaStore(db, prisma, provider);
+    return new PrismaStore(db, prisma, provider, changes);
+  }
+
+  changeMark(): number | undefined {
+    return this.changes();
   }
 
   async lockAccount(accountId: string): Promise<boolean> {
