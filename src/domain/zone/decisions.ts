@@ -213,6 +213,12 @@ interface Prepared {
 /** A version that cannot be evaluated; `integrity` when it failed its integrity check (counted per request it applies to). */
 type Checked = Prepared | { ok: false; version: BoundVersion; error: string; integrity?: IntegrityFailure };
 
+/** A zone's bound sets (ACTIVE or SHADOW, with a version) and each version's check. */
+interface Bound {
+  sets: BoundSet[];
+  checked: Map<string, Checked>;
+}
+
 interface Evaluated {
   version: BoundVersion;
   answer: EngineDecision;
@@ -227,6 +233,13 @@ export class DecisionService {
   /** Canonical shas of the store's frozen contents, by object (see sha()). */
   private readonly shaByObject = new WeakMap<object, string>();
   private readonly manifestShas = new WeakMap<object, string>();
+  /**
+   * Each zone's bound versions as last read and checked, with the store's change mark of that read: while the
+   * mark stays (nothing written since, by anyone) and for at most VERIFIED_FOR_MS, the next decisions use them
+   * without reading or checking them again, as a policy agent keeps a verified bundle until it changes. Where
+   * the store gives no mark (PostgreSQL), every call reads and checks.
+   */
+  private readonly boundByZone = new Map<string, { mark: number; until: number; bound: Bound }>();
 
   constructor(
     private readonly store: Store,
@@ -244,6 +257,7 @@ export class DecisionService {
    */
   forgetVerified(zoneId: string): void {
     for (const key of this.verified.keys()) if (key.startsWith(`${zoneId}\n`)) this.verified.delete(key);
+    this.boundByZone.delete(zoneId);
   }
 
   /**
@@ -262,9 +276,12 @@ export class DecisionService {
     const appIds = [...requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id), ...referenced('Application')];
     const resourceIds = [...requests.map((r) => r.resourceId), ...referenced('Resource')];
     const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
-    // The zones' bound sets are read alongside (and checked only once the caller may ask).
+    // The zones' bound sets are read alongside (and checked only once the caller may ask), unless known as they
+    // are now. The mark is taken before anything is read: a write after it makes what is read here stale.
     const zoneIds = unique(requests.map((r) => r.zoneId));
-    const contents = new Map(zoneIds.map((id) => [id, z.policySets.boundContents(id)] as const));
+    const mark = this.store.changeMark();
+    const known = new Map(zoneIds.map((id) => [id, this.knownBound(id, mark)] as const));
+    const contents = new Map(zoneIds.filter((id) => !known.get(id)).map((id) => [id, z.policySets.boundContents(id)] as const));
     for (const pending of contents.values()) pending.catch(() => {});
     const [users, apps, resources, sessions] = await Promise.all([
       userIds.length ? z.zoneUsers.byIds(unique(userIds)) : [],
@@ -294,8 +311,19 @@ export class DecisionService {
     const providerById = byId(providerIds.length ? await z.providers.byIds(providerIds) : []);
 
     // The bound versions of each zone, checked once for the whole batch.
-    const checkedByZone = new Map<string, { sets: BoundSet[]; checked: Map<string, Checked> }>();
-    for (const zone of zones.values()) checkedByZone.set(zone.id, await this.boundVersions(zone, await contents.get(zone.id)!));
+    const checkedByZone = new Map<string, Bound>();
+    for (const zone of zones.values()) {
+      let bound = known.get(zone.id);
+      if (!bound) {
+        bound = await this.boundVersions(zone, await contents.get(zone.id)!);
+        if (mark !== undefined) {
+          this.boundByZone.delete(zone.id);
+          if (this.boundByZone.size >= VERIFIED_ENTRIES) this.boundByZone.delete(this.boundByZone.keys().next().value!);
+          this.boundByZone.set(zone.id, { mark, until: this.clock() + VERIFIED_FOR_MS, bound });
+        }
+      }
+      checkedByZone.set(zone.id, bound);
+    }
 
     return requests.map((request, index) => {
       const zone = zones.get(request.zoneId)!;
@@ -391,8 +419,14 @@ export class DecisionService {
     });
   }
 
+  /** A zone's bound versions as checked at `mark`, while still so (see boundByZone). */
+  private knownBound(zoneId: string, mark: number | undefined): Bound | undefined {
+    const known = mark === undefined ? undefined : this.boundByZone.get(zoneId);
+    return known && known.mark === mark && known.until > this.clock() ? known.bound : undefined;
+  }
+
   /** The zone's bound sets and their versions (one read), each checked for integrity and preparsed. */
-  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>, bound: BoundSetContents[]): Promise<{ sets: BoundSet[]; checked: Map<string, Checked> }> {
+  private async boundVersions(zone: Pick<Zone, 'id' | 'accountId'>, bound: BoundSetContents[]): Promise<Bound> {
     const z = this.store.zones;
     const contents = bound.filter((c) => c.version !== null && (c.set.mode === 'ACTIVE' || c.set.mode === 'SHADOW'));
     const sets = contents.map((c) => c.set);
