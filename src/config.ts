@@ -46,6 +46,8 @@ export interface Config {
   pgLockTimeoutMs: number;
   /** KEYGRAPH_SHADOW_FLUSH_MS: how often shadow-mode disagreements aggregated in memory are added to the database (0: only on close). */
   shadowFlushMs: number;
+  /** KEYGRAPH_COMPILE_AFTER: an operation runs compiled (graphql-jit) from its Nth execution on (0: never). */
+  compileAfter: number;
 }
 
 export interface ThrottleConfig {
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgStatementTimeoutMs: integer('KEYGRAPH_PG_STATEMENT_TIMEOUT_MS', env.KEYGRAPH_PG_STATEMENT_TIMEOUT_MS, 30_000),
     pgLockTimeoutMs: integer('KEYGRAPH_PG_LOCK_TIMEOUT_MS', env.KEYGRAPH_PG_LOCK_TIMEOUT_MS, 5_000),
     shadowFlushMs: integer('KEYGRAPH_SHADOW_FLUSH_MS', env.KEYGRAPH_SHADOW_FLUSH_MS, 5_000),
+    compileAfter: integer('KEYGRAPH_COMPILE_AFTER', env.KEYGRAPH_COMPILE_AFTER, 2),
     metricsOperationNames: integer('KEYGRAPH_METRICS_OPERATION_NAMES', env.KEYGRAPH_METRICS_OPERATION_NAMES, 100),
     throttle: {
       redisUrl: env.KEYGRAPH_REDIS_URL || undefined,

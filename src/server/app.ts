@@ -27,6 +27,7 @@ import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.j
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
+import { compiledExecution } from './executor.js';
 import { pagesPlugin } from './pages.js';
 import { armorPlugin, bodyLimitPlugin, costPlugin, nestingPlugin } from './limits.js';
 import { addressResolver, createCounterStore, createLoginThrottle, createPointsBudget, loginThrottlePlugin } from './throttle.js';
@@ -256,6 +257,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sdlAccessPlugin(config.sdlAccess),
     beforeMutations as Plugin,
   ];
+  // Operations asked for more than once run compiled (graphql-jit): src/server/executor.ts.
+  plugins.push(...compiledExecution(config.compileAfter, (errors) => log.warn({ errors }, 'an operation could not be compiled; it runs on graphql-js')));
   if (config.persistedOperations) plugins.unshift(persistedOperationsOnly(loadManifest(config.persistedOperations)));
   // GraphiQL (compressed, cacheable, with the CSP of its inline scripts) and HEAD /graphql: src/server/pages.ts.
   plugins.push(pagesPlugin({ graphqlEndpoint: '/graphql', graphiql: config.graphiql ? { title: 'keygraph', defaultQuery: DEFAULT_QUERY } : false, render: graphiql.render }));
