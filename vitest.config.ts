@@ -13,18 +13,6 @@ const project = (provider: 'sqlite' | 'postgresql') => ({
   },
 });
 
-// The in-process tests once more on SQLite with every operation compiled by graphql-jit from its first execution
-// (keygraph compiles an operation from its second; the sqlite project runs most of them once, on graphql-js).
-// Tests of processes, the bench database and the fuzzer are left out: they start keygraph as it is configured.
-const compiled = {
-  extends: true as const,
-  test: {
-    name: 'sqlite-compiled',
-    env: { KEYGRAPH_TEST_PROVIDER: 'sqlite', KEYGRAPH_COMPILE_AFTER: '1' },
-    exclude: ['test/first-steps.test.ts', 'test/server.test.ts', 'test/fuzz.test.ts', 'test/migrations.test.ts', 'test/bootstrap.test.ts', 'test/seed-demo.test.ts', 'test/graphiql-delivery.test.ts', 'test/unit/**'],
-  },
-};
-
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -35,6 +23,6 @@ export default defineConfig({
     // more than the CPUs (vitest's default is one fewer: a single worker on a 2-core machine) keeps the CPUs
     // busy; with both databases this took the suite from 17 to 10 minutes on 2 cores.
     maxWorkers: Math.min(8, availableParallelism() + 1),
-    projects: [project('sqlite'), ...(postgres ? [project('postgresql')] : []), compiled],
+    projects: postgres ? [project('sqlite'), project('postgresql')] : [project('sqlite')],
   },
 });

@@ -45,6 +45,8 @@ const KEYGRAPH_SECRET = /^kg[a-z]_/;
 
 /** Users' sessions kept with their grants snapshot, by token (least recently used dropped first). */
 export const KNOWN_SESSIONS = 10_000;
+/** A snapshot of more grants and groups than this is not kept (memory stays bounded by KNOWN_SESSIONS times this). */
+const KNOWN_SNAPSHOT_ROWS = 1_000;
 
 /** An Authenticated shared by requests: frozen, its snapshot's lists and grants too. */
 function frozen(result: Authenticated): Authenticated {
@@ -73,7 +75,8 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
     return hit.result;
   };
   const remember = (bearer: string, mark: number | undefined, until: number, result: Authenticated): Authenticated => {
-    if (mark === undefined || knownSessions <= 0) return result;
+    const held = result.held?.grants;
+    if (mark === undefined || knownSessions <= 0 || (held && held.grants.length + held.groupIds.length > KNOWN_SNAPSHOT_ROWS)) return result;
     known.delete(bearer);
     if (known.size >= knownSessions) known.delete(known.keys().next().value!);
     const kept = frozen(result);
