@@ -90,7 +90,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
   const database = await freshDatabase();
   // No hourly points budget unless a test asks for one: a test file's caller runs thousands of operations.
   // No periodic flush of shadow-mode disagreements either (tests flush explicitly; statement counts stay exact).
-  const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, KEYGRAPH_POINTS_PER_HOUR: '0', KEYGRAPH_SHADOW_FLUSH_MS: '0', ...env });
+  // The executor each test project runs on (vitest.config.ts).
+  const compileAfter = process.env.KEYGRAPH_COMPILE_AFTER ? { KEYGRAPH_COMPILE_AFTER: process.env.KEYGRAPH_COMPILE_AFTER } : {};
+  const config = loadConfig({ DATABASE_URL: database.url, KEYGRAPH_DATA_DIR: database.dataDir, KEYGRAPH_POINTS_PER_HOUR: '0', KEYGRAPH_SHADOW_FLUSH_MS: '0', ...compileAfter, ...env });
   const app = await createApp(config, { log: pino({ level: 'silent' }), passwordHashCost: 10, ...options });
   const caller = (token: string | null): Caller => {
     const gql: Caller['gql'] = async (document, variables, headers = {}) => {
