@@ -7,6 +7,7 @@
 // - a token of a trusted external issuer whose (iss, sub) is linked to a keygraph user.
 // Anything else fails with one generic error; a paused API key fails with its own, clear one.
 import type { Principal } from '../domain/authz/authorizer.js';
+import { LruMap } from '../domain/lru.js';
 import type { ApiKeyService } from '../domain/machine/api-keys.js';
 import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
 import { apiKeyPrincipal, serviceAccountBar, serviceAccountPrincipal } from '../domain/machine/standing.js';
@@ -66,19 +67,14 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
   // for as long as the store's change mark stays the same (nothing written since, by anyone: see
   // Store.changeMark) and the session has not expired; any write in between sends the next request to the
   // database again. Where the store cannot tell (PostgreSQL), every request reads.
-  const known = new Map<string, { mark: number; until: number; result: Authenticated }>();
+  const known = new LruMap<string, { mark: number; until: number; result: Authenticated }>(knownSessions);
   const recall = (bearer: string, mark: number | undefined): Authenticated | undefined => {
     const hit = mark === undefined ? undefined : known.get(bearer);
-    if (hit === undefined || hit.mark !== mark || hit.until <= Date.now()) return undefined;
-    known.delete(bearer);
-    known.set(bearer, hit);
-    return hit.result;
+    return hit && hit.mark === mark && hit.until > Date.now() ? hit.result : undefined;
   };
   const remember = (bearer: string, mark: number | undefined, until: number, result: Authenticated): Authenticated => {
     const held = result.held?.grants;
     if (mark === undefined || knownSessions <= 0 || (held && held.grants.length + held.groupIds.length > KNOWN_SNAPSHOT_ROWS)) return result;
-    known.delete(bearer);
-    if (known.size >= knownSessions) known.delete(known.keys().next().value!);
     const kept = frozen(result);
     known.set(bearer, { mark, until, result: kept });
     return kept;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { LruMap } from '../domain/lru.js';
 import type { CedarDiagnostic, DecisionEngine, EngineDecision, ParsedPolicy, PolicyEngine } from '../domain/zone/policy-engine.js';
 
 /** Cedar answers kept, by a digest of everything Cedar was given (least recently used dropped first). */
@@ -40,7 +41,7 @@ export function cedarEngine(rememberedDecisions = REMEMBERED_DECISIONS): PolicyE
   // and the entities as keygraph read them for this request), and of nothing else: Cedar reads no clock and no
   // store. The same inputs, serialised the same way, get the same answer; anything changed in them (an entity's
   // attribute, the context, another manifest) is another key. 170 us per decision in Cedar, 3 us for the key.
-  const decisions = new Map<string, EngineDecision>();
+  const decisions = new LruMap<string, EngineDecision>(Math.max(1, rememberedDecisions));
   const decide = (policySetId: string, schemaName: string, call: Parameters<DecisionEngine['isAuthorized']>[2]): EngineDecision => {
     const answer = cedar.statefulIsAuthorized({
       principal: call.principal,
@@ -80,12 +81,7 @@ export function cedarEngine(rememberedDecisions = REMEMBERED_DECISIONS): PolicyE
       if (rememberedDecisions <= 0) return decide(policySetId, schemaName, call);
       const key = createHash('sha256').update(JSON.stringify([policySetId, schemaName, call])).digest('base64');
       let answer = decisions.get(key);
-      if (answer) decisions.delete(key);
-      else {
-        answer = decide(policySetId, schemaName, call);
-        if (decisions.size >= rememberedDecisions) decisions.delete(decisions.keys().next().value!);
-      }
-      decisions.set(key, answer);
+      if (!answer) decisions.set(key, (answer = decide(policySetId, schemaName, call)));
       return copied(answer);
     },
     schemaJson(schemaText) {

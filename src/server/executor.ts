@@ -48,9 +48,9 @@ const graphqlJsVariableErrors: Plugin = {
 
 export function compiledExecution(compileAfter: number, onCompileError: (errors: readonly unknown[]) => void): Plugin[] {
   if (compileAfter <= 0) return [];
-  const often = executed(compileAfter);
+  const often = compileAfter > 1 ? executed(compileAfter) : undefined;
   return [
     graphqlJsVariableErrors,
-    useGraphQlJit({}, { enableIf: (args) => often(args.document), onError: (result) => onCompileError(result.errors ?? []) }) as unknown as Plugin,
+    useGraphQlJit({}, { ...(often ? { enableIf: (args: { document: DocumentNode }) => often(args.document) } : {}), onError: (result) => onCompileError(result.errors ?? []) }) as unknown as Plugin,
   ];
 }

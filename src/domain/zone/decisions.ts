@@ -24,6 +24,7 @@
 // declares (an older schema knows fewer attributes): User (a zone user: email, email_verified, issuer,
 // provider = the identifier of the provider that authenticated it), Application (identifier, traits,
 // owner_type), Resource (identifier, scopes, application_type; its providing Application as parent).
+import { LruMap } from '../lru.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store.js';
@@ -239,7 +240,7 @@ export class DecisionService {
    * without reading or checking them again, as a policy agent keeps a verified bundle until it changes. Where
    * the store gives no mark (PostgreSQL), every call reads and checks.
    */
-  private readonly boundByZone = new Map<string, { mark: number; until: number; bound: Bound }>();
+  private readonly boundByZone = new LruMap<string, { mark: number; until: number; bound: Bound }>(VERIFIED_ENTRIES);
 
   constructor(
     private readonly store: Store,
@@ -316,11 +317,7 @@ export class DecisionService {
       let bound = known.get(zone.id);
       if (!bound) {
         bound = await this.boundVersions(zone, await contents.get(zone.id)!);
-        if (mark !== undefined) {
-          this.boundByZone.delete(zone.id);
-          if (this.boundByZone.size >= VERIFIED_ENTRIES) this.boundByZone.delete(this.boundByZone.keys().next().value!);
-          this.boundByZone.set(zone.id, { mark, until: this.clock() + VERIFIED_FOR_MS, bound });
-        }
+        if (mark !== undefined) this.boundByZone.set(zone.id, { mark, until: this.clock() + VERIFIED_FOR_MS, bound });
       }
       checkedByZone.set(zone.id, bound);
     }

@@ -28,7 +28,7 @@ export interface DbHandle {
   /**
    * A number that stays the same as long as nothing was written to the database, by this process or any other;
    * undefined where that is not tracked (PostgreSQL, where other instances write unseen; SQLite before the
-   * client has connected). See changeClock.
+   * client has connected). See SqliteChangeClock.
    */
   changeMark(): number | undefined;
   /** SQLite: `PRAGMA optimize` (refreshes planner statistics where they are stale or missing); a no-op elsewhere. */
