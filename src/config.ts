@@ -199,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgStatementTimeoutMs: integer('KEYGRAPH_PG_STATEMENT_TIMEOUT_MS', env.KEYGRAPH_PG_STATEMENT_TIMEOUT_MS, 30_000),
     pgLockTimeoutMs: integer('KEYGRAPH_PG_LOCK_TIMEOUT_MS', env.KEYGRAPH_PG_LOCK_TIMEOUT_MS, 5_000),
     shadowFlushMs: integer('KEYGRAPH_SHADOW_FLUSH_MS', env.KEYGRAPH_SHADOW_FLUSH_MS, 5_000),
-    compileAfter: integer('KEYGRAPH_COMPILE_AFTER', env.KEYGRAPH_COMPILE_AFTER, 1),
+    compileAfter: integer('KEYGRAPH_COMPILE_AFTER', env.KEYGRAPH_COMPILE_AFTER, 2),
     metricsOperationNames: integer('KEYGRAPH_METRICS_OPERATION_NAMES', env.KEYGRAPH_METRICS_OPERATION_NAMES, 100),
     throttle: {
       redisUrl: env.KEYGRAPH_REDIS_URL || undefined,
