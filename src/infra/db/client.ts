@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { providerOf, sqlitePath, type DatabaseProvider } from '../../config.js';
+import { LruMap } from '../../domain/lru.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 
@@ -179,12 +180,42 @@ function argTypeOf(value: unknown): ArgType {
   return { scalarType, arity: 'scalar' };
 }
 
+/**
+ * Makes a row's object from its values, for one list of column names: an object literal with the columns as
+ * its keys, compiled once per list. Adding the columns one by one to `{}` leaves V8 an object in dictionary
+ * mode past a dozen properties (a member page with its users: 956 bytes and 0.76 us per row; this: 205 bytes,
+ * 0.04 us, and fast property access in everything that reads the row after).
+ */
+type RowMaker = (values: readonly unknown[]) => Record<string, unknown>;
+
+function rowMaker(names: readonly string[]): RowMaker {
+  if (names.some((name) => name === '__proto__'))
+    return (values) => {
+      const object: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) Object.defineProperty(object, names[i]!, { value: values[i], enumerable: true, writable: true, configurable: true });
+      return object;
+    };
+  // The names are the statement's column names, written as JSON string literals.
+  return new Function('v', `return { ${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')} };`) as RowMaker;
+}
+
+/** Row makers by column list (statements with other texts often have the same columns). */
+const rowMakers = new LruMap<string, RowMaker>(PREPARED_STATEMENT_CACHE);
+
+function rowMakerFor(names: readonly string[]): RowMaker {
+  const key = names.join('\u0000');
+  let make = rowMakers.get(key);
+  if (!make) rowMakers.set(key, (make = rowMaker(names)));
+  return make;
+}
+
 function rowsOf(result: SqlResultSet): Record<string, unknown>[] {
   const { columnNames, columnTypes } = result;
+  const make = rowMakerFor(columnNames);
   return result.rows.map((row) => {
-    const object: Record<string, unknown> = {};
-    for (let i = 0; i < columnNames.length; i++) object[columnNames[i]!] = decoded(row[i], columnTypes[i]!);
-    return object;
+    const values = new Array<unknown>(columnNames.length);
+    for (let i = 0; i < columnNames.length; i++) values[i] = decoded(row[i], columnTypes[i]!);
+    return make(values);
   });
 }
 
@@ -199,10 +230,11 @@ const SQLITE_DECLARED: Record<string, ColumnType> = {
 };
 const UNKNOWN_NUMBER = 128 as ColumnType;
 
-/** A statement's result columns: names, and the types their declarations give (undefined: inferred per result). */
+/** A statement's result columns: names, the types their declarations give (undefined: inferred per result), its row maker. */
 interface SqliteColumns {
   names: string[];
   declared: (ColumnType | undefined)[];
+  make: RowMaker;
 }
 
 /** A value as the adapter's mapRow hands it to Prisma (safe integers as numbers, integer dates as ISO text), decoded. */
@@ -227,17 +259,16 @@ function sqliteRows(columns: SqliteColumns, rows: unknown[][]): Record<string, u
     const sample = rows.find((row) => row[i] !== null)?.[i];
     return sample === undefined ? ColumnTypeEnum.Int32 : typeof sample === 'string' ? (7 as ColumnType) : typeof sample === 'bigint' ? ColumnTypeEnum.Int64 : typeof sample === 'number' ? UNKNOWN_NUMBER : ColumnTypeEnum.Bytes;
   });
-  // Text needs no decoding: most columns are ids and names.
+  // Text needs no decoding: most columns are ids and names. The raw rows are this read's own: decoded in place.
   const plain = types.map((type) => type === 7);
   const result = new Array<Record<string, unknown>>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
-    const object: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {
       const value = row[i];
-      object[names[i]!] = plain[i] && typeof value === 'string' ? value : sqliteValue(value, types[i]!);
+      if (!(plain[i] && typeof value === 'string')) row[i] = sqliteValue(value, types[i]!);
     }
-    result[r] = object;
+    result[r] = columns.make(row);
   }
   return result;
 }
@@ -249,7 +280,8 @@ function sqliteColumnsCache(): (sql: string, statement: { columns(): unknown[] }
     let columns = cache.get(sql);
     if (!columns) {
       const list = statement.columns() as { name: string; type: string | null }[];
-      columns = { names: list.map((c) => c.name), declared: list.map((c) => (c.type === null ? undefined : SQLITE_DECLARED[c.type.toUpperCase()])) };
+      const names = list.map((c) => c.name);
+      columns = { names, declared: list.map((c) => (c.type === null ? undefined : SQLITE_DECLARED[c.type.toUpperCase()])), make: rowMakerFor(names) };
       if (cache.size >= PREPARED_STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
       cache.set(sql, columns);
     }
