@@ -22,6 +22,7 @@ import type {
   ServiceAccountRepo,
   StoredToken,
 } from '../../domain/store.js';
+import type { DatabaseProvider } from '../../config.js';
 import { newId } from '../ids.js';
 import { inOrder } from './rows.js';
 import { Prisma, type Db } from './client.js';
@@ -86,7 +87,10 @@ function toInvitation(row: InvitationRow): Invitation {
 }
 
 export class ServiceAccounts implements ServiceAccountRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
 
   async create(input: { accountId: string; name: string; description: string | null; token: StoredToken; createdById: string | null; expiresAt: Date | null }) {
     const { token, ...rest } = input;
@@ -146,7 +150,7 @@ export class ServiceAccounts implements ServiceAccountRepo {
     };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, includeRevoked: boolean) {
-    return pagesByParent(this.db, this.spec(includeRevoked), accountIds, args);
+    return pagesByParent(this.db, this.spec(includeRevoked), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], includeRevoked: boolean) {
     return countsByParent(this.db, this.spec(includeRevoked), accountIds);
@@ -177,7 +181,7 @@ export class ServiceAccounts implements ServiceAccountRepo {
   }
   private credentialSpec = { from: Prisma.sql`"ServiceAccountCredential" c`, parent: Prisma.sql`c."serviceAccountId"`, key: Prisma.sql`c."id"`, node: Prisma.sql`c."id"` };
   credentialPages(serviceAccountIds: readonly string[], args: PageArgs) {
-    return pagesByParent(this.db, this.credentialSpec, serviceAccountIds, args);
+    return pagesByParent(this.db, this.credentialSpec, serviceAccountIds, args, this.provider);
   }
   credentialCounts(serviceAccountIds: readonly string[]) {
     return countsByParent(this.db, this.credentialSpec, serviceAccountIds);
@@ -193,7 +197,10 @@ function apiKeyData(patch: ApiKeyPatch) {
 }
 
 export class ApiKeys implements ApiKeyRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
 
   async create(input: NewApiKey) {
     const { token, ...rest } = input;
@@ -241,7 +248,7 @@ export class ApiKeys implements ApiKeyRepo {
     return { from: Prisma.sql`"ApiKey" k`, parent: Prisma.sql`k."accountId"`, key: Prisma.sql`k."id"`, node: Prisma.sql`k."id"`, where: searchCondition(Prisma.sql`k."searchText"`, search) };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
-    return pagesByParent(this.db, this.spec(search), accountIds, args);
+    return pagesByParent(this.db, this.spec(search), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], search: string | null) {
     return countsByParent(this.db, this.spec(search), accountIds);
@@ -264,7 +271,7 @@ export class ApiKeys implements ApiKeyRepo {
   }
   private workspaceSpec = { from: Prisma.sql`"ApiKeyWorkspace" aw`, parent: Prisma.sql`aw."apiKeyId"`, key: Prisma.sql`aw."workspaceId"`, node: Prisma.sql`aw."workspaceId"` };
   workspacePages(apiKeyIds: readonly string[], args: PageArgs) {
-    return pagesByParent(this.db, this.workspaceSpec, apiKeyIds, args);
+    return pagesByParent(this.db, this.workspaceSpec, apiKeyIds, args, this.provider);
   }
   workspaceCounts(apiKeyIds: readonly string[]) {
     return countsByParent(this.db, this.workspaceSpec, apiKeyIds);
@@ -272,7 +279,10 @@ export class ApiKeys implements ApiKeyRepo {
 }
 
 export class Invitations implements InvitationRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
 
   async create(input: Parameters<InvitationRepo['create']>[0]) {
     const { assignments, ...rest } = input;
@@ -316,7 +326,7 @@ export class Invitations implements InvitationRepo {
     };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, filter: InvitationFilter) {
-    return pagesByParent(this.db, this.spec(filter, new Date()), accountIds, args);
+    return pagesByParent(this.db, this.spec(filter, new Date()), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], filter: InvitationFilter) {
     return countsByParent(this.db, this.spec(filter, new Date()), accountIds);

@@ -81,17 +81,18 @@ const USER_PRIMARY_KEY = 'sqlite_autoindex_User_1';
 
 // A member's row, and its user's (joined after the window, through User's primary key): the user loader starts with it.
 const memberRow = (provider: DatabaseProvider) => ({
-  columns: Prisma.sql`m."id", m."accountId", m."groupId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
+  // Its id and group are the page's key and parent (k, p): not read twice.
+  columns: Prisma.sql`m."accountId", CAST(m."subjectType" AS TEXT) AS "subjectType", m."userId", m."memberGroupId", m."serviceAccountId", m."createdAt"`,
   joined: {
-    columns: Prisma.sql`u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt", uau."id" AS "uInAccount"`,
+    columns: Prisma.sql`u."email" AS "uEmail", u."username" AS "uUsername", u."firstName" AS "uFirstName", u."lastName" AS "uLastName", u."emailVerifiedAt" AS "uEmailVerifiedAt", u."createdAt" AS "uCreatedAt", u."updatedAt" AS "uUpdatedAt", uau."userId" AS "uInAccount"`,
     // Whether the user is in the group's account (so a caller who reads that account's users sees it without
     // loading all its accounts): its AccountUser row, through the unique (accountId, userId) index.
     join: Prisma.sql`LEFT JOIN "User" u${indexedBy(provider, USER_PRIMARY_KEY)} ON u."id" = s."userId"
       LEFT JOIN "AccountUser" uau${indexedBy(provider, 'AccountUser_accountId_userId_key')} ON uau."accountId" = s."accountId" AND uau."userId" = s."userId"`,
   },
-  toNode: (row: Record<string, unknown>) => {
-    const { id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as GroupMember;
-    return toMember({ id, accountId, groupId, subjectType, userId, memberGroupId, serviceAccountId, createdAt });
+  toNode: (row: Record<string, unknown>): GroupMember => {
+    const { k, p, accountId, subjectType, userId, memberGroupId, serviceAccountId, createdAt } = row as unknown as Omit<GroupMember, 'id' | 'groupId'> & { k: string; p: string };
+    return { id: k, accountId, groupId: p, subjectType, userId, memberGroupId, serviceAccountId, createdAt };
   },
   related: (row: Record<string, unknown>): RelatedNode[] | undefined => {
     const userId = row.userId as string | null;
@@ -111,7 +112,10 @@ const memberRow = (provider: DatabaseProvider) => ({
 });
 
 class Accounts implements AccountRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
   create(input: { name: string; description: string | null }) {
     return this.db.account.create({ data: { id: newId(), ...input } });
   }
@@ -125,7 +129,7 @@ class Accounts implements AccountRepo {
     if (only && only.length === 0) return { edges: [], hasNextPage: false, hasPreviousPage: false };
     const where = only ? Prisma.sql`a."id" IN (${Prisma.join(only)})` : undefined;
     const spec = { from: Prisma.sql`(SELECT 'all' AS "p", "id" FROM "Account") a`, parent: Prisma.sql`a."p"`, key: Prisma.sql`a."id"`, node: Prisma.sql`a."id"`, where };
-    return (await pagesByParent(this.db, spec, ['all'], args)).get('all')!;
+    return (await pagesByParent(this.db, spec, ['all'], args, this.provider)).get('all')!;
   }
   count(only?: readonly string[]) {
     return this.db.account.count(only ? { where: { id: { in: [...only] } } } : undefined);
@@ -133,7 +137,10 @@ class Accounts implements AccountRepo {
 }
 
 class Workspaces implements WorkspaceRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
   create(input: { accountId: string; name: string; description: string | null }) {
     return this.db.workspace.create({ data: { id: newId(), ...input } });
   }
@@ -155,7 +162,7 @@ class Workspaces implements WorkspaceRepo {
     return { from: Prisma.sql`"Workspace" w`, parent: Prisma.sql`w."accountId"`, key: Prisma.sql`w."id"`, node: Prisma.sql`w."id"`, where };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, only?: readonly string[]) {
-    return pagesByParent(this.db, this.spec(only), accountIds, args);
+    return pagesByParent(this.db, this.spec(only), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], only?: readonly string[]) {
     return countsByParent(this.db, this.spec(only), accountIds);
@@ -213,7 +220,7 @@ class Users implements UserRepo {
     };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
-    return pagesByParent(this.db, this.spec(search), accountIds, args);
+    return pagesByParent(this.db, this.spec(search), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], search: string | null) {
     return countsByParent(this.db, this.spec(search), accountIds);
@@ -298,7 +305,7 @@ class Groups implements GroupRepo {
     };
   }
   pagesByAccount(accountIds: readonly string[], args: PageArgs, search: string | null) {
-    return pagesByParent(this.db, this.accountSpec(search), accountIds, args);
+    return pagesByParent(this.db, this.accountSpec(search), accountIds, args, this.provider);
   }
   countsByAccount(accountIds: readonly string[], search: string | null) {
     return countsByParent(this.db, this.accountSpec(search), accountIds);
@@ -320,7 +327,7 @@ class Groups implements GroupRepo {
     };
   }
   memberPages(groupIds: readonly string[], args: PageArgs, search: string | null) {
-    return pagesByParent(this.db, this.memberSpec(search), groupIds, args);
+    return pagesByParent(this.db, this.memberSpec(search), groupIds, args, this.provider);
   }
   memberCounts(groupIds: readonly string[], search: string | null) {
     return countsByParent(this.db, this.memberSpec(search), groupIds);
@@ -334,7 +341,7 @@ class Groups implements GroupRepo {
     where: Prisma.sql`m."memberGroupId" IS NOT NULL`,
   };
   subgroupPages(groupIds: readonly string[], args: PageArgs) {
-    return pagesByParent(this.db, this.subgroupSpec, groupIds, args);
+    return pagesByParent(this.db, this.subgroupSpec, groupIds, args, this.provider);
   }
   subgroupCounts(groupIds: readonly string[]) {
     return countsByParent(this.db, this.subgroupSpec, groupIds);
@@ -581,7 +588,7 @@ class Grants implements GrantRepo {
     return { from: Prisma.sql`"AuthorizationGrant" g`, parent: Prisma.sql`g."accountId"`, key: Prisma.sql`g."id"`, node: Prisma.sql`g."id"`, where: grantWhere(filter) };
   }
   pages(accountIds: readonly string[], args: PageArgs, filter: GrantFilter) {
-    return pagesByParent(this.db, this.spec(filter), accountIds, args);
+    return pagesByParent(this.db, this.spec(filter), accountIds, args, this.provider);
   }
   counts(accountIds: readonly string[], filter: GrantFilter) {
     return countsByParent(this.db, this.spec(filter), accountIds);
@@ -600,7 +607,10 @@ class Grants implements GrantRepo {
 }
 
 class RoleAssignments implements RoleAssignmentRepo {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly provider: DatabaseProvider,
+  ) {}
   create(input: Parameters<RoleAssignmentRepo['create']>[0]) {
     return this.db.roleAssignment.create({ data: { id: newId(), ...input } }) as Promise<RoleAssignmentRecord>;
   }
@@ -614,7 +624,7 @@ class RoleAssignments implements RoleAssignmentRepo {
     return { from: Prisma.sql`"RoleAssignment" r`, parent: Prisma.sql`r."accountId"`, key: Prisma.sql`r."id"`, node: Prisma.sql`r."id"`, where: roleWhere(filter) };
   }
   pages(accountIds: readonly string[], args: PageArgs, filter: RoleAssignmentFilter) {
-    return pagesByParent(this.db, this.spec(filter), accountIds, args);
+    return pagesByParent(this.db, this.spec(filter), accountIds, args, this.provider);
   }
   counts(accountIds: readonly string[], filter: RoleAssignmentFilter) {
     return countsByParent(this.db, this.spec(filter), accountIds);
@@ -725,19 +735,19 @@ export class PrismaStore implements Store {
     private readonly provider: DatabaseProvider,
     private readonly changes: () => number | undefined = () => undefined,
   ) {
-    this.accounts = new Accounts(db);
-    this.workspaces = new Workspaces(db);
+    this.accounts = new Accounts(db, provider);
+    this.workspaces = new Workspaces(db, provider);
     this.users = new Users(db, provider);
     this.groups = new Groups(db, provider);
     this.grants = new Grants(db, provider);
-    this.roleAssignments = new RoleAssignments(db);
+    this.roleAssignments = new RoleAssignments(db, provider);
     this.sessions = new Sessions(db, provider);
     this.identities = new Identities(db);
     this.emailProofs = new EmailProofs(db);
     this.zones = new PrismaZoneStore(db, provider);
-    this.serviceAccounts = new ServiceAccounts(db);
-    this.apiKeys = new ApiKeys(db);
-    this.invitations = new Invitations(db);
+    this.serviceAccounts = new ServiceAccounts(db, provider);
+    this.apiKeys = new ApiKeys(db, provider);
+    this.invitations = new Invitations(db, provider);
     this.outbox = new Outbox(db);
   }
 

@@ -49,6 +49,7 @@ interface TableOptions<T> {
 class Table<T, N> implements ZoneTable<T, N> {
   constructor(
     protected readonly db: Tx,
+    protected readonly provider: DatabaseProvider,
     protected readonly options: TableOptions<T>,
   ) {}
 
@@ -161,7 +162,7 @@ class Table<T, N> implements ZoneTable<T, N> {
   }
 
   pages(parent: Column<T>, parentIds: readonly string[], args: PageArgs, filter?: ListFilter<T>) {
-    return pagesByParent(this.db, this.spec(parent, filter), parentIds, args);
+    return pagesByParent(this.db, this.spec(parent, filter), parentIds, args, this.provider);
   }
 
   counts(parent: Column<T>, parentIds: readonly string[], filter?: ListFilter<T>) {
@@ -417,7 +418,7 @@ export class PrismaZoneStore implements ZoneStore {
     provider: DatabaseProvider,
   ) {
     const store = this;
-    const zones = new Table<Zone, ZoneStoreNew<'zones'>>(db, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] });
+    const zones = new Table<Zone, ZoneStoreNew<'zones'>>(db, provider, { model: 'Zone', delegate: 'zone', searchIn: ['name', 'slug'] });
     this.zones = Object.assign(zones, {
       findBySlug: (accountId: string, slug: string) => zones.first({ accountId, slug }),
       async deleteWithContents(id: string) {
@@ -425,12 +426,12 @@ export class PrismaZoneStore implements ZoneStore {
         await db.zone.deleteMany({ where: { id } });
       },
     });
-    const members = new Table<ZoneMember, ZoneStoreNew<'members'>>(db, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] });
+    const members = new Table<ZoneMember, ZoneStoreNew<'members'>>(db, provider, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] });
     this.members = Object.assign(members, { find: (zoneId: string, userId: string) => members.first({ zoneId, userId }) });
-    this.applications = Object.assign(new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
+    this.applications = Object.assign(new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, provider, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
       dependencyCounts: (applicationIds: readonly string[]) => countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds),
     });
-    const dependencies = new Table<ApplicationDependency, ZoneStoreNew<'dependencies'>>(db, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] });
+    const dependencies = new Table<ApplicationDependency, ZoneStoreNew<'dependencies'>>(db, provider, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] });
     this.dependencies = Object.assign(dependencies, {
       find: (applicationId: string, resourceId: string) => dependencies.first({ applicationId, resourceId }),
       async forgetResource(zoneId: string, resourceId: string) {
@@ -442,24 +443,24 @@ export class PrismaZoneStore implements ZoneStore {
       },
     });
     this.credentials = Object.assign(
-      new Table<ZoneStoreObject<'credentials'>, ZoneStoreNew<'credentials'>>(db, { model: 'ApplicationCredential', delegate: 'applicationCredential', searchIn: ['identifier', 'slug'], toDomain: (row) => without(row, 'secretHash') }),
+      new Table<ZoneStoreObject<'credentials'>, ZoneStoreNew<'credentials'>>(db, provider, { model: 'ApplicationCredential', delegate: 'applicationCredential', searchIn: ['identifier', 'slug'], toDomain: (row) => without(row, 'secretHash') }),
       {
         async secretHash(id: string) {
           return (await db.applicationCredential.findFirst({ where: { id }, select: { secretHash: true } }))?.secretHash ?? null;
         },
       },
     );
-    this.providers = new Table<ZoneStoreObject<'providers'>, ZoneStoreNew<'providers'>>(db, {
+    this.providers = new Table<ZoneStoreObject<'providers'>, ZoneStoreNew<'providers'>>(db, provider, {
       model: 'Provider',
       delegate: 'provider',
       searchIn: ['name', 'identifier', 'slug'],
       toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }) as ZoneStoreObject<'providers'>,
     });
-    this.resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
-    this.zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
-    this.userAgents = new Table<ZoneStoreObject<'userAgents'>, ZoneStoreNew<'userAgents'>>(db, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] });
-    this.delegatedGrants = new Table<ZoneStoreObject<'delegatedGrants'>, ZoneStoreNew<'delegatedGrants'>>(db, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true });
-    this.sessions = Object.assign(new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
+    this.resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, provider, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
+    this.zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, provider, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
+    this.userAgents = new Table<ZoneStoreObject<'userAgents'>, ZoneStoreNew<'userAgents'>>(db, provider, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] });
+    this.delegatedGrants = new Table<ZoneStoreObject<'delegatedGrants'>, ZoneStoreNew<'delegatedGrants'>>(db, provider, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true });
+    this.sessions = Object.assign(new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, provider, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
       async descendantsAndSelf(id: string) {
         const rows = await db.$queryRaw<{ id: string }[]>`
           WITH RECURSIVE d("id") AS (
@@ -474,21 +475,21 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.zoneSession.updateMany({ where: { id: { in: [...ids] }, revokedAt: null }, data: { revokedAt: at } })).count;
       },
     });
-    this.secrets = Object.assign(new Table<ZoneStoreObject<'secrets'>, ZoneStoreNew<'secrets'>>(db, { model: 'Secret', delegate: 'secret', searchIn: ['name'], toDomain: (row) => without(row, 'valueCipher') }), {
+    this.secrets = Object.assign(new Table<ZoneStoreObject<'secrets'>, ZoneStoreNew<'secrets'>>(db, provider, { model: 'Secret', delegate: 'secret', searchIn: ['name'], toDomain: (row) => without(row, 'valueCipher') }), {
       async valueCipher(id: string) {
         return (await db.secret.findFirst({ where: { id }, select: { valueCipher: true } }))?.valueCipher ?? null;
       },
     });
-    const signingKeys = new Table<ZoneSigningKey, ZoneStoreNew<'signingKeys'>>(db, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') });
+    const signingKeys = new Table<ZoneSigningKey, ZoneStoreNew<'signingKeys'>>(db, provider, { model: 'ZoneSigningKey', delegate: 'zoneSigningKey', searchIn: ['kid'], toDomain: (row) => without(row, 'privateKeyCipher') });
     this.signingKeys = Object.assign(signingKeys, {
       published: (zoneId: string) => signingKeys.all({ zoneId, retiredAt: null }, [{ current: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }]),
       async privateKeyCipher(id: string) {
         return (await db.zoneSigningKey.findFirst({ where: { id }, select: { privateKeyCipher: true } }))?.privateKeyCipher ?? null;
       },
     });
-    this.policies = new Table<ZoneStoreObject<'policies'>, ZoneStoreNew<'policies'>>(db, { model: 'Policy', delegate: 'policy', searchIn: ['name'] });
-    this.policyVersions = new Table<ZoneStoreObject<'policyVersions'>, ZoneStoreNew<'policyVersions'>>(db, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] });
-    const policySets = new Table<PolicySet, ZoneStoreNew<'policySets'>>(db, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] });
+    this.policies = new Table<ZoneStoreObject<'policies'>, ZoneStoreNew<'policies'>>(db, provider, { model: 'Policy', delegate: 'policy', searchIn: ['name'] });
+    this.policyVersions = new Table<ZoneStoreObject<'policyVersions'>, ZoneStoreNew<'policyVersions'>>(db, provider, { model: 'PolicyVersion', delegate: 'policyVersion', searchIn: ['sha'] });
+    const policySets = new Table<PolicySet, ZoneStoreNew<'policySets'>>(db, provider, { model: 'PolicySet', delegate: 'policySet', searchIn: ['name'] });
     this.policySets = Object.assign(policySets, {
       bound: (zoneId: string) => policySets.all({ zoneId, activeVersionId: { not: null } }),
       boundContents: (zoneId: string) => boundContents(db, provider, zoneId),
@@ -496,16 +497,16 @@ export class PrismaZoneStore implements ZoneStore {
         return (await db.policySet.updateMany({ where: { zoneId, scopeTargetId: targetId, archivedAt: null }, data: { archivedAt: at, activeVersionId: null, mode: null, updatedById: actorId } })).count;
       },
     });
-    const setVersions = new Table<PolicySetVersion, ZoneStoreNew<'policySetVersions'>>(db, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] });
+    const setVersions = new Table<PolicySetVersion, ZoneStoreNew<'policySetVersions'>>(db, provider, { model: 'PolicySetVersion', delegate: 'policySetVersion', searchIn: ['manifestSha'] });
     this.policySetVersions = Object.assign(setVersions, {
       unarchivedOfZone: (zoneId: string) => setVersions.all({ zoneId, archivedAt: null }, [{ createdAt: 'asc' }, { id: 'asc' }]),
     });
-    this.policyDrafts = new Table<ZoneStoreObject<'policyDrafts'>, ZoneStoreNew<'policyDrafts'>>(db, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] });
+    this.policyDrafts = new Table<ZoneStoreObject<'policyDrafts'>, ZoneStoreNew<'policyDrafts'>>(db, provider, { model: 'PolicyDraft', delegate: 'policyDraft', searchIn: ['policyId'] });
     this.shadowDiffs = {
       add: (increments, keep) => addShadowDiffs(db, increments, keep),
       ofSet: (policySetId, keep) => storedShadowDiffs(db, policySetId, keep),
     };
-    this.policySetDrafts = new Table<ZoneStoreObject<'policySetDrafts'>, ZoneStoreNew<'policySetDrafts'>>(db, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] });
+    this.policySetDrafts = new Table<ZoneStoreObject<'policySetDrafts'>, ZoneStoreNew<'policySetDrafts'>>(db, provider, { model: 'PolicySetDraft', delegate: 'policySetDraft', searchIn: ['policySetId'] });
   }
 
   newId(): string {
