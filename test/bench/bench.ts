@@ -32,6 +32,8 @@
 //                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes,
 //                      with an allocation sampling profile beside it (<target>.heapprofile)
 //   BENCH_PROFILE_HEAP 0: no allocation sampling while profiling (it slows every allocation and so skews the CPU profile)
+//   BENCH_NODE_FLAGS   V8/Node flags for the servers' processes, space-separated (e.g. --no-turbo-inlining, so that an
+//                      allocation profile names the function that allocates rather than the one it was inlined into)
 //   BENCH_LARGE        1: after the table, the nested query's latency at 1 connection with the bench data (1k member
 //                      rows), then again after another account with 99,000 users, 990 groups and 99,000 member
 //                      rows is written straight to the database and ANALYZE has run (planner statistics present);
@@ -162,7 +164,7 @@ const PROBE = pathToFileURL(join(projectRoot, 'test/bench/alloc-probe.ts')).href
 
 /** Starts `script` under tsx with the allocation probe, on `port`, with `env` added. */
 function startServer(name: string, script: string, port: number, env: Record<string, string>): Server {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PROBE, script], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), '--import', 'tsx', '--import', PROBE, script], {
     cwd: projectRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
