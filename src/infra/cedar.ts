@@ -2,7 +2,7 @@
 // (@cedar-policy/cedar-wasm, the Node.js entry). Every answer of the library is a tagged union: its
 // `type` is checked before anything else is read. Schema conversions are cached: keygraph ships a
 // handful of schema versions and converts each once per process.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { LruMap } from '../domain/lru.js';
@@ -79,7 +79,8 @@ export function cedarEngine(rememberedDecisions = REMEMBERED_DECISIONS): PolicyE
     },
     isAuthorized(policySetId, schemaName, call) {
       if (rememberedDecisions <= 0) return decide(policySetId, schemaName, call);
-      const key = createHash('sha256').update(JSON.stringify([policySetId, schemaName, call])).digest('base64');
+      // One-shot digest (crypto.hash): no Hash object per decision for the collector to finalise.
+      const key = hash('sha256', JSON.stringify([policySetId, schemaName, call]), 'base64');
       let answer = decisions.get(key);
       if (!answer) decisions.set(key, (answer = decide(policySetId, schemaName, call)));
       return copied(answer);

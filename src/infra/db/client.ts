@@ -88,7 +88,7 @@ interface SqliteDatabase {
  * that passes the arguments at each call instead of binding them, so SQLite compiles a statement once per
  * connection. Statements run synchronously, so one statement never serves two calls at once.
  */
-export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATEMENT_CACHE, onWrite: () => void = () => {}): void {
+export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATEMENT_CACHE, onWrite: () => void = () => {}): (sql: string) => SqliteStatement {
   const prepare = db.prepare.bind(db);
   const exec = db.exec.bind(db);
   const cache = new Map<string, SqliteStatement>();
@@ -120,7 +120,7 @@ export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATE
     onWrite();
     return exec(sql);
   };
-  db.prepare = ((sql: string) => {
+  const cached = (sql: string): SqliteStatement => {
     let statement = cache.get(sql);
     if (statement) {
       cache.delete(sql);
@@ -129,9 +129,14 @@ export function cachePreparedStatements(db: SqliteDatabase, max = PREPARED_STATE
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
     }
     cache.set(sql, statement);
-    return view(statement, []);
-  }) as unknown as SqliteDatabase['prepare'];
+    return statement;
+  };
+  db.prepare = ((sql: string) => view(cached(sql), [])) as unknown as SqliteDatabase['prepare'];
+  return cached;
 }
+
+/** Each SQLite connection's prepared statements (cachePreparedStatements), for the direct reader. */
+const preparedStatements = new WeakMap<object, (sql: string) => SqliteStatement>();
 
 /** PostgreSQL: statements with at most this many parameters are prepared once per connection, by name. */
 export const MAX_NAMED_STATEMENT_PARAMS = 100;
@@ -303,21 +308,25 @@ function sqliteArg(value: unknown): unknown {
  * back as `$queryRaw` gives them, arguments go as the adapters bind them, every statement is counted.
  * Before the client has connected it is Prisma's own `$queryRaw`.
  */
-function directReader(prisma: Db, provider: DatabaseProvider, adapter: () => SqlDriverAdapter | undefined, onStatement?: (sql: string) => void): RawReader {
+function directReader(prisma: Db, provider: DatabaseProvider, adapter: () => SqlDriverAdapter | undefined, onStatement?: (sql: string) => void, onWrite?: () => void): RawReader {
   const columnsOf = sqliteColumnsCache();
   const read = async (query: Prisma.Sql) => {
     const connected = adapter();
     if (!connected) return prisma.$queryRaw(query);
     const client = provider === 'sqlite' ? (connected as unknown as { client?: SqliteDatabase }).client : undefined;
-    if (!client) {
+    const prepared = client && preparedStatements.get(client);
+    if (!prepared) {
       const args = query.values;
       return rowsOf(await connected.queryRaw({ sql: query.text, args, argTypes: args.map(argTypeOf) }));
     }
     const sql = query.sql;
     onStatement?.(sql);
-    const statement = client.prepare(sql).bind(query.values.map(sqliteArg));
+    // The connection's own prepared statement, with no per-call view: it runs synchronously, so no other call
+    // binds it meanwhile.
+    const statement = prepared(sql);
     if (!statement.reader) throw new Error('the direct reader only reads');
-    return sqliteRows(columnsOf(sql, statement), statement.raw(true).all() as unknown[][]);
+    if (!statement.readonly) onWrite?.();
+    return sqliteRows(columnsOf(sql, statement), statement.raw(true).all(query.values.map(sqliteArg)) as unknown[][]);
   };
   const $queryRaw = (first: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => read(first instanceof Prisma.Sql ? first : Prisma.sql(first, ...values));
   return { $queryRaw } as unknown as RawReader;
@@ -367,7 +376,7 @@ function tuned(factory: SqlDriverAdapterFactory, onStatement?: (sql: string) => 
       const client = (adapter as unknown as { client?: SqliteDatabase }).client;
       if (factory.provider === 'sqlite' && typeof client?.prepare === 'function') {
         const dataVersion = (client.prepare('PRAGMA data_version') as SqliteStatement & { pluck(): { get(): unknown } }).pluck();
-        cachePreparedStatements(client, PREPARED_STATEMENT_CACHE, clock?.wrote);
+        preparedStatements.set(client, cachePreparedStatements(client, PREPARED_STATEMENT_CACHE, clock?.wrote));
         clock?.attach(() => dataVersion.get());
         // Temporary tables (a compound's materialised rows, UNION's de-duplication) in memory, not in temporary
         // files: the grants snapshot builds several per request (67 -> 16 us for it, measured alone).
@@ -408,7 +417,7 @@ export function createDb(databaseUrl: string, onStatement?: (sql: string) => voi
     const timeouts = { ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}), ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}) };
     prisma = new PostgresClient({ adapter: tuned(new PrismaPg({ connectionString: databaseUrl, ...timeouts }, { statementNameGenerator: preparedName as (query: { sql: string; args: unknown[] }) => string }), onStatement, onConnect) }) as unknown as Db;
   }
-  const reader = directReader(prisma, provider, () => connected, onStatement);
+  const reader = directReader(prisma, provider, () => connected, onStatement, clock?.wrote);
   if (!clock)
     return {
       prisma,
