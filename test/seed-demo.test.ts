@@ -119,6 +119,24 @@ describe(`seed:demo (${provider})`, () => {
     expect(compared).toBeGreaterThan(50);
   });
 
+  it("a decision's users, applications, resources and sessions, read in one statement, are the objects each table reads alone", async () => {
+    const prisma = t.app.db.prisma as Json;
+    const ids = async (delegate: string) => [...(await prisma[delegate].findMany({ select: { id: true } })).map((row: { id: string }) => row.id), 'absent'];
+    const reads = { zoneUsers: await ids('zoneUser'), applications: await ids('application'), resources: await ids('resource'), sessions: await ids('zoneSession') };
+    for (const list of Object.values(reads)) expect(list.length).toBeGreaterThan(1);
+    const z = t.app.store.zones;
+    const before = await t.app.metrics.statementTotal();
+    const together = await z.entitiesByIds(reads);
+    expect((await t.app.metrics.statementTotal()) - before).toBe(1);
+    expect(together).toEqual({
+      zoneUsers: await z.zoneUsers.byIds(reads.zoneUsers),
+      applications: await z.applications.byIds(reads.applications),
+      resources: await z.resources.byIds(reads.resources),
+      sessions: await z.sessions.byIds(reads.sessions),
+    });
+    expect(together.applications.at(-1)).toBeNull();
+  });
+
   it('a second run changes nothing', async () => {
     const again = await seedDemo(t.app.store, t.app.services, new ScryptHasher(10), 'another password');
     expect(again).toMatchObject({ created: false, accountId: result.accountId, zoneIds: result.zoneIds, credentialPassword: null, machineSecrets: null });

@@ -282,9 +282,9 @@ describe(`decisions (${dbProvider})`, () => {
     expect(batch.authorizeBatch.map((d: Json) => d.decision)).toEqual(['ALLOW', 'DENY', 'DENY', 'ALLOW']);
     const thirty: Json = await t.ok(`query($inputs: [AuthorizeInput!]!) { authorizeBatch(inputs: $inputs) { decision } }`, { inputs: Array.from({ length: 30 }, () => one(w.ada)) });
     expect(thirty.authorizeBatch).toHaveLength(30);
-    // One decision costs three statements beyond authenticating the caller: the bound contents, the principal, the resource.
-    // On SQLite, while nothing is written, the zone's bound contents as checked are remembered (the batches above
-    // read them last): two.
+    // One decision costs two statements beyond authenticating the caller: the bound contents, and the principal with
+    // the resource. On SQLite, while nothing is written, the zone's bound contents as checked are remembered (the
+    // batches above read them last): one.
     {
       const base = await t.app.metrics.statementTotal();
       await t.ok('query { __typename }');
@@ -292,7 +292,7 @@ describe(`decisions (${dbProvider})`, () => {
       for (const input of [one(w.ada), one(w.app)]) {
         const from = await t.app.metrics.statementTotal();
         await ask(input);
-        expect((await t.app.metrics.statementTotal()) - from - empty).toBe(dbProvider === 'sqlite' ? 2 : 3);
+        expect((await t.app.metrics.statementTotal()) - from - empty).toBe(dbProvider === 'sqlite' ? 1 : 2);
       }
     }
     // Nothing is read for it beyond what any request costs (authenticating the caller).

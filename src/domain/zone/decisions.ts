@@ -284,12 +284,13 @@ export class DecisionService {
     const known = new Map(zoneIds.map((id) => [id, this.knownBound(id, mark)] as const));
     const contents = new Map(zoneIds.filter((id) => !known.get(id)).map((id) => [id, z.policySets.boundContents(id)] as const));
     for (const pending of contents.values()) pending.catch(() => {});
-    const [users, apps, resources, sessions] = await Promise.all([
-      userIds.length ? z.zoneUsers.byIds(unique(userIds)) : [],
-      appIds.length ? z.applications.byIds(unique(appIds)) : [],
-      z.resources.byIds(unique(resourceIds)),
-      sessionIds.length ? z.sessions.byIds(unique(sessionIds)) : [],
-    ]);
+    // Principals, resources and sessions in one statement.
+    const { zoneUsers: users, applications: apps, resources, sessions } = await z.entitiesByIds({
+      zoneUsers: unique(userIds),
+      applications: unique(appIds),
+      resources: unique(resourceIds),
+      sessions: unique(sessionIds),
+    });
     const userById = byId(users);
     const resourceById = byId(resources);
     const appById = byId(apps);

@@ -117,9 +117,21 @@ export interface ShadowSampleRow {
 /** The stored aggregate of one shadow version (every instance's flushes). */
 export type StoredShadowDiffs = Omit<ShadowIncrement, 'zoneId'>;
 
+/** The objects a decision reads by id (ZoneStore.entitiesByIds). */
+export interface EntityReads {
+  zoneUsers: readonly string[];
+  applications: readonly string[];
+  resources: readonly string[];
+  sessions: readonly string[];
+}
+
+export type EntitiesById = { zoneUsers: (ZoneUser | null)[]; applications: (Application | null)[]; resources: (Resource | null)[]; sessions: (ZoneSession | null)[] };
+
 export interface ZoneStore {
   /** An id for an object about to be created (secrets are encrypted with their id as associated data). */
   newId(): string;
+  /** Zone users, applications, resources and sessions by id, in one statement: each list in its ids' order, null where absent. */
+  entitiesByIds(reads: EntityReads): Promise<EntitiesById>;
   zones: ZoneTable<Zone, NewZone> & {
     findBySlug(accountId: string, slug: string): Promise<Zone | null>;
     /** Deletes the zone and everything it holds. */

@@ -3,10 +3,10 @@
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
 import type { DatabaseProvider } from '../../config.js';
-import type { BoundSetContents, Column, ListFilter, ShadowIncrement, StoredShadowDiffs, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import type { BoundSetContents, Column, EntitiesById, EntityReads, ListFilter, ShadowIncrement, StoredShadowDiffs, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
 import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
-import { inOrder, rowsByIds } from './rows.js';
+import { inOrder, rowsByIds, rowsByIdsAcross, type TableRead } from './rows.js';
 import { Prisma } from './client.js';
 import { containsPattern, countsByParent, indexedBy, pagesByParent } from './paging.js';
 
@@ -59,9 +59,20 @@ class Table<T, N> implements ZoneTable<T, N> {
 
   // The one place a row becomes a domain object: the model's columns are the object's fields (toDomain
   // drops what the object must not carry and derives flags).
-  protected map(row: Row): T {
+  map(row: Row): T {
     return this.options.toDomain ? this.options.toDomain(row) : (row as unknown as T);
   }
+
+  /** What rowsByIdsAcross reads of this table for `ids`: the model's columns (its fields, as Prisma names them). */
+  readOf(ids: readonly string[]): TableRead {
+    if (!this.columns) {
+      const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[`${this.options.model}ScalarFieldEnum`];
+      if (!fields) throw new Error(`no scalar fields for ${this.options.model}`);
+      this.columns = Object.values(fields);
+    }
+    return { table: this.options.model, columns: this.columns, ids };
+  }
+  private columns: readonly string[] | undefined;
 
   /** The first object matching `where` (columns of the object), or null. */
   async first(where: Partial<Record<Column<T>, unknown>>): Promise<T | null> {
@@ -412,6 +423,13 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
   readonly shadowDiffs: ZoneStore['shadowDiffs'];
+  /** The tables entitiesByIds reads. */
+  private readonly entityTables: {
+    zoneUsers: Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>;
+    applications: Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>;
+    resources: Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>;
+    sessions: Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>;
+  };
 
   constructor(
     private readonly db: Tx,
@@ -428,7 +446,8 @@ export class PrismaZoneStore implements ZoneStore {
     });
     const members = new Table<ZoneMember, ZoneStoreNew<'members'>>(db, provider, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] });
     this.members = Object.assign(members, { find: (zoneId: string, userId: string) => members.first({ zoneId, userId }) });
-    this.applications = Object.assign(new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, provider, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
+    const applications = new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, provider, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] });
+    this.applications = Object.assign(applications, {
       dependencyCounts: (applicationIds: readonly string[]) => countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds),
     });
     const dependencies = new Table<ApplicationDependency, ZoneStoreNew<'dependencies'>>(db, provider, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] });
@@ -456,11 +475,15 @@ export class PrismaZoneStore implements ZoneStore {
       searchIn: ['name', 'identifier', 'slug'],
       toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }) as ZoneStoreObject<'providers'>,
     });
-    this.resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, provider, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
-    this.zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, provider, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
+    const resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, provider, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
+    this.resources = resources;
+    const zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, provider, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
+    this.zoneUsers = zoneUsers;
     this.userAgents = new Table<ZoneStoreObject<'userAgents'>, ZoneStoreNew<'userAgents'>>(db, provider, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] });
     this.delegatedGrants = new Table<ZoneStoreObject<'delegatedGrants'>, ZoneStoreNew<'delegatedGrants'>>(db, provider, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true });
-    this.sessions = Object.assign(new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, provider, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
+    const sessions = new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, provider, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true });
+    this.entityTables = { zoneUsers, applications, resources, sessions };
+    this.sessions = Object.assign(sessions, {
       async descendantsAndSelf(id: string) {
         const rows = await db.$queryRaw<{ id: string }[]>`
           WITH RECURSIVE d("id") AS (
@@ -511,6 +534,18 @@ export class PrismaZoneStore implements ZoneStore {
 
   newId(): string {
     return newId();
+  }
+
+  async entitiesByIds(reads: EntityReads): Promise<EntitiesById> {
+    const { zoneUsers, applications, resources, sessions } = this.entityTables;
+    const rows = await rowsByIdsAcross(this.db, [zoneUsers.readOf(reads.zoneUsers), applications.readOf(reads.applications), resources.readOf(reads.resources), sessions.readOf(reads.sessions)]);
+    const objects = <T>(table: { map(row: Row): T }, ids: readonly string[], read: Record<string, unknown>[]) => inOrder(ids, read as Row[], (row) => table.map(row));
+    return {
+      zoneUsers: objects(zoneUsers, reads.zoneUsers, rows[0]!),
+      applications: objects(applications, reads.applications, rows[1]!),
+      resources: objects(resources, reads.resources, rows[2]!),
+      sessions: objects(sessions, reads.sessions, rows[3]!),
+    };
   }
 
   private async deleteZoneContents(zoneId: string): Promise<void> {
