@@ -1,5 +1,6 @@
 // Prometheus metrics of one keygraph instance (its own registry, so that tests can run many).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LruMap } from '../domain/lru.js';
 
 export interface Metrics {
   registry: Registry;
@@ -9,9 +10,14 @@ export interface Metrics {
   dbStatements: Counter<'model' | 'operation'>;
   /** Bound policy-set versions refused before evaluation: attestation (signature) or content hash (content). */
   policyIntegrityFailures: Counter<'reason'>;
+  /** Counts one statement run (dbStatements, labelled by statementLabels). */
+  countStatement(sql: string): void;
   /** Sum of the statement counter over all labels: what tests read. */
   statementTotal(): Promise<number>;
 }
+
+/** Statement texts whose counter is kept at hand (their labels read from the text once). */
+const COUNTED_TEXTS = 500;
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
@@ -22,6 +28,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ['model', 'operation'] as const,
     registers: [registry],
   });
+  // Labelling a statement scans its text with two regular expressions (a page statement is several KB) and
+  // prom-client looks its labels up again at every increment: the child counter of each text is kept instead.
+  const counters = new LruMap<string, { inc(): void }>(COUNTED_TEXTS);
   return {
     registry,
     httpRequests: new Counter({
@@ -50,6 +59,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    countStatement(sql) {
+      let counter = counters.get(sql);
+      if (!counter) counters.set(sql, (counter = dbStatements.labels(statementLabels(sql))));
+      counter.inc();
+    },
     async statementTotal() {
       const metric = await dbStatements.get();
       return metric.values.reduce((sum, v) => sum + v.value, 0);

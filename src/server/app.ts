@@ -23,7 +23,7 @@ import { joseZoneKeys } from '../infra/crypto/zone-keys.js';
 import { cedarEngine } from '../infra/cedar.js';
 import { jcsHasher } from '../infra/crypto/canonical.js';
 import { BoundedHasher, ScryptHasher } from '../infra/crypto/password.js';
-import { createMetrics, statementLabels, type Metrics } from '../infra/metrics.js';
+import { createMetrics, type Metrics } from '../infra/metrics.js';
 import { createLoaders, type Context } from '../graphql/context.js';
 import { loadManifest, persistedOperationsOnly } from '../graphql/persisted.js';
 import { protectedSchema } from '../graphql/schema.js';
@@ -204,7 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, provider: config.databaseProvider }, 'database migrations up to date');
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? options.log === undefined });
-  const db = createDb(config.databaseUrl, (sql) => metrics.dbStatements.inc(statementLabels(sql)), { statementTimeoutMs: config.pgStatementTimeoutMs, lockTimeoutMs: config.pgLockTimeoutMs });
+  const db = createDb(config.databaseUrl, (sql) => metrics.countStatement(sql), { statementTimeoutMs: config.pgStatementTimeoutMs, lockTimeoutMs: config.pgLockTimeoutMs });
   const store = PrismaStore.of(db.prisma, db.provider, db.reader, db.changeMark);
   const signingKey = await loadSigningKey({ dataDir: config.dataDir, configured: config.signingKey, algorithm: config.signingAlgorithm });
   const issuer = { issue: (session: { id: string; userId: string; expiresAt: Date }) => signSessionToken(signingKey, { issuer: config.tokenIssuer, audience: config.tokenAudience, sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt }) };
