@@ -136,7 +136,7 @@ function binaryOrder(a: string, b: string): number {
 }
 
 /** Puts each parent's rows in key order (ascending, or descending when `backward`) if they are not already. */
-function inKeyOrder(rows: { p: string; k: string }[], backward: boolean): void {
+export function inKeyOrder(rows: { p: string; k: string }[], backward: boolean): void {
   const sign = backward ? -1 : 1;
   const ordered = (a: { p: string; k: string }, b: { p: string; k: string }) => a.p !== b.p || sign * binaryOrder(a.k, b.k) < 0;
   for (let i = 1; i < rows.length; i++) {
