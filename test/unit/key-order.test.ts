@@ -29,6 +29,16 @@ describe('inKeyOrder', () => {
     });
   }
 
+  it("sorts a parent's rows out of order even when other parents' rows stand between them", () => {
+    const rows = [
+      { p: 'g1', k: 'B' },
+      { p: 'g2', k: 'A' },
+      { p: 'g1', k: 'A' },
+    ];
+    inKeyOrder(rows, false);
+    expect(rows.filter((r) => r.p === 'g1').map((r) => r.k)).toEqual(['A', 'B']);
+  });
+
   it('leaves rows already in order as they are', () => {
     const rows = [...KEYS].sort(binary).map((k) => ({ p: 'g', k }));
     const same = [...rows];

@@ -138,11 +138,14 @@ function binaryOrder(a: string, b: string): number {
 /** Puts each parent's rows in key order (ascending, or descending when `backward`) if they are not already. */
 export function inKeyOrder(rows: { p: string; k: string }[], backward: boolean): void {
   const sign = backward ? -1 : 1;
-  const ordered = (a: { p: string; k: string }, b: { p: string; k: string }) => a.p !== b.p || sign * binaryOrder(a.k, b.k) < 0;
-  for (let i = 1; i < rows.length; i++) {
-    if (ordered(rows[i - 1]!, rows[i]!)) continue;
-    rows.sort((a, b) => binaryOrder(a.p, b.p) || sign * binaryOrder(a.k, b.k));
-    return;
+  const last = new Map<string, string>();
+  for (const row of rows) {
+    const previous = last.get(row.p);
+    if (previous !== undefined && sign * binaryOrder(previous, row.k) >= 0) {
+      rows.sort((a, b) => binaryOrder(a.p, b.p) || sign * binaryOrder(a.k, b.k));
+      return;
+    }
+    last.set(row.p, row.k);
   }
 }
 
