@@ -1,7 +1,7 @@
 // Keyset pages for many parents in one statement. Keys are ULIDs, so key order is creation order.
 // - SQLite, up to PER_PARENT_MAX parents: one `ORDER BY key LIMIT limit + 1` per parent, joined by UNION ALL,
 //   each read through the (parent, key) index and stopping at its page; the count, when wanted, is a
-//   COUNT(*) of the parent's index entries. The nested bench query's member pages: 4.6 -> 2.8 ms for 20 x 51
+//   COUNT(*) of the parent's index entries. The nested bench query's member pages: 4.6 -> about 3 ms for 20 x 51
 //   rows, and a parent with 100k children no longer reads them all for one page.
 // - Otherwise (PostgreSQL, or many parents): ROW_NUMBER() OVER (PARTITION BY parent ORDER BY key) keeps the
 //   first `limit + 1` rows of every parent, and COUNT(*) OVER the same partition counts them.
