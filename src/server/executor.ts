@@ -33,12 +33,9 @@ function variableErrors(args: { schema: Parameters<typeof getVariableValues>[0];
 
 /** The offset in `body` of 1-based `line` and `column` (graphql-js counts \r\n, \n and \r as line ends). */
 function positionOf(body: string, line: number, column: number): number {
+  const lineEnd = /\r\n|[\n\r]/g;
   let start = 0;
-  for (let at = 1; at < line; at++) {
-    const end = body.slice(start).search(/\r\n|[\n\r]/);
-    if (end < 0) break;
-    start += end + (body.startsWith('\r\n', start + end) ? 2 : 1);
-  }
+  for (let at = 1; at < line && lineEnd.exec(body); at++) start = lineEnd.lastIndex;
   return start + column - 1;
 }
 

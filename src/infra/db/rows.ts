@@ -1,6 +1,6 @@
 // Small helpers for turning rows into what the repositories promise.
 import { LruMap } from '../../domain/lru.js';
-import { Prisma } from './client.js';
+import { Prisma, rowMakerFor, type RowMaker } from './client.js';
 
 /** Rows for `ids`, in the order of `ids`, null where absent: the contract of a DataLoader batch. */
 export function inOrder<T extends { id: string }, R>(ids: readonly string[], rows: T[], map: (row: T) => R): (R | null)[] {
@@ -47,10 +47,8 @@ export async function rowsByIdsAcross(db: Pick<Prisma.TransactionClient, '$query
   for (const row of rows) {
     const n = shape.ids.findIndex((id) => row[id] !== null && row[id] !== undefined);
     if (n < 0) continue;
-    const own: Record<string, unknown> = {};
-    const { columns, aliases } = shape.columns[n]!;
-    for (let c = 0; c < columns.length; c++) own[columns[c]!] = row[aliases[c]!];
-    result[wanted[n]!]!.push(own);
+    const { aliases, make } = shape.columns[n]!;
+    result[wanted[n]!]!.push(make(aliases.map((alias) => row[alias])));
   }
   return result;
 }
@@ -60,8 +58,8 @@ interface Shape {
   strings: string[];
   /** Per table read: its id column's name in the result. */
   ids: string[];
-  /** Per table read: its columns, and their names in the result. */
-  columns: { columns: readonly string[]; aliases: string[] }[];
+  /** Per table read: its columns' names in the result, and the maker of its own rows (rowMakerFor). */
+  columns: { aliases: string[]; make: RowMaker }[];
 }
 
 /** Statements of rowsByIdsAcross by the tables they read and how many ids of each: built once each. */
@@ -83,7 +81,7 @@ function shapeOf(reads: readonly TableRead[], wanted: readonly number[]): Shape 
   shape = {
     strings,
     ids: wanted.map((i) => `${i}.id`),
-    columns: wanted.map((i) => ({ columns: reads[i]!.columns, aliases: reads[i]!.columns.map((column) => `${i}.${column}`) })),
+    columns: wanted.map((i) => ({ aliases: reads[i]!.columns.map((column) => `${i}.${column}`), make: rowMakerFor(reads[i]!.columns) })),
   };
   shapes.set(key, shape);
   return shape;
