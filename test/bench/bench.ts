@@ -19,15 +19,16 @@
 //      `account(id) { id name }`, `{ viewer { authenticated } }` (both authenticated) and an anonymous
 //      `{ __typename }` against the bare `{ hello }`; each with keygraph's share (ratio) of the peer; and `authorize`
 //      (one ACTIVE policy set of two policies, seeded in its own zone) against `{ hello }` and as a share of
-//      `account(id) { id name }` (issue 14's target: at least 0.8). Then all
-//      runs as one JSON line prefixed `BENCH_JSON `.
+//      `account(id) { id name }` (issue 14's target: at least 0.8). Beside each throughput, the server process's
+//      CPU time per request (Linux: /proc/<pid>/stat, user + system), which a busy machine moves less than req/s:
+//      it counts the work, not the waiting for a core. Then all runs as one JSON line prefixed `BENCH_JSON `.
 //
 // Environment:
 //   BENCH_SECONDS      measured duration of each target in each round, in seconds (default 10)
 //   BENCH_ROUNDS       interleaved rounds; the table shows medians (default 3)
 //   BENCH_CONNECTIONS  concurrent connections autocannon keeps open (default 10)
 //   BENCH_LOG_LEVEL    keygraph's LOG_LEVEL (default warn; `info` measures per-request logging too)
-//   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename; default all)
+//   BENCH_ONLY         comma-separated comparison keys to run (nested, account, viewer, typename, authorize; default all)
 //   BENCH_PROFILE      a directory: in the first round, keygraph's CPU profile while each of its targets runs is
 //                      written there as <target>.cpuprofile (Chrome DevTools, speedscope), to see where time goes,
 //                      with an allocation sampling profile beside it (<target>.heapprofile)
@@ -49,7 +50,7 @@ import { createDb } from '../../src/infra/db/client.js';
 import { migrate } from '../../src/infra/db/migrate.js';
 import { PrismaStore } from '../../src/infra/db/store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -393,6 +394,8 @@ interface Run {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** The server process's CPU time (user + system) per request, in microseconds; NaN where /proc is not. */
+  cpuUsPerRequest: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -405,9 +408,30 @@ function cannonOptions(target: Target, duration: number): AutocannonOptions {
   return { url: `${target.server().base}/graphql`, method: 'POST', headers: target.headers(), body: JSON.stringify({ query: target.query, variables: target.variables }), connections, duration };
 }
 
-async function hammer(target: Target, duration: number): Promise<Run> {
-  const result = await autocannon(cannonOptions(target, duration));
-  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+async function hammer(target: Target, duration: number, connectionCount = connections): Promise<Run> {
+  const pid = target.server().child.pid;
+  const before = cpuTicks(pid);
+  const result = await autocannon({ ...cannonOptions(target, duration), connections: connectionCount });
+  const cpuUsPerRequest = ((cpuTicks(pid) - before) * (1e6 / CLOCK_TICKS_PER_SECOND)) / Math.max(1, result.requests.total);
+  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUsPerRequest };
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on every Linux this runs on). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time a process has used (user + system), in clock ticks, from /proc/<pid>/stat; NaN where it cannot be
+ * read. On a shared machine CPU per request moves less than throughput, which also counts waiting for a core.
+ */
+function cpuTicks(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Statements one request of `target` issues on keygraph, from GET /metrics over sequential requests. */
@@ -579,12 +603,15 @@ async function main(): Promise<void> {
     const rows = comparisons.map((c) => {
       const k = med(c.keygraph.key, (r) => r.requestsPerSecond);
       const p = med(c.peer.key, (r) => r.requestsPerSecond);
-      return [c.name, k.toFixed(1), p.toFixed(1), (k / p).toFixed(2), String(med(c.keygraph.key, (r) => r.p50Ms)), String(med(c.peer.key, (r) => r.p50Ms)), statements.get(c.keygraph.key)!.toFixed(2)];
+      const cpu = (key: string) => med(key, (r) => r.cpuUsPerRequest).toFixed(0);
+      return [c.name, k.toFixed(1), p.toFixed(1), (k / p).toFixed(2), String(med(c.keygraph.key, (r) => r.p50Ms)), String(med(c.peer.key, (r) => r.p50Ms)), cpu(c.keygraph.key), cpu(c.peer.key), statements.get(c.keygraph.key)!.toFixed(2)];
     });
     console.log('');
-    console.log(formatTable(['measure', 'keygraph req/s', 'peer req/s', 'ratio', 'kg p50 ms', 'peer p50 ms', 'kg stmts/req'], rows));
-    if (runs.has('authorize') && runs.has('account'))
-      console.log(`authorize throughput / account(id) { id name }: ${(med('authorize', (r) => r.requestsPerSecond) / med('account', (r) => r.requestsPerSecond)).toFixed(2)} (issue 14 target: >= 0.8)`);
+    console.log(formatTable(['measure', 'keygraph req/s', 'peer req/s', 'ratio', 'kg p50 ms', 'peer p50 ms', 'kg cpu us/req', 'peer cpu us/req', 'kg stmts/req'], rows));
+    if (runs.has('authorize') && runs.has('account')) {
+      const ratio = (pick: (r: Run) => number) => (med('authorize', pick) / med('account', pick)).toFixed(2);
+      console.log(`authorize throughput / account(id) { id name }: ${ratio((r) => r.requestsPerSecond)} (issue 14 target: >= 0.8); server CPU per request, authorize / account(id): ${ratio((r) => r.cpuUsPerRequest)}`);
+    }
     console.log('');
     console.log(
       formatTable(
@@ -649,10 +676,7 @@ interface LargeResult {
 /** Median p50 latency of `target` at one connection over `runs` runs of `seconds`. */
 async function latencyRuns(target: Target, runs: number): Promise<Run[]> {
   const results: Run[] = [];
-  for (let i = 0; i < runs; i++) {
-    const result = await autocannon({ ...cannonOptions(target, seconds), connections: 1 });
-    results.push({ requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts });
-  }
+  for (let i = 0; i < runs; i++) results.push(await hammer(target, seconds, 1));
   return results;
 }
 
