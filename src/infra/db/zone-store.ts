@@ -3,7 +3,7 @@
 // for many parents in one statement each (src/infra/db/paging.ts).
 import type { PageArgs } from '../../domain/store.js';
 import type { DatabaseProvider } from '../../config.js';
-import type { BoundSetContents, Column, EntitiesById, EntityReads, ListFilter, ShadowIncrement, StoredShadowDiffs, ZoneStore, ZoneTable } from '../../domain/zone/store.js';
+import { DECISION_FIELDS, type BoundSetContents, type Column, type EntitiesById, type EntityReads, type ListFilter, type ShadowIncrement, type StoredShadowDiffs, type ZoneStore, type ZoneTable } from '../../domain/zone/store.js';
 import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
 import { inOrder, rowsByIds, rowsByIdsAcross, type TableRead } from './rows.js';
@@ -63,16 +63,10 @@ class Table<T, N> implements ZoneTable<T, N> {
     return this.options.toDomain ? this.options.toDomain(row) : (row as unknown as T);
   }
 
-  /** What rowsByIdsAcross reads of this table for `ids`: the model's columns (its fields, as Prisma names them). */
-  readOf(ids: readonly string[]): TableRead {
-    if (!this.columns) {
-      const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[`${this.options.model}ScalarFieldEnum`];
-      if (!fields) throw new Error(`no scalar fields for ${this.options.model}`);
-      this.columns = Object.values(fields);
-    }
-    return { table: this.options.model, columns: this.columns, ids };
+  /** What rowsByIdsAcross reads of this table for `ids`: `columns` (fields of the model, as Prisma names them). */
+  readOf(ids: readonly string[], columns: readonly string[]): TableRead {
+    return { table: this.options.model, columns, ids };
   }
-  private columns: readonly string[] | undefined;
 
   /** The first object matching `where` (columns of the object), or null. */
   async first(where: Partial<Record<Column<T>, unknown>>): Promise<T | null> {
@@ -538,13 +532,19 @@ export class PrismaZoneStore implements ZoneStore {
 
   async entitiesByIds(reads: EntityReads): Promise<EntitiesById> {
     const { zoneUsers, applications, resources, sessions } = this.entityTables;
-    const rows = await rowsByIdsAcross(this.db, [zoneUsers.readOf(reads.zoneUsers), applications.readOf(reads.applications), resources.readOf(reads.resources), sessions.readOf(reads.sessions)]);
-    const objects = <T>(table: { map(row: Row): T }, ids: readonly string[], read: Record<string, unknown>[]) => inOrder(ids, read as Row[], (row) => table.map(row));
+    const rows = await rowsByIdsAcross(this.db, [
+      zoneUsers.readOf(reads.zoneUsers, DECISION_FIELDS.zoneUsers),
+      applications.readOf(reads.applications, DECISION_FIELDS.applications),
+      resources.readOf(reads.resources, DECISION_FIELDS.resources),
+      sessions.readOf(reads.sessions, DECISION_FIELDS.sessions),
+    ]);
+    // These four tables' rows are their objects (no toDomain: nothing to drop or derive).
+    const objects = <T>(ids: readonly string[], read: Record<string, unknown>[]) => inOrder(ids, read as Row[], (row) => row as unknown as T);
     return {
-      zoneUsers: objects(zoneUsers, reads.zoneUsers, rows[0]!),
-      applications: objects(applications, reads.applications, rows[1]!),
-      resources: objects(resources, reads.resources, rows[2]!),
-      sessions: objects(sessions, reads.sessions, rows[3]!),
+      zoneUsers: objects(reads.zoneUsers, rows[0]!),
+      applications: objects(reads.applications, rows[1]!),
+      resources: objects(reads.resources, rows[2]!),
+      sessions: objects(reads.sessions, rows[3]!),
     };
   }
 
