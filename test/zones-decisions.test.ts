@@ -295,6 +295,23 @@ describe(`decisions (${dbProvider})`, () => {
         expect((await t.app.metrics.statementTotal()) - from - empty).toBe(dbProvider === 'sqlite' ? 1 : 2);
       }
     }
+    // Nor does a decision look at the store's change mark again: the one taken when the caller was authenticated
+    // serves (where the store has marks: SQLite).
+    {
+      const store = t.app.store;
+      const changeMark = store.changeMark.bind(store);
+      let looks = 0;
+      store.changeMark = () => (looks++, changeMark());
+      try {
+        await t.ok('query { __typename }');
+        const trivial = looks;
+        looks = 0;
+        await ask(one(w.ada));
+        expect(looks).toBe(dbProvider === 'sqlite' ? trivial : trivial + 1);
+      } finally {
+        store.changeMark = changeMark;
+      }
+    }
     // Nothing is read for it beyond what any request costs (authenticating the caller).
     let statements = await t.app.metrics.statementTotal();
     await t.ok('query { __typename }');

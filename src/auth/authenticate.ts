@@ -30,6 +30,8 @@ export interface AuthenticatorOptions {
 export interface Authenticated {
   principal: Principal;
   held?: { subjectId: string; grants: SubjectGrants };
+  /** Session tokens: the store's change mark taken before the session was read or recalled (see Authorizer.asOf). */
+  mark?: number;
 }
 
 export type Authenticate = (authorization: string | null) => Promise<Authenticated>;
@@ -127,12 +129,12 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
       const snapshot = { subjectId: token.userId, grants: held };
       if (session.userId !== null) {
         const until = Math.min(session.expiresAt.getTime(), token.expiresAt.getTime());
-        return remember(bearer, mark, until, { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot });
+        return remember(bearer, mark, until, { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot, mark });
       }
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
       if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
-      return { principal: serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt), held: snapshot };
+      return { principal: serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt), held: snapshot, mark };
     }
     // Linking by email, and what a proven email does to an unverified user, is the domain's decision.
     const userId = await users.signInExternal(token);

@@ -293,7 +293,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const loaders = createLoaders(store);
       // The grants snapshot read with the session (one statement) is the request's snapshot of that subject.
       if (authenticated.held) loaders.heldBy.prime(authenticated.held.subjectId, authenticated.held.grants);
-      return { authz: new Authorizer(authenticated.principal, (id) => loaders.heldBy.load(id)), services, loaders, log };
+      return { authz: new Authorizer(authenticated.principal, (id) => loaders.heldBy.load(id), authenticated.mark), services, loaders, log };
     },
     plugins,
   });

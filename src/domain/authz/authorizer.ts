@@ -59,9 +59,15 @@ export class Authorizer {
   /** For an API key: the capabilities its permissions expand to. */
   private readonly keyCapabilities: ReadonlySet<string> | null;
 
+  /**
+   * @param asOf the store's change mark (Store.changeMark) taken when the request began, before anything of it was
+   *   read: what is remembered as of this mark may serve the request (as the request's session and grants were), so
+   *   a decision need not read the mark again. Undefined where the request has none.
+   */
   constructor(
     readonly principal: Principal,
     private readonly load: (subjectId: string) => Promise<SubjectGrants>,
+    readonly asOf?: number,
   ) {
     this.keyCapabilities = principal.kind === 'api_key' ? new Set(expand(principal.permissions)) : null;
   }

@@ -278,9 +278,11 @@ export class DecisionService {
     const resourceIds = [...requests.map((r) => r.resourceId), ...referenced('Resource')];
     const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
     // The zones' bound sets are read alongside (and checked only once the caller may ask), unless known as they
-    // are now. The mark is taken before anything is read: a write after it makes what is read here stale.
+    // are now. The mark is taken before anything is read: a write after it makes what is read here stale. The
+    // request's own mark, taken when it began, serves (a query writes nothing; a write since by another request
+    // makes this one merely concurrent with it).
     const zoneIds = unique(requests.map((r) => r.zoneId));
-    const mark = this.store.changeMark();
+    const mark = actor.asOf ?? this.store.changeMark();
     const known = new Map(zoneIds.map((id) => [id, this.knownBound(id, mark)] as const));
     const contents = new Map(zoneIds.filter((id) => !known.get(id)).map((id) => [id, z.policySets.boundContents(id)] as const));
     for (const pending of contents.values()) pending.catch(() => {});
