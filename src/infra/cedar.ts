@@ -11,6 +11,9 @@ import type { CedarDiagnostic, DecisionEngine, EngineDecision, ParsedPolicy, Pol
 /** Cedar answers kept, by a digest of everything Cedar was given (least recently used dropped first). */
 export const REMEMBERED_DECISIONS = 10_000;
 
+/** The longest call (as JSON) that keys its remembered answer itself: 10,000 such keys hold at most 20 MB. */
+const OWN_KEY_CHARS = 1024;
+
 /** A remembered answer, copied: callers may add to what they are given. */
 function copied(answer: EngineDecision): EngineDecision {
   return answer.ok ? { ok: true, allow: answer.allow, reasons: [...answer.reasons], errors: [...answer.errors] } : { ok: false, errors: [...answer.errors] };
@@ -79,8 +82,11 @@ export function cedarEngine(rememberedDecisions = REMEMBERED_DECISIONS): PolicyE
     },
     isAuthorized(policySetId, schemaName, call) {
       if (rememberedDecisions <= 0) return decide(policySetId, schemaName, call);
-      // One-shot digest (crypto.hash): no Hash object per decision for the collector to finalise.
-      const key = hash('sha256', JSON.stringify([policySetId, schemaName, call]), 'base64');
+      // A short call is its own key (a JSON array, which no base64 digest starts like); a longer one is keyed by its
+      // SHA-256, so that an entry stays small whatever the context holds. One-shot digest (crypto.hash): no Hash
+      // object per decision for the collector to finalise.
+      const json = JSON.stringify([policySetId, schemaName, call]);
+      const key = json.length <= OWN_KEY_CHARS ? json : hash('sha256', json, 'base64');
       let answer = decisions.get(key);
       if (!answer) decisions.set(key, (answer = decide(policySetId, schemaName, call)));
       return copied(answer);

@@ -33,7 +33,7 @@ import type { ContentHasher, ZoneKeyCrypto } from './crypto.js';
 import type { ManifestEntry, PolicySetVersion, Zone } from './model.js';
 import type { DecisionEngine, EngineDecision, EntityData, EntityRef, PolicyEngine } from './policy-engine.js';
 import { shippedSchema } from './policy-schemas.js';
-import type { BoundSetContents, ShadowIncrement, ShadowSampleRow } from './store.js';
+import type { BoundSetContents, EntitiesById, EntityReads, ShadowIncrement, ShadowSampleRow } from './store.js';
 
 type BoundSet = BoundSetContents['set'];
 type BoundVersion = NonNullable<BoundSetContents['version']>;
@@ -272,11 +272,6 @@ export class DecisionService {
     const z = this.store.zones;
     // Entities the contexts name (e.g. on_behalf_of) are read in the same batch as the principals and resources.
     const contextRefs = requests.map((r) => entityRefsIn(r.context));
-    const referenced = (type: string) => contextRefs.flatMap((refs) => refs.filter((ref) => ref.type === type).map((ref) => ref.id));
-    const userIds = [...requests.filter((r) => r.principal.kind === 'ZoneUser').map((r) => r.principal.id), ...referenced('User')];
-    const appIds = [...requests.filter((r) => r.principal.kind === 'Application').map((r) => r.principal.id), ...referenced('Application')];
-    const resourceIds = [...requests.map((r) => r.resourceId), ...referenced('Resource')];
-    const sessionIds = requests.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
     // The zones' bound sets are read alongside (and checked only once the caller may ask), unless known as they
     // are now. The mark is taken before anything is read: a write after it makes what is read here stale. The
     // request's own mark, taken when it began, serves (a query writes nothing; a write since by another request
@@ -287,12 +282,7 @@ export class DecisionService {
     const contents = new Map(zoneIds.filter((id) => !known.get(id)).map((id) => [id, z.policySets.boundContents(id)] as const));
     for (const pending of contents.values()) pending.catch(() => {});
     // Principals, resources and sessions in one statement.
-    const { zoneUsers: users, applications: apps, resources, sessions } = await z.entitiesByIds({
-      zoneUsers: unique(userIds),
-      applications: unique(appIds),
-      resources: unique(resourceIds),
-      sessions: unique(sessionIds),
-    });
+    const { zoneUsers: users, applications: apps, resources, sessions } = await z.entitiesByIds(entityReads(requests, contextRefs));
     const userById = byId(users);
     const resourceById = byId(resources);
     const appById = byId(apps);
@@ -325,98 +315,61 @@ export class DecisionService {
       checkedByZone.set(zone.id, bound);
     }
 
-    return requests.map((request, index) => {
-      const zone = zones.get(request.zoneId)!;
-      const { sets, checked } = checkedByZone.get(zone.id)!;
-      const principal = request.principal.kind === 'ZoneUser' ? userById.get(request.principal.id) : appById.get(request.principal.id);
-      const resource = resourceById.get(request.resourceId);
-      const errors: string[] = [];
-      if (!principal || principal.zoneId !== zone.id) errors.push(`the principal is not a ${request.principal.kind === 'ZoneUser' ? 'zone user' : 'application'} of the zone`);
-      if (!resource || resource.zoneId !== zone.id) errors.push('the resource is not a resource of the zone');
-      let sessionId: string | null = null;
-      if (request.sessionId) {
-        const session = sessionById.get(request.sessionId);
-        const owner = request.principal.kind === 'ZoneUser' ? session?.zoneUserId : session?.applicationId;
-        if (!session || session.zoneId !== zone.id || owner !== request.principal.id) errors.push("the session is not a session of the principal in the zone");
-        else if (session.revokedAt || (session.expiresAt && session.expiresAt.getTime() <= this.clock())) errors.push('the session is revoked or expired');
-        else sessionId = session.id;
-      }
-      const refs = contextRefs[index]!;
-      for (const ref of refs) {
-        const found = ref.type === 'User' ? userById.get(ref.id) : ref.type === 'Application' ? appById.get(ref.id) : ref.type === 'Resource' ? resourceById.get(ref.id) : undefined;
-        if (!CONTEXT_ENTITY_TYPES.has(ref.type)) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}: the context may name only User, Application or Resource entities of the zone`);
-        else if (!found || found.zoneId !== zone.id) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}, which is not ${ref.type === 'User' ? 'a zone user' : ref.type === 'Application' ? 'an application' : 'a resource'} of the zone`);
-      }
-      if (errors.length) return deny(errors);
+    const read: Read = { userById, appById, resourceById, sessionById, providerById };
+    return requests.map((request, index) => this.decideOne(request, contextRefs[index]!, zones.get(request.zoneId)!, checkedByZone.get(request.zoneId)!, read));
+  }
 
-      const applies = (set: BoundSet) =>
-        set.scopeType === 'ZONE' ||
-        (set.scopeType === 'RESOURCE' && set.scopeTargetId === resource!.id) ||
-        (set.scopeType === 'USER' && request.principal.kind === 'ZoneUser' && set.scopeTargetId === principal!.id) ||
-        (set.scopeType === 'SESSION' && sessionId !== null && set.scopeTargetId === sessionId);
-      const applicable = sets.filter(applies);
-      const entities = (schemaName: string): { principal: EntityRef; resource: EntityRef; entities: EntityData[] } => {
-        const attrs = this.attributesOf(schemaName);
-        const project = (type: string, all: Record<string, unknown>) => {
-          const known = attrs.get(type) ?? new Set<string>();
-          return Object.fromEntries(Object.entries(all).filter(([k, v]) => known.has(k) && v !== null && v !== undefined));
-        };
-        const list: EntityData[] = [];
-        const seen = new Set<string>();
-        // Each entity once (the principal may also be named by the context, say).
-        const add = (type: string, id: string) => {
-          const key = `${type}\n${id}`;
-          if (seen.has(key)) return;
-          seen.add(key);
-          if (type === 'User') {
-            const u = userById.get(id)!;
-            list.push({ uid: { type, id }, attrs: project('User', { email: u.email, email_verified: u.emailVerified, issuer: u.issuer, provider: u.providerId ? providerById.get(u.providerId)?.identifier : null }), parents: [] });
-          } else if (type === 'Application') {
-            const a = appById.get(id)!;
-            list.push({ uid: { type, id }, attrs: project('Application', { identifier: a.identifier, traits: a.traits, owner_type: a.ownerType }), parents: [] });
-          } else {
-            const r = resourceById.get(id)!;
-            // Its providing application is its parent (`resource in Application::"..."`); Cedar needs only its uid.
-            list.push({ uid: { type, id }, attrs: project('Resource', { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType }), parents: r.applicationId ? [{ type: 'Application', id: r.applicationId }] : [] });
-          }
-        };
-        const p: EntityRef = { type: request.principal.kind === 'ZoneUser' ? 'User' : 'Application', id: principal!.id };
-        const res: EntityRef = { type: 'Resource', id: resource!.id };
-        add(p.type, p.id);
-        add(res.type, res.id);
-        for (const ref of refs) add(ref.type, ref.id);
-        return { principal: p, resource: res, entities: list };
-      };
-      const evaluate = (set: BoundSet): Evaluated => {
-        const c = checked.get(set.activeVersionId!)!;
-        if (!c.ok) {
-          // Counted once per request it would have decided (and per failing version), like the error.
-          if (c.integrity) this.onIntegrityFailure(c.integrity);
-          return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
-        }
-        const e = entities(c.schemaName);
-        const answer = this.engine.isAuthorized(`manifest:${c.version.manifestSha}`, c.schemaName, {
-          principal: e.principal,
-          action: { type: 'Action', id: request.action },
-          resource: e.resource,
-          context: request.context ?? {},
-          entities: e.entities,
-        });
-        return { version: c.version, answer };
-      };
+  /** One request, once everything it names was read and the caller may ask (see authorize). */
+  private decideOne(request: DecisionRequest, refs: readonly EntityRef[], zone: Pick<Zone, 'id'>, { sets, checked }: Bound, read: Read): PolicyDecision {
+    const errors = requestErrors(request, refs, zone.id, read, this.clock());
+    if (errors.length) return deny(errors);
+    const principal: EntityRef = { type: request.principal.kind === 'ZoneUser' ? 'User' : 'Application', id: request.principal.id };
+    const resource: EntityRef = { type: 'Resource', id: request.resourceId };
+    const active: Evaluated[] = [];
+    const shadow: BoundSet[] = [];
+    for (const set of sets) {
+      if (!applies(set, request)) continue;
+      if (set.mode === 'ACTIVE') active.push(this.evaluate(set, checked, request, principal, resource, refs, read));
+      else if (set.mode === 'SHADOW') shadow.push(set);
+    }
+    const answer = combine(active, checked, 'policy set');
+    if (active.length === 0) answer.errors.push('no ACTIVE policy-set version applies to this request: denied by default');
+    for (const set of shadow) {
+      const evaluated = this.evaluate(set, checked, request, principal, resource, refs, read);
+      const would = combine([...active, evaluated], checked, 'policy set').decision;
+      if (!evaluated.answer.ok) answer.errors.push(...evaluated.answer.errors.map((e) => `shadow policy set ${set.name} v${evaluated.version.version}: ${e}`));
+      answer.shadow.push({ policySetId: set.id, policySetVersionId: evaluated.version.id, version: evaluated.version.version, decision: would, differs: would !== answer.decision });
+      this.shadow.record(evaluated.version, { principal: request.principal, action: request.action, resourceId: request.resourceId, decision: answer.decision, shadowDecision: would });
+    }
+    return answer;
+  }
 
-      const active = applicable.filter((s) => s.mode === 'ACTIVE').map(evaluate);
-      const answer = combine(active, checked, `policy set`);
-      if (active.length === 0) answer.errors.push('no ACTIVE policy-set version applies to this request: denied by default');
-      for (const set of applicable.filter((s) => s.mode === 'SHADOW')) {
-        const evaluated = evaluate(set);
-        const would = combine([...active, evaluated], checked, 'policy set').decision;
-        if (!evaluated.answer.ok) answer.errors.push(...evaluated.answer.errors.map((e) => `shadow policy set ${set.name} v${evaluated.version.version}: ${e}`));
-        answer.shadow.push({ policySetId: set.id, policySetVersionId: evaluated.version.id, version: evaluated.version.version, decision: would, differs: would !== answer.decision });
-        this.shadow.record(evaluated.version, { principal: request.principal, action: request.action, resourceId: request.resourceId, decision: answer.decision, shadowDecision: would });
-      }
-      return answer;
+  /** One bound version's answer to the request (a version that cannot be evaluated refuses it). */
+  private evaluate(set: BoundSet, checked: Map<string, Checked>, request: DecisionRequest, principal: EntityRef, resource: EntityRef, refs: readonly EntityRef[], read: Read): Evaluated {
+    const c = checked.get(set.activeVersionId!)!;
+    if (!c.ok) {
+      // Counted once per request it would have decided (and per failing version), like the error.
+      if (c.integrity) this.onIntegrityFailure(c.integrity);
+      return { version: c.version, answer: { ok: false, errors: [c.error] }, refused: c.error };
+    }
+    const attrs = this.attributesOf(c.schemaName);
+    const entities: EntityData[] = [entity(principal, attrs, read)];
+    // Each entity once (the principal may also be named by the context, say).
+    const seen = new Set<string>([`${principal.type}\n${principal.id}`]);
+    for (const ref of [resource, ...refs]) {
+      const key = `${ref.type}\n${ref.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      entities.push(entity(ref, attrs, read));
+    }
+    const answer = this.engine.isAuthorized(`manifest:${c.version.manifestSha}`, c.schemaName, {
+      principal,
+      action: { type: 'Action', id: request.action },
+      resource,
+      context: request.context ?? {},
+      entities,
     });
+    return { version: c.version, answer };
   }
 
   /** A zone's bound versions as checked at `mark`, while still so (see boundByZone). */
@@ -533,20 +486,104 @@ export class DecisionService {
   }
 }
 
+/** The ids a batch names, each once: its principals, resources and sessions, and the entities its contexts name. */
+function entityReads(requests: readonly DecisionRequest[], contextRefs: readonly EntityRef[][]): EntityReads {
+  const ids = { User: new Set<string>(), Application: new Set<string>(), Resource: new Set<string>(), sessions: new Set<string>() };
+  for (const r of requests) {
+    (r.principal.kind === 'ZoneUser' ? ids.User : ids.Application).add(r.principal.id);
+    ids.Resource.add(r.resourceId);
+    if (r.sessionId) ids.sessions.add(r.sessionId);
+  }
+  for (const refs of contextRefs) for (const ref of refs) if (ref.type === 'User' || ref.type === 'Application' || ref.type === 'Resource') ids[ref.type].add(ref.id);
+  return { zoneUsers: [...ids.User], applications: [...ids.Application], resources: [...ids.Resource], sessions: [...ids.sessions] };
+}
+
+/** What a batch read, by id (see authorize). */
+interface Read {
+  userById: Map<string, NonNullable<EntitiesById['zoneUsers'][number]>>;
+  appById: Map<string, NonNullable<EntitiesById['applications'][number]>>;
+  resourceById: Map<string, NonNullable<EntitiesById['resources'][number]>>;
+  sessionById: Map<string, NonNullable<EntitiesById['sessions'][number]>>;
+  providerById: Map<string, { identifier: string }>;
+}
+
+/** Why the request cannot be decided as asked (principal, resource, session or a context entity not of the zone); empty when it can. */
+function requestErrors(request: DecisionRequest, refs: readonly EntityRef[], zoneId: string, read: Read, now: number): string[] {
+  const errors: string[] = [];
+  const user = request.principal.kind === 'ZoneUser';
+  const principal = user ? read.userById.get(request.principal.id) : read.appById.get(request.principal.id);
+  const resource = read.resourceById.get(request.resourceId);
+  if (!principal || principal.zoneId !== zoneId) errors.push(`the principal is not a ${user ? 'zone user' : 'application'} of the zone`);
+  if (!resource || resource.zoneId !== zoneId) errors.push('the resource is not a resource of the zone');
+  if (request.sessionId) {
+    const session = read.sessionById.get(request.sessionId);
+    const owner = user ? session?.zoneUserId : session?.applicationId;
+    if (!session || session.zoneId !== zoneId || owner !== request.principal.id) errors.push('the session is not a session of the principal in the zone');
+    else if (session.revokedAt || (session.expiresAt && session.expiresAt.getTime() <= now)) errors.push('the session is revoked or expired');
+  }
+  for (const ref of refs) {
+    const found = ref.type === 'User' ? read.userById.get(ref.id) : ref.type === 'Application' ? read.appById.get(ref.id) : ref.type === 'Resource' ? read.resourceById.get(ref.id) : undefined;
+    if (!CONTEXT_ENTITY_TYPES.has(ref.type)) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}: the context may name only User, Application or Resource entities of the zone`);
+    else if (!found || found.zoneId !== zoneId) errors.push(`the context names ${ref.type}::${JSON.stringify(ref.id)}, which is not ${ref.type === 'User' ? 'a zone user' : ref.type === 'Application' ? 'an application' : 'a resource'} of the zone`);
+  }
+  return errors;
+}
+
+/**
+ * Whether a bound set applies to a request (one that requestErrors let through): ZONE scope always; RESOURCE, USER
+ * and SESSION scope when naming its resource, its principal (a zone user) or its session.
+ */
+function applies(set: BoundSet, request: DecisionRequest): boolean {
+  switch (set.scopeType) {
+    case 'ZONE':
+      return true;
+    case 'RESOURCE':
+      return set.scopeTargetId === request.resourceId;
+    case 'USER':
+      return request.principal.kind === 'ZoneUser' && set.scopeTargetId === request.principal.id;
+    case 'SESSION':
+      return !!request.sessionId && set.scopeTargetId === request.sessionId;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The entity `ref` names (read with the batch), with its attributes projected on those the pinned schema declares for
+ * its type (`attrs`: an older schema knows fewer), nulls left out. A resource's providing application is its parent
+ * (`resource in Application::"..."`); Cedar needs only its uid.
+ */
+function entity(ref: EntityRef, attrs: Map<string, Set<string>>, read: Read): EntityData {
+  let values: Record<string, unknown>;
+  let parents: EntityRef[] = [];
+  if (ref.type === 'User') {
+    const u = read.userById.get(ref.id)!;
+    values = { email: u.email, email_verified: u.emailVerified, issuer: u.issuer, provider: u.providerId ? read.providerById.get(u.providerId)?.identifier : null };
+  } else if (ref.type === 'Application') {
+    const a = read.appById.get(ref.id)!;
+    values = { identifier: a.identifier, traits: a.traits, owner_type: a.ownerType };
+  } else {
+    const r = read.resourceById.get(ref.id)!;
+    values = { identifier: r.identifier, scopes: r.scopes, application_type: r.applicationType };
+    if (r.applicationId) parents = [{ type: 'Application', id: r.applicationId }];
+  }
+  const known = attrs.get(ref.type);
+  const projected: Record<string, unknown> = {};
+  if (known) {
+    for (const name in values) {
+      const value = values[name];
+      if (value !== null && value !== undefined && known.has(name)) projected[name] = value;
+    }
+  }
+  return { uid: { type: ref.type, id: ref.id }, attrs: projected, parents };
+}
+
 function deny(errors: string[]): PolicyDecision {
   return { decision: 'DENY', reasons: [], errors, shadow: [] };
 }
 
 /** Forbid anywhere denies; else a permit anywhere allows; else deny. A version not evaluated denies (fail closed). */
 function combine(results: Evaluated[], checked: Map<string, Checked>, what: string): PolicyDecision {
-  const reasonsOf = (r: Evaluated, ids: string[]): DecisionReason[] => {
-    const c = checked.get(r.version.id);
-    if (!c?.ok) return [];
-    return ids.flatMap((id) => {
-      const entry = c.byPolicyVersion.get(id);
-      return entry ? [{ policyId: entry.policy_id, policyVersionId: entry.policy_version_id, policySetId: c.policySetId, policySetVersionId: r.version.id }] : [];
-    });
-  };
   const errors: string[] = [];
   let failed = false;
   for (const r of results) {
@@ -560,10 +597,22 @@ function combine(results: Evaluated[], checked: Map<string, Checked>, what: stri
   if (failed) return { decision: 'DENY', reasons: [], errors, shadow: [] };
   const evaluated = results as (Evaluated & { answer: { ok: true; allow: boolean; reasons: string[] } })[];
   const forbids = evaluated.filter((r) => !r.answer.allow && r.answer.reasons.length > 0);
-  if (forbids.length) return { decision: 'DENY', reasons: forbids.flatMap((r) => reasonsOf(r, r.answer.reasons)), errors, shadow: [] };
+  if (forbids.length) return { decision: 'DENY', reasons: forbids.flatMap((r) => reasonsOf(r, r.answer.reasons, checked)), errors, shadow: [] };
   const permits = evaluated.filter((r) => r.answer.allow);
-  if (permits.length) return { decision: 'ALLOW', reasons: permits.flatMap((r) => reasonsOf(r, r.answer.reasons)), errors, shadow: [] };
+  if (permits.length) return { decision: 'ALLOW', reasons: permits.flatMap((r) => reasonsOf(r, r.answer.reasons, checked)), errors, shadow: [] };
   return { decision: 'DENY', reasons: [], errors, shadow: [] };
+}
+
+/** The policies of an evaluated version that Cedar gave as reasons (policy version ids), as DecisionReasons. */
+function reasonsOf(r: Evaluated, ids: string[], checked: Map<string, Checked>): DecisionReason[] {
+  const c = checked.get(r.version.id);
+  if (!c?.ok) return [];
+  const reasons: DecisionReason[] = [];
+  for (const id of ids) {
+    const entry = c.byPolicyVersion.get(id);
+    if (entry) reasons.push({ policyId: entry.policy_id, policyVersionId: entry.policy_version_id, policySetId: c.policySetId, policySetVersionId: r.version.id });
+  }
+  return reasons;
 }
 
 /** The entity types a context may name: the zone's own entities, read with the request. */
@@ -578,27 +627,28 @@ const CONTEXT_DEPTH = 32;
  */
 export function entityRefsIn(context: unknown): EntityRef[] {
   const refs: EntityRef[] = [];
-  const walk = (value: unknown, depth: number) => {
-    if (value === null || typeof value !== 'object' || depth > CONTEXT_DEPTH) return;
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item, depth + 1);
-      return;
-    }
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record);
-    const explicit = keys.length === 1 && keys[0] === '__entity' ? (record.__entity as Record<string, unknown> | null) : null;
-    if (explicit && typeof explicit === 'object' && typeof explicit.type === 'string' && typeof explicit.id === 'string') {
-      refs.push({ type: explicit.type, id: explicit.id });
-      return;
-    }
-    if (keys.length === 2 && typeof record.type === 'string' && typeof record.id === 'string' && CONTEXT_ENTITY_TYPES.has(record.type)) {
-      refs.push({ type: record.type, id: record.id });
-      return;
-    }
-    for (const v of Object.values(record)) walk(v, depth + 1);
-  };
-  walk(context, 0);
+  collectRefs(context, 0, refs);
   return refs;
+}
+
+function collectRefs(value: unknown, depth: number, refs: EntityRef[]): void {
+  if (value === null || typeof value !== 'object' || depth > CONTEXT_DEPTH) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectRefs(item, depth + 1, refs);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const explicit = keys.length === 1 && keys[0] === '__entity' ? (record.__entity as Record<string, unknown> | null) : null;
+  if (explicit && typeof explicit === 'object' && typeof explicit.type === 'string' && typeof explicit.id === 'string') {
+    refs.push({ type: explicit.type, id: explicit.id });
+    return;
+  }
+  if (keys.length === 2 && typeof record.type === 'string' && typeof record.id === 'string' && CONTEXT_ENTITY_TYPES.has(record.type)) {
+    refs.push({ type: record.type, id: record.id });
+    return;
+  }
+  for (const key of keys) collectRefs(record[key], depth + 1, refs);
 }
 
 function unique(ids: readonly string[]): string[] {

@@ -98,6 +98,15 @@ function badInput(message: string, field: string) {
   return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
 }
 
+/** The local id of a global id of one of `types`; anything else is BAD_USER_INPUT on `field`. */
+function idOf(value: string | number, types: string | string[], field: string): string {
+  try {
+    return localId(String(value), types, field);
+  } catch {
+    throw badInput(`${field} must be the global id of a ${[types].flat().join(' or ')}`, field);
+  }
+}
+
 function toRequest(input: AuthorizeArgs): DecisionRequest {
   let principal: DecisionRequest['principal'];
   try {
@@ -107,20 +116,13 @@ function toRequest(input: AuthorizeArgs): DecisionRequest {
   } catch {
     throw badInput('principalId must be the global id of a ZoneUser or an Application', 'principalId');
   }
-  const id = (value: string | number, types: string | string[], field: string) => {
-    try {
-      return localId(String(value), types, field);
-    } catch {
-      throw badInput(`${field} must be the global id of a ${[types].flat().join(' or ')}`, field);
-    }
-  };
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(input.action)) throw badInput('action must be the name of an action of the schema, e.g. "access"', 'action');
   return {
-    zoneId: id(input.zoneId, 'Zone', 'zoneId'),
+    zoneId: idOf(input.zoneId, 'Zone', 'zoneId'),
     principal,
     action: input.action,
-    resourceId: id(input.resourceId, 'Resource', 'resourceId'),
-    sessionId: input.sessionId ? id(input.sessionId, ['UserSession', 'ApplicationSession'], 'sessionId') : null,
+    resourceId: idOf(input.resourceId, 'Resource', 'resourceId'),
+    sessionId: input.sessionId ? idOf(input.sessionId, ['UserSession', 'ApplicationSession'], 'sessionId') : null,
     context: input.context ?? null,
   };
 }
