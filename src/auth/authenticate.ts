@@ -30,7 +30,10 @@ export interface AuthenticatorOptions {
 export interface Authenticated {
   principal: Principal;
   held?: { subjectId: string; grants: SubjectGrants };
-  /** Session tokens: the store's change mark taken before the session was read or recalled (see Authorizer.asOf). */
+  /**
+   * Session tokens: the store's change mark taken before the session was read or recalled, or on PostgreSQL the one
+   * read with the session (SessionRepo.byIdWithGrants); see Authorizer.asOf.
+   */
   mark?: number;
 }
 
@@ -122,19 +125,22 @@ export function createAuthenticator({ verify, store, serviceAccounts, apiKeys, u
     if (token.kind === 'session') {
       // The session and the grants of the subject its token names, in one statement; the grants are used only
       // once the session is found to belong to that subject, open and unexpired.
-      const { session, held } = await store.sessions.byIdWithGrants(token.sessionId, token.userId);
+      const read = await store.sessions.byIdWithGrants(token.sessionId, token.userId);
+      const { session, held } = read;
       if (!session || (session.userId ?? session.serviceAccountId) !== token.userId) throw new AuthenticationError('unknown session');
       if (session.revokedAt !== null) throw new AuthenticationError('revoked session');
       if (session.expiresAt.getTime() <= Date.now()) throw new AuthenticationError('expired session');
       const snapshot = { subjectId: token.userId, grants: held };
+      // The request's mark: taken before the read, or (PostgreSQL) read with it.
+      const asOf = mark ?? ('mark' in read ? read.mark : undefined);
       if (session.userId !== null) {
         const until = Math.min(session.expiresAt.getTime(), token.expiresAt.getTime());
-        return remember(bearer, mark, until, { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot, mark });
+        return remember(bearer, mark, until, { principal: { kind: 'user', userId: session.userId, sessionId: session.id, expiresAt: session.expiresAt }, held: snapshot, mark: asOf });
       }
       // A service account's session lives only as long as the service account stays usable.
       const [serviceAccount] = await store.serviceAccounts.byIds([session.serviceAccountId!]);
       if (!serviceAccount || serviceAccountBar(serviceAccount)) throw new AuthenticationError('service account revoked or expired');
-      return { principal: serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt), held: snapshot, mark };
+      return { principal: serviceAccountPrincipal(serviceAccount, session.id, session.expiresAt), held: snapshot, mark: asOf };
     }
     // Linking by email, and what a proven email does to an unverified user, is the domain's decision.
     const userId = await users.signInExternal(token);

@@ -217,8 +217,11 @@ export interface SessionRepo {
   /**
    * A session and, read with it in one statement, the grants snapshot of `subjectId` (the subject its token
    * names; the caller checks that the session belongs to it). `held` is null when the session does not exist.
+   * Where Store.changeMark cannot tell (PostgreSQL), `mark` is a change mark read in the same statement: the
+   * database's write-ahead log insert position, which every write moves (so does any write of another database
+   * of the cluster, and background work such as checkpoints: the mark changes more often than needed, never less).
    */
-  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants } | { session: null; held: null }>;
+  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants; mark?: number } | { session: null; held: null }>;
   revoke(id: string): Promise<boolean>;
   /** Ends every open session of a service account. */
   revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;

@@ -60,9 +60,10 @@ export class Authorizer {
   private readonly keyCapabilities: ReadonlySet<string> | null;
 
   /**
-   * @param asOf the store's change mark (Store.changeMark) taken when the request began, before anything of it was
-   *   read: what is remembered as of this mark may serve the request (as the request's session and grants were), so
-   *   a decision need not read the mark again. Undefined where the request has none.
+   * @param asOf the store's change mark as of the request's start, taken before anything of it was read
+   *   (Store.changeMark) or read with its session (PostgreSQL: SessionRepo.byIdWithGrants): what is remembered as
+   *   of this mark may serve the request, as its session and grants did, so a decision need not look again.
+   *   Undefined where the request has none.
    */
   constructor(
     readonly principal: Principal,

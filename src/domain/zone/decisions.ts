@@ -237,8 +237,9 @@ export class DecisionService {
   /**
    * Each zone's bound versions as last read and checked, with the store's change mark of that read: while the
    * mark stays (nothing written since, by anyone) and for at most VERIFIED_FOR_MS, the next decisions use them
-   * without reading or checking them again, as a policy agent keeps a verified bundle until it changes. Where
-   * the store gives no mark (PostgreSQL), every call reads and checks.
+   * without reading or checking them again, as a policy agent keeps a verified bundle until it changes. The mark
+   * is the request's (Authorizer.asOf: on PostgreSQL read with its session) or else the store's; where there is
+   * none (no session, and a store that cannot tell), every call reads and checks.
    */
   private readonly boundByZone = new LruMap<string, { mark: number; until: number; bound: Bound }>(VERIFIED_ENTRIES);
 
