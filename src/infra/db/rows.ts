@@ -58,7 +58,7 @@ export async function rowsByIdsAcross(db: Pick<Prisma.TransactionClient, '$query
  * each cache the new string is then looked up in (prepared statements, result columns, the statement counter)
  * hashes it again: about 4 us for one decision's 1.6 KB statement. This one's text is the same string every time.
  */
-export class FixedSql extends Prisma.Sql {
+class FixedSql extends Prisma.Sql {
   constructor(
     private readonly texts: { sql: string; text: string },
     strings: readonly string[],
@@ -77,7 +77,7 @@ export class FixedSql extends Prisma.Sql {
 }
 
 /** The texts of a statement around `strings` (SQLite's `?` and PostgreSQL's `$n` placeholders), for FixedSql. */
-export function textsOf(strings: readonly string[]): { sql: string; text: string } {
+function textsOf(strings: readonly string[]): { sql: string; text: string } {
   const sql = new Prisma.Sql(strings, new Array<null>(strings.length - 1).fill(null));
   return { sql: sql.sql, text: sql.text };
 }
