@@ -11,7 +11,7 @@ import { LruMap } from '../domain/lru.js';
 import type { ApiKeyService } from '../domain/machine/api-keys.js';
 import type { ServiceAccountService } from '../domain/machine/service-accounts.js';
 import { apiKeyPrincipal, serviceAccountBar, serviceAccountPrincipal } from '../domain/machine/standing.js';
-import type { Store, SubjectGrants } from '../domain/store.js';
+import type { ChangeMark, Store, SubjectGrants } from '../domain/store.js';
 import type { UserService } from '../domain/user/service.js';
 import { AuthenticationError, type VerifiedToken } from './tokens.js';
 
@@ -34,7 +34,7 @@ export interface Authenticated {
    * Session tokens: the store's change mark taken before the session was read or recalled, or on PostgreSQL the one
    * read with the session (SessionRepo.byIdWithGrants); see Authorizer.asOf.
    */
-  mark?: number;
+  mark?: ChangeMark;
 }
 
 export type Authenticate = (authorization: string | null) => Promise<Authenticated>;

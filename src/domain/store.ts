@@ -211,6 +211,12 @@ export interface SessionRecord {
   revokedAt: Date | null;
 }
 
+/**
+ * What a store was like when it was looked at: equal marks (of one store) mean that nothing has changed between
+ * the two looks. SQLite's is a counter (Store.changeMark); PostgreSQL's a snapshot read with a session.
+ */
+export type ChangeMark = number | string;
+
 export interface SessionRepo {
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }): Promise<SessionRecord>;
   byId(id: string): Promise<SessionRecord | null>;
@@ -218,10 +224,11 @@ export interface SessionRepo {
    * A session and, read with it in one statement, the grants snapshot of `subjectId` (the subject its token
    * names; the caller checks that the session belongs to it). `held` is null when the session does not exist.
    * Where Store.changeMark cannot tell (PostgreSQL), `mark` is a change mark read in the same statement: the
-   * database's write-ahead log insert position, which every write moves (so does any write of another database
-   * of the cluster, and background work such as checkpoints: the mark changes more often than needed, never less).
+   * statement's snapshot (which transactions it sees), so an equal mark later means that no commit has become
+   * visible since (any commit of the cluster changes it: more often than needed, never less). Outside
+   * transactions only, as Store.changeMark.
    */
-  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants; mark?: number } | { session: null; held: null }>;
+  byIdWithGrants(id: string, subjectId: string): Promise<{ session: SessionRecord; held: SubjectGrants; mark?: ChangeMark } | { session: null; held: null }>;
   revoke(id: string): Promise<boolean>;
   /** Ends every open session of a service account. */
   revokeAllOfServiceAccount(serviceAccountId: string): Promise<number>;
@@ -405,7 +412,8 @@ export interface Store {
   identities: IdentityRepo;
   emailProofs: EmailProofRepo;
   /**
-   * A number that stays the same as long as nothing in the store has changed (by this process or another);
+   * A number that stays the same as long as nothing in the store has changed (by this process or another; a
+   * ChangeMark);
    * undefined where the store cannot tell (then nothing may be kept from one read to the next). Outside
    * transactions only.
    */

@@ -1,7 +1,7 @@
 // The per-request authorization of one principal: its grants are loaded once (one statement) and
 // every check of the request is answered from that snapshot.
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
-import type { SubjectGrants } from '../store.js';
+import type { ChangeMark, SubjectGrants } from '../store.js';
 import type { ActorType } from '../model.js';
 import { CAPABILITY_KEYS, expand, type CapabilityKey } from './catalog.js';
 import { accountsWithGrants, can, capabilitiesOn, isSuperAdmin, type Scope, type SubjectFacts } from './resolve.js';
@@ -68,7 +68,7 @@ export class Authorizer {
   constructor(
     readonly principal: Principal,
     private readonly load: (subjectId: string) => Promise<SubjectGrants>,
-    readonly asOf?: number,
+    readonly asOf?: ChangeMark,
   ) {
     this.keyCapabilities = principal.kind === 'api_key' ? new Set(expand(principal.permissions)) : null;
   }

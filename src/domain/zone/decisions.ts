@@ -27,7 +27,7 @@
 import { LruMap } from '../lru.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import type { Store } from '../store.js';
+import type { ChangeMark, Store } from '../store.js';
 import { zoneScope } from './access.js';
 import type { ContentHasher, ZoneKeyCrypto } from './crypto.js';
 import type { ManifestEntry, PolicySetVersion, Zone } from './model.js';
@@ -241,7 +241,7 @@ export class DecisionService {
    * is the request's (Authorizer.asOf: on PostgreSQL read with its session) or else the store's; where there is
    * none (no session, and a store that cannot tell), every call reads and checks.
    */
-  private readonly boundByZone = new LruMap<string, { mark: number; until: number; bound: Bound }>(VERIFIED_ENTRIES);
+  private readonly boundByZone = new LruMap<string, { mark: ChangeMark; until: number; bound: Bound }>(VERIFIED_ENTRIES);
 
   constructor(
     private readonly store: Store,
@@ -374,7 +374,7 @@ export class DecisionService {
   }
 
   /** A zone's bound versions as checked at `mark`, while still so (see boundByZone). */
-  private knownBound(zoneId: string, mark: number | undefined): Bound | undefined {
+  private knownBound(zoneId: string, mark: ChangeMark | undefined): Bound | undefined {
     const known = mark === undefined ? undefined : this.boundByZone.get(zoneId);
     return known && known.mark === mark && known.until > this.clock() ? known.bound : undefined;
   }

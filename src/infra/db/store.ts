@@ -497,7 +497,7 @@ export function sessionWithGrantsStatement(sessionId: string, subjectId: string,
   // way round). Joining the session to the held rows instead made SQLite materialise the compound: 230 us
   // against 16 us per request for the same answer. On PostgreSQL the session's row also carries the change mark
   // (SessionRepo.byIdWithGrants).
-  const mark = provider === 'postgresql' ? Prisma.sql`CAST(pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS TEXT)` : Prisma.sql`NULL`;
+  const mark = provider === 'postgresql' ? Prisma.sql`CAST(pg_current_snapshot() AS TEXT)` : Prisma.sql`NULL`;
   return Prisma.sql`
       WITH ${ctes},
       held AS (${rows})
@@ -662,7 +662,7 @@ class Sessions implements SessionRepo {
       expiresAt: asDate(first.sessionExpiresAt),
       revokedAt: first.sessionRevokedAt === null ? null : asDate(first.sessionRevokedAt),
     };
-    return { session, held: heldFromRows([subjectId], rows).get(subjectId)!, ...(first.mark === null ? {} : { mark: Number(first.mark) }) };
+    return { session, held: heldFromRows([subjectId], rows).get(subjectId)!, ...(first.mark === null ? {} : { mark: first.mark }) };
   }
   create(input: { userId?: string | null; serviceAccountId?: string | null; expiresAt: Date }) {
     return this.db.session.create({ data: { id: newId(), ...input } });
