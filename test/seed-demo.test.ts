@@ -138,6 +138,9 @@ describe(`seed:demo (${provider})`, () => {
       sessions: cut(await z.sessions.byIds(reads.sessions), DECISION_FIELDS.sessions),
     });
     expect(together.applications.at(-1)).toBeNull();
+    // One table alone is read without the compound, with the same fields.
+    const alone = await z.entitiesByIds({ zoneUsers: [], applications: [], resources: reads.resources, sessions: [] });
+    expect(alone.resources).toEqual(together.resources);
   });
 
   it('a second run changes nothing', async () => {

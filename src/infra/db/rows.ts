@@ -31,7 +31,7 @@ const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /**
  * The rows of several tables by id, in one statement: each table's rows (as rowsByIds would give them, any order),
- * in the order of `reads`. One UNION ALL term per table, each with every table's columns (NULL for the others'),
+ * in the order of `reads`, with the columns each names. One UNION ALL term per table, each with every table's columns (NULL for the others'),
  * after a first term that reads none (WHERE 1 = 0) and names every column from its table, so that each column
  * keeps its table's type (a compound's columns take their declared types from its first term on SQLite; on
  * PostgreSQL the NULLs take the first term's types) and decodes as it does alone. (FULL JOIN ... ON 1 = 0 does
@@ -40,7 +40,8 @@ const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
  */
 export async function rowsByIdsAcross(db: Pick<Prisma.TransactionClient, '$queryRaw'>, reads: readonly TableRead[]): Promise<Record<string, unknown>[][]> {
   const wanted = reads.flatMap((read, index) => (read.ids.length > 0 ? [index] : []));
-  if (wanted.length <= 1) return Promise.all(reads.map((read) => rowsByIds<Record<string, unknown>>(db, read.table, Prisma.raw('*'), read.ids)));
+  for (const i of wanted) if (![reads[i]!.table, ...reads[i]!.columns].every((name) => COLUMN_NAME.test(name))) throw new Error(`not a table or column name in ${reads[i]!.table}`);
+  if (wanted.length <= 1) return Promise.all(reads.map((read) => rowsByIds<Record<string, unknown>>(db, read.table, Prisma.raw(read.columns.map((column) => `"${column}"`).join(', ')), read.ids)));
   const shape = shapeOf(reads, wanted);
   const rows = await db.$queryRaw<Record<string, unknown>[]>(new FixedSql(shape.texts, shape.strings, wanted.flatMap((i) => reads[i]!.ids)));
   const result = reads.map((): Record<string, unknown>[] => []);
@@ -99,7 +100,6 @@ function shapeOf(reads: readonly TableRead[], wanted: readonly number[]): Shape 
   const key = wanted.map((i) => `${reads[i]!.table}:${reads[i]!.ids.length}`).join(' ');
   let shape = shapes.get(key);
   if (shape) return shape;
-  for (const i of wanted) if (![reads[i]!.table, ...reads[i]!.columns].every((name) => COLUMN_NAME.test(name))) throw new Error(`not a table or column name in ${reads[i]!.table}`);
   const typed = wanted.flatMap((i) => reads[i]!.columns.map((column) => `t${i}."${column}" AS "${i}.${column}"`)).join(', ');
   const strings = [`SELECT ${typed} FROM ${wanted.map((i) => `"${reads[i]!.table}" t${i}`).join(', ')} WHERE 1 = 0`];
   for (const i of wanted) {

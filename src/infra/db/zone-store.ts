@@ -6,7 +6,7 @@ import type { DatabaseProvider } from '../../config.js';
 import { DECISION_FIELDS, type BoundSetContents, type Column, type EntitiesById, type EntityReads, type ListFilter, type ShadowIncrement, type StoredShadowDiffs, type ZoneStore, type ZoneTable } from '../../domain/zone/store.js';
 import type { ApplicationDependency, PolicySet, PolicySetVersion, PolicyVersion, Zone, ZoneMember, ZoneSigningKey } from '../../domain/zone/model.js';
 import { newId } from '../ids.js';
-import { inOrder, rowsByIds, rowsByIdsAcross, type TableRead } from './rows.js';
+import { inOrder, rowsByIds, rowsByIdsAcross } from './rows.js';
 import { Prisma } from './client.js';
 import { containsPattern, countsByParent, indexedBy, pagesByParent } from './paging.js';
 
@@ -59,13 +59,8 @@ class Table<T, N> implements ZoneTable<T, N> {
 
   // The one place a row becomes a domain object: the model's columns are the object's fields (toDomain
   // drops what the object must not carry and derives flags).
-  map(row: Row): T {
+  protected map(row: Row): T {
     return this.options.toDomain ? this.options.toDomain(row) : (row as unknown as T);
-  }
-
-  /** What rowsByIdsAcross reads of this table for `ids`: `columns` (fields of the model, as Prisma names them). */
-  readOf(ids: readonly string[], columns: readonly string[]): TableRead {
-    return { table: this.options.model, columns, ids };
   }
 
   /** The first object matching `where` (columns of the object), or null. */
@@ -417,13 +412,6 @@ export class PrismaZoneStore implements ZoneStore {
   readonly policyDrafts: ZoneStore['policyDrafts'];
   readonly policySetDrafts: ZoneStore['policySetDrafts'];
   readonly shadowDiffs: ZoneStore['shadowDiffs'];
-  /** The tables entitiesByIds reads. */
-  private readonly entityTables: {
-    zoneUsers: Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>;
-    applications: Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>;
-    resources: Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>;
-    sessions: Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>;
-  };
 
   constructor(
     private readonly db: Tx,
@@ -440,8 +428,7 @@ export class PrismaZoneStore implements ZoneStore {
     });
     const members = new Table<ZoneMember, ZoneStoreNew<'members'>>(db, provider, { model: 'ZoneMember', delegate: 'zoneMember', searchIn: ['role'] });
     this.members = Object.assign(members, { find: (zoneId: string, userId: string) => members.first({ zoneId, userId }) });
-    const applications = new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, provider, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] });
-    this.applications = Object.assign(applications, {
+    this.applications = Object.assign(new Table<ZoneStoreObject<'applications'>, ZoneStoreNew<'applications'>>(db, provider, { model: 'Application', delegate: 'application', searchIn: ['name', 'identifier', 'slug'] }), {
       dependencyCounts: (applicationIds: readonly string[]) => countsByParent(db, { from: Prisma.sql`"ApplicationDependency" t`, parent: Prisma.sql`t."applicationId"` }, applicationIds),
     });
     const dependencies = new Table<ApplicationDependency, ZoneStoreNew<'dependencies'>>(db, provider, { model: 'ApplicationDependency', delegate: 'applicationDependency', searchIn: ['resourceId'] });
@@ -469,15 +456,11 @@ export class PrismaZoneStore implements ZoneStore {
       searchIn: ['name', 'identifier', 'slug'],
       toDomain: (row) => ({ ...without<Record<string, unknown>>(row, 'clientSecretCipher'), clientSecretSet: row.clientSecretCipher !== null }) as ZoneStoreObject<'providers'>,
     });
-    const resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, provider, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
-    this.resources = resources;
-    const zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, provider, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
-    this.zoneUsers = zoneUsers;
+    this.resources = new Table<ZoneStoreObject<'resources'>, ZoneStoreNew<'resources'>>(db, provider, { model: 'Resource', delegate: 'resource', searchIn: ['name', 'identifier', 'slug'] });
+    this.zoneUsers = new Table<ZoneStoreObject<'zoneUsers'>, ZoneStoreNew<'zoneUsers'>>(db, provider, { model: 'ZoneUser', delegate: 'zoneUser', searchIn: ['email', 'subject'] });
     this.userAgents = new Table<ZoneStoreObject<'userAgents'>, ZoneStoreNew<'userAgents'>>(db, provider, { model: 'UserAgent', delegate: 'userAgent', searchIn: ['name', 'identifier', 'slug'] });
     this.delegatedGrants = new Table<ZoneStoreObject<'delegatedGrants'>, ZoneStoreNew<'delegatedGrants'>>(db, provider, { model: 'DelegatedGrant', delegate: 'delegatedGrant', searchIn: ['id'], status: true });
-    const sessions = new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, provider, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true });
-    this.entityTables = { zoneUsers, applications, resources, sessions };
-    this.sessions = Object.assign(sessions, {
+    this.sessions = Object.assign(new Table<ZoneStoreObject<'sessions'>, ZoneStoreNew<'sessions'>>(db, provider, { model: 'ZoneSession', delegate: 'zoneSession', searchIn: ['name', 'subject'], status: true }), {
       async descendantsAndSelf(id: string) {
         const rows = await db.$queryRaw<{ id: string }[]>`
           WITH RECURSIVE d("id") AS (
@@ -531,14 +514,13 @@ export class PrismaZoneStore implements ZoneStore {
   }
 
   async entitiesByIds(reads: EntityReads): Promise<EntitiesById> {
-    const { zoneUsers, applications, resources, sessions } = this.entityTables;
     const rows = await rowsByIdsAcross(this.db, [
-      zoneUsers.readOf(reads.zoneUsers, DECISION_FIELDS.zoneUsers),
-      applications.readOf(reads.applications, DECISION_FIELDS.applications),
-      resources.readOf(reads.resources, DECISION_FIELDS.resources),
-      sessions.readOf(reads.sessions, DECISION_FIELDS.sessions),
+      { table: 'ZoneUser', columns: DECISION_FIELDS.zoneUsers, ids: reads.zoneUsers },
+      { table: 'Application', columns: DECISION_FIELDS.applications, ids: reads.applications },
+      { table: 'Resource', columns: DECISION_FIELDS.resources, ids: reads.resources },
+      { table: 'ZoneSession', columns: DECISION_FIELDS.sessions, ids: reads.sessions },
     ]);
-    // These four tables' rows are their objects (no toDomain: nothing to drop or derive).
+    // These four tables' rows are their objects (none has a toDomain: nothing to drop or derive).
     const objects = <T>(ids: readonly string[], read: Record<string, unknown>[]) => inOrder(ids, read as Row[], (row) => row as unknown as T);
     return {
       zoneUsers: objects(reads.zoneUsers, rows[0]!),
