@@ -2,15 +2,11 @@
 // rows whatever the planner's statistics say. With ANALYZE statistics and 100,000 members it once scanned all of
 // AccountUser (0.27 ms -> 42 ms). This test builds that world on SQLite, runs ANALYZE, and checks the plan:
 // every base table is reached through an index SEARCH, none is SCANned. No timing is asserted.
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../src/infra/db/client.js';
-import { migrate } from '../src/infra/db/migrate.js';
 import { heldByStatement, PrismaStore, sessionWithGrantsStatement } from '../src/infra/db/store.js';
 import { provider } from './support/harness.js';
+import { rawSqlite, type RawSqlite } from './support/raw-sqlite.js';
 
 const MEMBERS = 100_000;
 const GROUPS = 200;
@@ -22,21 +18,14 @@ const BASE_TABLES = new Set(['AccountUser', 'GroupMember', 'GroupClosure', 'Auth
 const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
 
 describe.skipIf(provider !== 'sqlite')('grants snapshot plan with statistics (sqlite)', () => {
-  let dir: string;
-  let url: string;
+  let file: RawSqlite;
   let db: DbHandle;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keygraph-plan-'));
-    url = `file:${join(dir, 'plan.db')}`;
-    await migrate(url);
-    const raw = new Database(join(dir, 'plan.db'));
-    raw.pragma('foreign_keys = OFF');
-    const now = new Date().toISOString();
+    file = await rawSqlite('keygraph-plan-', 'Big');
+    const { raw, now, insert: { user, accountUser, group, member } } = file;
     raw.transaction(() => {
-      raw.prepare(`INSERT INTO "Account" ("id", "name", "updatedAt") VALUES ('acct', 'Big', ?)`).run(now);
       raw.prepare(`INSERT INTO "Zone" ("id", "accountId", "name", "slug", "updatedAt") VALUES ('zone', 'acct', 'Z', 'z', ?)`).run(now);
-      const group = raw.prepare(`INSERT INTO "Group" ("id", "accountId", "name", "attributes", "linkedScopes", "searchText", "updatedAt") VALUES (?, 'acct', ?, '{}', '[]', ?, ?)`);
       const closure = raw.prepare(`INSERT INTO "GroupClosure" ("ancestorId", "descendantId", "depth", "accountId") VALUES (?, ?, 0, 'acct')`);
       const grant = raw.prepare(`INSERT INTO "AuthorizationGrant" ("id", "accountId", "grantKind", "capabilityKey", "subjectType", "subjectId") VALUES (?, 'acct', 'CAPABILITY', 'group.read', 'GROUP', ?)`);
       const role = raw.prepare(`INSERT INTO "RoleAssignment" ("id", "accountId", "roleKey", "subjectType", "subjectId", "resourceType", "resourceId") VALUES (?, 'acct', 'VIEWER', 'GROUP', ?, 'account', 'acct')`);
@@ -46,9 +35,6 @@ describe.skipIf(provider !== 'sqlite')('grants snapshot plan with statistics (sq
         grant.run(id('ag', g), id('g', g));
         role.run(id('ra', g), id('g', g));
       }
-      const user = raw.prepare(`INSERT INTO "User" ("id", "email", "searchText", "updatedAt") VALUES (?, ?, ?, ?)`);
-      const accountUser = raw.prepare(`INSERT INTO "AccountUser" ("id", "accountId", "userId") VALUES (?, 'acct', ?)`);
-      const member = raw.prepare(`INSERT INTO "GroupMember" ("id", "accountId", "groupId", "subjectType", "userId") VALUES (?, 'acct', ?, 'USER', ?)`);
       const zoneMember = raw.prepare(`INSERT INTO "ZoneMember" ("id", "accountId", "zoneId", "userId", "role", "updatedAt") VALUES (?, 'acct', 'zone', ?, 'ZONE_VIEWER', ?)`);
       // One session when the statistics are taken (so they say the table is tiny), as after a first login.
       raw.prepare(`INSERT INTO "Session" ("id", "userId", "expiresAt") VALUES ('ses', ?, ?)`).run(id('u', 7), now);
@@ -62,12 +48,12 @@ describe.skipIf(provider !== 'sqlite')('grants snapshot plan with statistics (sq
     })();
     raw.exec('ANALYZE');
     raw.close();
-    db = createDb(url);
+    db = createDb(file.url);
   }, 120_000);
 
   afterAll(async () => {
     await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    file?.remove();
   });
 
   it('reaches every table through an index from the subject, never by a scan', async () => {

@@ -4,15 +4,11 @@
 // User for each member (150 ms per request with 1,000 members, against 7 ms through the primary key). This
 // test stores statistics at bootstrap size, then grows the tables without refreshing them, as a deployment
 // between two `PRAGMA optimize` runs does, and checks the plans. No timing is asserted.
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../src/infra/db/client.js';
-import { migrate } from '../src/infra/db/migrate.js';
 import { PrismaStore } from '../src/infra/db/store.js';
 import { provider } from './support/harness.js';
+import { rawSqlite, type RawSqlite } from './support/raw-sqlite.js';
 
 const USERS = 2_000;
 const GROUPS = 20;
@@ -21,23 +17,14 @@ const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')
 const BASE_TABLES = new Set(['User', 'AccountUser', 'GroupMember', 'Group', 'ServiceAccount', 'u', 'au', 'm', 'g', 'mg', 'sa']);
 
 describe.skipIf(provider !== 'sqlite')('page plans with statistics taken at bootstrap (sqlite)', () => {
-  let dir: string;
+  let file: RawSqlite;
   let db: DbHandle;
   const statements: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keygraph-page-plans-'));
-    const url = `file:${join(dir, 'plan.db')}`;
-    await migrate(url);
-    const raw = new Database(join(dir, 'plan.db'));
-    raw.pragma('foreign_keys = OFF');
-    const now = new Date().toISOString();
-    const user = raw.prepare(`INSERT INTO "User" ("id", "email", "searchText", "updatedAt") VALUES (?, ?, ?, ?)`);
-    const accountUser = raw.prepare(`INSERT INTO "AccountUser" ("id", "accountId", "userId") VALUES (?, 'acct', ?)`);
     // Bootstrap: one account, one user, one group with one member; then statistics, as `PRAGMA optimize` stores them.
-    raw.prepare(`INSERT INTO "Account" ("id", "name", "updatedAt") VALUES ('acct', 'Big', ?)`).run(now);
-    const group = raw.prepare(`INSERT INTO "Group" ("id", "accountId", "name", "attributes", "linkedScopes", "searchText", "updatedAt") VALUES (?, 'acct', ?, '{}', '[]', ?, ?)`);
-    const member = raw.prepare(`INSERT INTO "GroupMember" ("id", "accountId", "groupId", "subjectType", "userId") VALUES (?, 'acct', ?, 'USER', ?)`);
+    file = await rawSqlite('keygraph-page-plans-', 'Big');
+    const { raw, now, insert: { user, accountUser, group, member } } = file;
     user.run(id('u', 0), 'u0@big.test', 'u0', now);
     accountUser.run(id('au', 0), id('u', 0));
     group.run(id('g', 0), 'group 0', 'group 0', now);
@@ -53,12 +40,12 @@ describe.skipIf(provider !== 'sqlite')('page plans with statistics taken at boot
       }
     })();
     raw.close();
-    db = createDb(url, (sql) => statements.push(sql));
+    db = createDb(file.url, (sql) => statements.push(sql));
   }, 120_000);
 
   afterAll(async () => {
     await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    file?.remove();
   });
 
   /** Runs `read`, then the query plan of each statement it ran: the base tables it scans. */

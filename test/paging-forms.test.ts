@@ -5,17 +5,13 @@
 // a few non-ASCII letters, one beyond U+FFFF) and random page arguments - first or last, after or before a key, with or without a
 // search - the two forms must give the same pages: edges in the same order, the same nodes and users read along,
 // the same hasNextPage, hasPreviousPage and totalCount.
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageArgs } from '../src/domain/store.js';
 import { createDb, type DbHandle } from '../src/infra/db/client.js';
-import { migrate } from '../src/infra/db/migrate.js';
 import { PER_PARENT_MAX } from '../src/infra/db/paging.js';
 import { PrismaStore } from '../src/infra/db/store.js';
 import { provider } from './support/harness.js';
+import { rawSqlite, type RawSqlite } from './support/raw-sqlite.js';
 
 const GROUPS = 40;
 let seed = 20261201;
@@ -25,22 +21,13 @@ const ALPHABET = 'AbZz09-_.~éÉﬀ𝔸';
 const key = () => Array.from({ length: 6 + Math.floor(random() * 6) }, () => pick([...ALPHABET])).join('');
 
 describe.skipIf(provider !== 'sqlite')('page forms agree (sqlite)', () => {
-  let dir: string;
+  let file: RawSqlite;
   let db: DbHandle;
   const keysByGroup = new Map<string, string[]>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keygraph-paging-forms-'));
-    const url = `file:${join(dir, 'forms.db')}`;
-    await migrate(url);
-    const raw = new Database(join(dir, 'forms.db'));
-    raw.pragma('foreign_keys = OFF');
-    const now = new Date().toISOString();
-    const user = raw.prepare(`INSERT INTO "User" ("id", "email", "searchText", "updatedAt") VALUES (?, ?, ?, ?)`);
-    const accountUser = raw.prepare(`INSERT INTO "AccountUser" ("id", "accountId", "userId") VALUES (?, 'acct', ?)`);
-    const group = raw.prepare(`INSERT INTO "Group" ("id", "accountId", "name", "attributes", "linkedScopes", "searchText", "updatedAt") VALUES (?, 'acct', ?, '{}', '[]', ?, ?)`);
-    const member = raw.prepare(`INSERT INTO "GroupMember" ("id", "accountId", "groupId", "subjectType", "userId") VALUES (?, 'acct', ?, 'USER', ?)`);
-    raw.prepare(`INSERT INTO "Account" ("id", "name", "updatedAt") VALUES ('acct', 'Forms', ?)`).run(now);
+    file = await rawSqlite('keygraph-paging-forms-', 'Forms');
+    const { raw, now, insert: { user, accountUser, group, member } } = file;
     raw.transaction(() => {
       const used = new Set<string>();
       for (let g = 0; g < GROUPS; g++) {
@@ -62,12 +49,12 @@ describe.skipIf(provider !== 'sqlite')('page forms agree (sqlite)', () => {
       }
     })();
     raw.close();
-    db = createDb(url);
+    db = createDb(file.url);
   }, 120_000);
 
   afterAll(async () => {
     await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    file?.remove();
   });
 
   it('per-parent pages and window pages are the same, over 300 random reads', async () => {
