@@ -40,8 +40,7 @@ const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
  */
 export async function rowsByIdsAcross(db: Pick<Prisma.TransactionClient, '$queryRaw'>, reads: readonly TableRead[]): Promise<Record<string, unknown>[][]> {
   const wanted = reads.flatMap((read, index) => (read.ids.length > 0 ? [index] : []));
-  for (const i of wanted) if (![reads[i]!.table, ...reads[i]!.columns].every((name) => COLUMN_NAME.test(name))) throw new Error(`not a table or column name in ${reads[i]!.table}`);
-  if (wanted.length <= 1) return Promise.all(reads.map((read) => rowsByIds<Record<string, unknown>>(db, read.table, Prisma.raw(read.columns.map((column) => `"${column}"`).join(', ')), read.ids)));
+  if (wanted.length <= 1) return Promise.all(reads.map((read) => (read.ids.length === 0 ? [] : rowsByIds<Record<string, unknown>>(db, checked(read).table, Prisma.raw(read.columns.map((column) => `"${column}"`).join(', ')), read.ids))));
   const shape = shapeOf(reads, wanted);
   const rows = await db.$queryRaw<Record<string, unknown>[]>(new FixedSql(shape.texts, shape.strings, wanted.flatMap((i) => reads[i]!.ids)));
   const result = reads.map((): Record<string, unknown>[] => []);
@@ -83,6 +82,12 @@ function textsOf(strings: readonly string[]): { sql: string; text: string } {
   return { sql: sql.sql, text: sql.text };
 }
 
+/** The read, once its table and column names are checked to be plain names (they are written into the statement). */
+function checked(read: TableRead): TableRead {
+  if (![read.table, ...read.columns].every((name) => COLUMN_NAME.test(name))) throw new Error(`not a table or column name in ${read.table}`);
+  return read;
+}
+
 interface Shape {
   /** The statement's text around its values (the ids, table after table). */
   strings: string[];
@@ -100,6 +105,7 @@ function shapeOf(reads: readonly TableRead[], wanted: readonly number[]): Shape 
   const key = wanted.map((i) => `${reads[i]!.table}:${reads[i]!.ids.length}`).join(' ');
   let shape = shapes.get(key);
   if (shape) return shape;
+  for (const i of wanted) checked(reads[i]!);
   const typed = wanted.flatMap((i) => reads[i]!.columns.map((column) => `t${i}."${column}" AS "${i}.${column}"`)).join(', ');
   const strings = [`SELECT ${typed} FROM ${wanted.map((i) => `"${reads[i]!.table}" t${i}`).join(', ')} WHERE 1 = 0`];
   for (const i of wanted) {
